@@ -1,0 +1,360 @@
+package pve
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/proxmox-mcp/proxmox-mcp/redact"
+)
+
+// DefaultMaxResponseBytes bounds a response body. A 5,000-guest /cluster/resources answer is about 2.5 MB.
+const DefaultMaxResponseBytes = 64 << 20
+
+// Client talks to one Proxmox VE cluster. It is safe for concurrent use.
+type Client struct {
+	base     *url.URL
+	tokenID  string
+	auth     redact.Secret // the whole Authorization header value
+	hc       *http.Client
+	redactor *redact.Redactor
+	timeout  time.Duration
+	maxBody  int64
+	retries  int
+	backoff  time.Duration
+	poll     pollPolicy
+	observe  func(Event)
+	agent    string
+}
+
+// Event describes one HTTP exchange, for logging. It never carries parameters or bodies.
+type Event struct {
+	Method   string
+	Path     string
+	Status   int // 0 when no answer came
+	Attempt  int // 1 for the first try
+	Duration time.Duration
+	Err      error
+}
+
+// Option configures a Client.
+type Option func(*Client)
+
+// WithRedactor shares a redactor: the client registers its secret in it and scrubs server text with it.
+func WithRedactor(r *redact.Redactor) Option { return func(c *Client) { c.redactor = r } }
+
+// WithRetries sets how many times a read (GET) is retried after a failed connection, 502/503/504 or 595/596,
+// and the first backoff (it grows threefold, with jitter). Writes are never retried. Default: 2, 200ms.
+func WithRetries(n int, backoff time.Duration) Option {
+	return func(c *Client) { c.retries, c.backoff = max(n, 0), backoff }
+}
+
+// WithTaskPolling sets the first and the longest interval between task status polls. Default 250ms, 2s.
+func WithTaskPolling(first, longest time.Duration) Option {
+	return func(c *Client) { c.poll = pollPolicy{first: first, longest: max(first, longest)} }
+}
+
+// WithObserver receives an Event after every HTTP exchange.
+func WithObserver(f func(Event)) Option { return func(c *Client) { c.observe = f } }
+
+// WithMaxResponseBytes bounds response bodies (default DefaultMaxResponseBytes).
+func WithMaxResponseBytes(n int64) Option { return func(c *Client) { c.maxBody = n } }
+
+// WithUserAgent sets the User-Agent header.
+func WithUserAgent(ua string) Option { return func(c *Client) { c.agent = ua } }
+
+// WithTransport replaces the HTTP transport (tests; the TLS settings of cfg are then the transport's business).
+func WithTransport(rt http.RoundTripper) Option { return func(c *Client) { c.hc.Transport = rt } }
+
+// New builds a client from a configuration (see ConfigFromEnv).
+func New(cfg Config, opts ...Option) (*Client, error) {
+	if cfg.BaseURL == nil {
+		return nil, &ConfigError{Problems: []string{"no Proxmox URL"}}
+	}
+	if err := ValidTokenID(cfg.TokenID); err != nil {
+		return nil, &ConfigError{Problems: []string{err.Error()}}
+	}
+	if cfg.Secret.IsZero() {
+		return nil, &ConfigError{Problems: []string{"no token secret"}}
+	}
+	tr, err := newTransport(cfg)
+	if err != nil {
+		return nil, err
+	}
+	c := &Client{
+		base:    cfg.BaseURL,
+		tokenID: cfg.TokenID,
+		auth:    redact.NewSecret("PVEAPIToken=" + cfg.TokenID + "=" + cfg.Secret.Reveal()),
+		hc: &http.Client{
+			Transport: tr,
+			// Never follow a redirect: Go would carry the Authorization header to the new location when
+			// it is on the same domain, and a Proxmox API never redirects.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		},
+		timeout: cfg.Timeout,
+		maxBody: DefaultMaxResponseBytes,
+		retries: 2,
+		backoff: 200 * time.Millisecond,
+		poll:    pollPolicy{first: 250 * time.Millisecond, longest: 2 * time.Second},
+		agent:   "proxmox-mcp",
+	}
+	if c.timeout <= 0 {
+		c.timeout = DefaultTimeout
+	}
+	for _, o := range opts {
+		o(c)
+	}
+	if c.redactor == nil {
+		c.redactor = redact.New()
+	}
+	c.redactor.Add(cfg.Secret.Reveal(), c.auth.Reveal())
+	return c, nil
+}
+
+// TokenID is the API token the client authenticates with.
+func (c *Client) TokenID() string { return c.tokenID }
+
+// BaseURL is the API root the client talks to.
+func (c *Client) BaseURL() string { return c.base.String() }
+
+// Close releases idle connections.
+func (c *Client) Close() { c.hc.CloseIdleConnections() }
+
+type readOnlyKey struct{}
+
+// ReadOnly marks ctx so that a client refuses to send any write with it: the guard under every read tool and
+// every dry run, whatever their code does.
+func ReadOnly(ctx context.Context) context.Context {
+	return context.WithValue(ctx, readOnlyKey{}, true)
+}
+
+// IsReadOnly reports whether ctx was marked by ReadOnly.
+func IsReadOnly(ctx context.Context) bool { v, _ := ctx.Value(readOnlyKey{}).(bool); return v }
+
+// Do sends req and decodes the answer's data member into out (which may be nil). Reads are retried on
+// failed connections, 502/503/504 and 595/596; writes are sent exactly once.
+func (c *Client) Do(ctx context.Context, req Request, out any) error {
+	_, err := c.do(ctx, req, out)
+	return err
+}
+
+// do is Do that also returns the envelope's "total" member (task logs).
+func (c *Client) do(ctx context.Context, req Request, out any) (total int, err error) {
+	if req.IsWrite() && IsReadOnly(ctx) {
+		return 0, fmt.Errorf("%w: %s in a read-only context", ErrReadOnly, req)
+	}
+	attempts := 1
+	if req.Method == http.MethodGet {
+		attempts += c.retries
+	}
+	wait := c.backoff
+	for attempt := 1; ; attempt++ {
+		total, err = c.once(ctx, req, out, attempt)
+		if err == nil || attempt >= attempts || !retryable(err) || ctx.Err() != nil {
+			return total, err
+		}
+		// Full jitter around a growing base keeps retries from many callers apart.
+		d := wait/2 + time.Duration(rand.Int64N(int64(wait)+1))
+		select {
+		case <-ctx.Done():
+			return total, err
+		case <-time.After(d):
+		}
+		wait *= 3
+	}
+}
+
+// retryable lists the failures a repeated read can cure. A timeout is not one of them: the server is slow,
+// and asking again would only multiply the wait.
+func retryable(err error) bool {
+	for _, e := range []error{ErrUnavailable, ErrNodeProxy, ErrConnRefused, ErrConnection} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *Client) once(ctx context.Context, req Request, out any, attempt int) (int, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	start := time.Now()
+	hreq, err := c.newHTTPRequest(ctx, req)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := c.hc.Do(hreq)
+	if err != nil {
+		terr := c.transportError(req, err)
+		c.emit(req, 0, attempt, start, terr)
+		return 0, terr
+	}
+	defer func() {
+		// Drain a little so the connection can be reused, then close.
+		_, _ = io.CopyN(io.Discard, resp.Body, 64<<10)
+		resp.Body.Close()
+	}()
+	total, err := c.readResponse(req, resp, out)
+	c.emit(req, resp.StatusCode, attempt, start, err)
+	return total, err
+}
+
+func (c *Client) emit(req Request, status, attempt int, start time.Time, err error) {
+	if c.observe != nil {
+		c.observe(Event{Method: req.Method, Path: req.Path, Status: status, Attempt: attempt, Duration: time.Since(start), Err: err})
+	}
+}
+
+func (c *Client) newHTTPRequest(ctx context.Context, req Request) (*http.Request, error) {
+	switch req.Method {
+	case http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete:
+	default:
+		return nil, fmt.Errorf("%w: method %s", ErrInvalidRequest, quote(req.Method))
+	}
+	if !strings.HasPrefix(req.Path, "/") || strings.ContainsAny(req.Path, "?#") {
+		return nil, fmt.Errorf("%w: path %s", ErrInvalidRequest, quote(req.Path))
+	}
+	u := *c.base
+	u.RawPath = c.base.EscapedPath() + req.Path
+	p, err := url.PathUnescape(u.RawPath)
+	if err != nil {
+		return nil, fmt.Errorf("%w: path %s: %v", ErrInvalidRequest, quote(req.Path), err)
+	}
+	u.Path = p
+	var body io.Reader
+	if req.Method == http.MethodGet || req.Method == http.MethodDelete {
+		// Proxmox answers 501 to a body on GET or DELETE: their parameters go in the query.
+		u.RawQuery = req.Params.Encode()
+	} else if len(req.Params) > 0 {
+		body = strings.NewReader(req.Params.Encode())
+	}
+	hreq, err := http.NewRequestWithContext(ctx, req.Method, u.String(), body)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalidRequest, err)
+	}
+	if body != nil {
+		hreq.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	hreq.Header.Set("Accept", "application/json")
+	hreq.Header.Set("User-Agent", c.agent)
+	hreq.Header.Set("Authorization", c.auth.Reveal())
+	return hreq, nil
+}
+
+func (c *Client) readResponse(req Request, resp *http.Response, out any) (int, error) {
+	body, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
+	if err != nil {
+		return 0, c.transportError(req, err)
+	}
+	if int64(len(body)) > c.maxBody {
+		return 0, &TransportError{Method: req.Method, Path: req.Path, Kind: ErrTooLarge,
+			Detail: fmt.Sprintf("more than %d bytes", c.maxBody)}
+	}
+	if resp.StatusCode != http.StatusOK {
+		return 0, c.apiError(req, resp, body)
+	}
+	var total Int
+	env := envelope{Data: out}
+	if out == nil {
+		env.Data = &json.RawMessage{}
+	}
+	env.Total = &total
+	if err := json.Unmarshal(body, &env); err != nil {
+		return 0, &TransportError{Method: req.Method, Path: req.Path, Kind: ErrDecode,
+			Detail: c.redactor.String(decodeDetail(err, body)), Err: err}
+	}
+	return int(total), nil
+}
+
+// decodeDetail says what was wrong with a body without dumping it.
+func decodeDetail(err error, body []byte) string {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Sprintf("not JSON at byte %d of %d", se.Offset, len(body))
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) || strings.Contains(err.Error(), "unexpected end of JSON") {
+		return fmt.Sprintf("truncated JSON (%d bytes)", len(body))
+	}
+	return err.Error()
+}
+
+func (c *Client) apiError(req Request, resp *http.Response, body []byte) error {
+	reason := strings.TrimSpace(strings.TrimPrefix(resp.Status, strconv.Itoa(resp.StatusCode)))
+	e := &APIError{
+		Method: req.Method,
+		Path:   req.Path,
+		Status: resp.StatusCode,
+		Reason: c.redactor.String(reason),
+	}
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		// Say where it pointed (redacted, it is the server's text) but never go there.
+		e.Message = c.redactor.String("the server redirected to " + resp.Header.Get("Location") + "; redirects are not followed")
+		return e
+	}
+	var env errorEnvelope
+	if len(body) > 0 && json.Unmarshal(body, &env) == nil {
+		e.Message = c.redactor.String(trimMessage(env.Message))
+		if p := decodeErrors(env.Errors); p != nil {
+			e.Params = make(map[string]string, len(p))
+			for k, v := range p {
+				e.Params[c.redactor.String(k)] = c.redactor.String(v)
+			}
+		}
+	}
+	if e.Status == http.StatusForbidden {
+		e.Permission = parsePermission(e.Text())
+	}
+	return e
+}
+
+// trimMessage removes the trailing newlines Proxmox ends its messages with.
+func trimMessage(s string) string { return strings.TrimSpace(s) }
+
+// transportError classifies a failure to get an answer at all.
+func (c *Client) transportError(req Request, err error) error {
+	kind := ErrConnection
+	var (
+		netErr   net.Error
+		certErr  *tls.CertificateVerificationError
+		unknown  x509.UnknownAuthorityError
+		hostErr  x509.HostnameError
+		invalid  x509.CertificateInvalidError
+		recHdr   tls.RecordHeaderError
+		alertErr tls.AlertError
+	)
+	switch {
+	case errors.Is(err, context.Canceled):
+		kind = context.Canceled
+	case errors.Is(err, errPinMismatch), errors.As(err, &certErr), errors.As(err, &unknown),
+		errors.As(err, &hostErr), errors.As(err, &invalid), errors.As(err, &recHdr), errors.As(err, &alertErr),
+		// net/http turns a plain-HTTP answer to a TLS hello into an untyped error.
+		strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
+		kind = ErrTLS
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
+		kind = ErrTimeout
+	case errors.Is(err, syscall.ECONNREFUSED):
+		kind = ErrConnRefused
+	}
+	return &TransportError{Method: req.Method, Path: req.Path, Kind: kind, Detail: c.redactor.String(innermost(err)), Err: err}
+}
+
+// innermost is the text of the deepest error, without the URL that *url.Error prepends.
+func innermost(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	return err.Error()
+}

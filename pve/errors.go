@@ -1,0 +1,188 @@
+package pve
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// Sentinel errors. Every error the client returns matches exactly one transport class or one or more API
+// classes with errors.Is, so callers can tell a bad token from a missing guest from an unreachable node.
+var (
+	// API answers.
+	ErrAuth           = errors.New("authentication failed")          // 401: bad or missing token
+	ErrPermission     = errors.New("permission denied")              // 403: the token lacks a privilege
+	ErrNotFound       = errors.New("not found")                      // 404, 500 "... does not exist", 400 "no such task"
+	ErrInvalidParams  = errors.New("invalid parameters")             // 400 with an errors map
+	ErrNotImplemented = errors.New("not implemented")                // 501: unknown path or method
+	ErrNodeProxy      = errors.New("node unreachable through proxy") // 595/596: pveproxy could not reach the node
+	ErrUnavailable    = errors.New("service unavailable")            // 502/503/504
+	ErrServer         = errors.New("proxmox error")                  // any other error status
+	ErrRedirect       = errors.New("redirect refused")               // 3xx: never followed, the token stays home
+	ErrDecode         = errors.New("malformed response")             // not the JSON envelope we expect
+	ErrTooLarge       = errors.New("response too large")             // body beyond the client's limit
+	ErrTimeout        = errors.New("timed out")                      // request or connect deadline
+	ErrConnRefused    = errors.New("connection refused")             // nothing listens at PROXMOX_URL
+	ErrTLS            = errors.New("TLS verification failed")        // untrusted certificate, pin mismatch, not TLS
+	ErrConnection     = errors.New("connection failed")              // DNS, reset, dropped connection
+	ErrNoTask         = errors.New("proxmox started no task")        // a write answered something other than a UPID
+	ErrTaskFailed     = errors.New("task failed")                    // a task ended with an error exit status
+	ErrInvalidRequest = errors.New("invalid request")                // refused before sending: bad argument
+	ErrReadOnly       = errors.New("write refused")                  // a write in a ReadOnly context: never sent
+)
+
+// APIError is an error answer from the Proxmox API. Its text fields come from the server and are already
+// redacted by the client that built it.
+type APIError struct {
+	Method string
+	Path   string // API path, e.g. /nodes/pve1/qemu/100/status/start
+	Status int
+	// Reason is the HTTP reason phrase, where Proxmox puts the error text ("VM 100 not running").
+	Reason string
+	// Message is the body's "message" member (pve-http-server >= 5.2), trimmed; preferred over Reason.
+	Message string
+	// Params holds a 400 answer's "errors" map: parameter name -> what is wrong with it.
+	Params map[string]string
+	// Permission is the "(path, privilege)" Proxmox names in a 403, when it names one.
+	Permission *Permission
+}
+
+// Permission is the ACL path and privilege a 403 answer names.
+type Permission struct {
+	Path      string
+	Privilege string
+}
+
+var permissionPattern = regexp.MustCompile(`\(([^,()]+),\s*([^()]+)\)`)
+
+// Text is the server's own explanation: the message member, else the reason phrase.
+func (e *APIError) Text() string {
+	if e.Message != "" {
+		return e.Message
+	}
+	return e.Reason
+}
+
+func (e *APIError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.class().Error())
+	fmt.Fprintf(&b, " (%d", e.Status)
+	if t := e.Text(); t != "" {
+		b.WriteString(" ")
+		b.WriteString(t)
+	}
+	b.WriteString(")")
+	if len(e.Params) > 0 {
+		keys := make([]string, 0, len(e.Params))
+		for k := range e.Params {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for i, k := range keys {
+			if i == 0 {
+				b.WriteString(": ")
+			} else {
+				b.WriteString("; ")
+			}
+			fmt.Fprintf(&b, "%s: %s", k, e.Params[k])
+		}
+	}
+	switch {
+	case e.Status == 401:
+		b.WriteString(": check PROXMOX_TOKEN_ID and PROXMOX_TOKEN_SECRET")
+	case e.Permission != nil:
+		fmt.Fprintf(&b, ": the token needs %s on %s", e.Permission.Privilege, e.Permission.Path)
+	}
+	return b.String()
+}
+
+// class is the one sentinel that names this answer in messages.
+func (e *APIError) class() error {
+	switch {
+	case e.Status == 400 && len(e.Params) > 0:
+		return ErrInvalidParams
+	case e.isNotFound():
+		return ErrNotFound
+	case e.Status == 401:
+		return ErrAuth
+	case e.Status == 403:
+		return ErrPermission
+	case e.Status == 400:
+		return ErrInvalidParams
+	case e.Status == 501:
+		return ErrNotImplemented
+	case e.Status == 595 || e.Status == 596:
+		return ErrNodeProxy
+	case e.Status == 502 || e.Status == 503 || e.Status == 504:
+		return ErrUnavailable
+	case e.Status >= 300 && e.Status < 400:
+		return ErrRedirect
+	default:
+		return ErrServer
+	}
+}
+
+// Is matches the sentinels: the class of the answer, and ErrNotFound for every "does not exist" answer.
+func (e *APIError) Is(target error) bool {
+	if target == e.class() {
+		return true
+	}
+	switch target {
+	case ErrNotFound:
+		return e.isNotFound()
+	case ErrInvalidParams:
+		return e.Status == 400
+	case ErrServer:
+		return e.Status == 500 // "does not exist" is a not-found and still a server error
+	}
+	return false
+}
+
+// isNotFound recognises Proxmox's ways of saying "no such thing": it never sends 404 for a missing guest,
+// but a 500 whose text says the configuration file does not exist, and a 400 "no such task".
+func (e *APIError) isNotFound() bool {
+	if e.Status == 404 {
+		return true
+	}
+	t := strings.ToLower(e.Text())
+	switch e.Status {
+	case 500:
+		return strings.Contains(t, "does not exist") || strings.HasPrefix(t, "no such")
+	case 400:
+		return strings.HasPrefix(t, "no such task")
+	}
+	return false
+}
+
+// TransportError is a failure below the API: no answer, or an answer that is not Proxmox's JSON.
+type TransportError struct {
+	Method string
+	Path   string
+	Kind   error // one of the transport sentinels (ErrTimeout, ErrConnRefused, ErrTLS, ...)
+	Detail string
+	Err    error
+}
+
+func (e *TransportError) Error() string {
+	if e.Detail != "" {
+		return fmt.Sprintf("%s %s: %v: %s", e.Method, e.Path, e.Kind, e.Detail)
+	}
+	return fmt.Sprintf("%s %s: %v", e.Method, e.Path, e.Kind)
+}
+
+// Is reports whether target is this error's class.
+func (e *TransportError) Is(target error) bool { return target == e.Kind }
+
+// Unwrap gives the underlying error (for context.DeadlineExceeded, *tls.CertificateVerificationError, ...).
+func (e *TransportError) Unwrap() error { return e.Err }
+
+// parsePermission finds "(path, privilege)" in a 403 text.
+func parsePermission(text string) *Permission {
+	m := permissionPattern.FindStringSubmatch(text)
+	if m == nil {
+		return nil
+	}
+	return &Permission{Path: strings.TrimSpace(m[1]), Privilege: strings.TrimSpace(m[2])}
+}

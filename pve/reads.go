@@ -1,0 +1,284 @@
+package pve
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strconv"
+)
+
+// get sends a GET and decodes its data member.
+func get[T any](ctx context.Context, c *Client, path string, q url.Values, what string) (T, error) {
+	var out T
+	if err := c.Do(ctx, Request{Method: "GET", Path: path, Params: q}, &out); err != nil {
+		return out, fmt.Errorf("%s: %w", what, err)
+	}
+	return out, nil
+}
+
+// Version is GET /version.
+func (c *Client) Version(ctx context.Context) (Version, error) {
+	return get[Version](ctx, c, "/version", nil, "read version")
+}
+
+// ClusterStatus is GET /cluster/status: the cluster entry (absent on a single node) and one per node.
+func (c *Client) ClusterStatus(ctx context.Context) ([]ClusterStatusItem, error) {
+	return get[[]ClusterStatusItem](ctx, c, "/cluster/status", nil, "read cluster status")
+}
+
+// Resource types accepted by ClusterResources.
+const (
+	ResourceVM      = "vm"
+	ResourceNode    = "node"
+	ResourceStorage = "storage"
+)
+
+// ClusterResources is GET /cluster/resources: every guest of the cluster in one request with typ "vm"; all
+// resources with typ "".
+func (c *Client) ClusterResources(ctx context.Context, typ string) ([]Resource, error) {
+	var q url.Values
+	switch typ {
+	case "":
+	case ResourceVM, ResourceNode, ResourceStorage, "sdn":
+		q = url.Values{"type": {typ}}
+	default:
+		return nil, invalid(fmt.Errorf("resource type %s is not vm, node, storage or sdn", quote(typ)))
+	}
+	return get[[]Resource](ctx, c, "/cluster/resources", q, "list cluster resources")
+}
+
+// FindGuest locates a guest by vmid with one cluster-wide request, so callers need not know its node or type.
+// A vmid that is not in the cluster is an error matching ErrNotFound.
+func (c *Client) FindGuest(ctx context.Context, vmid int) (Resource, error) {
+	if err := ValidVMID(vmid); err != nil {
+		return Resource{}, invalid(err)
+	}
+	all, err := c.ClusterResources(ctx, ResourceVM)
+	if err != nil {
+		return Resource{}, err
+	}
+	for _, r := range all {
+		if int(r.VMID) == vmid && r.IsGuest() {
+			return r, nil
+		}
+	}
+	return Resource{}, &GuestNotFoundError{VMID: vmid}
+}
+
+// GuestNotFoundError says a vmid is not in the cluster (or the token may not see it: Proxmox hides guests
+// without VM.Audit from lists).
+type GuestNotFoundError struct{ VMID int }
+
+func (e *GuestNotFoundError) Error() string {
+	return fmt.Sprintf("no VM or container with vmid %d in the cluster (or the token lacks VM.Audit on it)", e.VMID)
+}
+
+// Is matches ErrNotFound.
+func (e *GuestNotFoundError) Is(target error) bool { return target == ErrNotFound }
+
+// NextID is GET /cluster/nextid: the lowest free vmid.
+func (c *Client) NextID(ctx context.Context) (int, error) {
+	// The schema says integer; servers send it as a string.
+	n, err := get[Int](ctx, c, "/cluster/nextid", nil, "next free vmid")
+	return int(n), err
+}
+
+// ClusterTasks is GET /cluster/tasks: a short list of recent tasks cluster-wide, running ones included.
+func (c *Client) ClusterTasks(ctx context.Context) ([]Task, error) {
+	return get[[]Task](ctx, c, "/cluster/tasks", nil, "list cluster tasks")
+}
+
+// Nodes is GET /nodes.
+func (c *Client) Nodes(ctx context.Context) ([]NodeInfo, error) {
+	return get[[]NodeInfo](ctx, c, "/nodes", nil, "list nodes")
+}
+
+// NodeStatus is GET /nodes/{node}/status.
+func (c *Client) NodeStatus(ctx context.Context, node string) (NodeStatus, error) {
+	p, err := nodePath(node, "status")
+	if err != nil {
+		return NodeStatus{}, err
+	}
+	return get[NodeStatus](ctx, c, p, nil, "read status of node "+node)
+}
+
+// Guests is GET /nodes/{node}/{qemu|lxc}: one node's guests of one type.
+func (c *Client) Guests(ctx context.Context, node string, typ GuestType) ([]GuestStatus, error) {
+	if err := typ.Valid(); err != nil {
+		return nil, invalid(err)
+	}
+	p, err := nodePath(node, string(typ))
+	if err != nil {
+		return nil, err
+	}
+	return get[[]GuestStatus](ctx, c, p, nil, fmt.Sprintf("list %s guests on %s", typ, node))
+}
+
+// GuestStatus is GET .../status/current.
+func (c *Client) GuestStatus(ctx context.Context, g GuestRef) (GuestStatus, error) {
+	p, err := g.path("status", "current")
+	if err != nil {
+		return GuestStatus{}, err
+	}
+	return get[GuestStatus](ctx, c, p, nil, "read status of "+g.String())
+}
+
+// GuestConfig is GET .../config (pending changes applied, as Proxmox returns by default).
+func (c *Client) GuestConfig(ctx context.Context, g GuestRef) (GuestConfig, error) {
+	p, err := g.path("config")
+	if err != nil {
+		return nil, err
+	}
+	return get[GuestConfig](ctx, c, p, nil, "read config of "+g.String())
+}
+
+// Snapshots is GET .../snapshot; the list ends with the pseudo-snapshot "current".
+func (c *Client) Snapshots(ctx context.Context, g GuestRef) ([]Snapshot, error) {
+	p, err := g.path("snapshot")
+	if err != nil {
+		return nil, err
+	}
+	return get[[]Snapshot](ctx, c, p, nil, "list snapshots of "+g.String())
+}
+
+// Timeframes for RRD data; decade exists from PVE 9.0 and for nodes only.
+var rrdTimeframes = map[string]bool{"hour": true, "day": true, "week": true, "month": true, "year": true, "decade": true}
+
+// RRDData is GET .../rrddata of a node (g nil) or of a guest. cf is AVERAGE (default when "") or MAX.
+func (c *Client) RRDData(ctx context.Context, node string, g *GuestRef, timeframe, cf string) ([]RRDPoint, error) {
+	if !rrdTimeframes[timeframe] || (g != nil && timeframe == "decade") {
+		return nil, invalid(fmt.Errorf("timeframe %s is not hour, day, week, month or year", quote(timeframe)))
+	}
+	if cf != "" && cf != "AVERAGE" && cf != "MAX" {
+		return nil, invalid(fmt.Errorf("consolidation %s is not AVERAGE or MAX", quote(cf)))
+	}
+	var (
+		p    string
+		err  error
+		what string
+	)
+	if g != nil {
+		p, err = g.path("rrddata")
+		what = "read usage of " + g.String()
+	} else {
+		p, err = nodePath(node, "rrddata")
+		what = "read usage of node " + node
+	}
+	if err != nil {
+		return nil, err
+	}
+	q := url.Values{"timeframe": {timeframe}}
+	if cf != "" {
+		q.Set("cf", cf)
+	}
+	return get[[]RRDPoint](ctx, c, p, q, what)
+}
+
+// TaskFilter narrows GET /nodes/{node}/tasks.
+type TaskFilter struct {
+	VMID       int    // 0: all guests
+	ErrorsOnly bool   // only failed tasks
+	Limit      int    // 0: Proxmox's default (50)
+	Start      int    // offset
+	Source     string // archive (default: finished only), active, all
+	TypeFilter string // e.g. vzdump
+	Since      int64  // unix seconds
+}
+
+// Tasks is GET /nodes/{node}/tasks.
+func (c *Client) Tasks(ctx context.Context, node string, f TaskFilter) ([]Task, error) {
+	p, err := nodePath(node, "tasks")
+	if err != nil {
+		return nil, err
+	}
+	q := params{}
+	if f.VMID != 0 {
+		if err := ValidVMID(f.VMID); err != nil {
+			return nil, invalid(err)
+		}
+		q.setInt("vmid", f.VMID)
+	}
+	switch f.Source {
+	case "", "archive", "active", "all":
+		q.set("source", f.Source)
+	default:
+		return nil, invalid(fmt.Errorf("task source %s is not archive, active or all", quote(f.Source)))
+	}
+	if f.Limit < 0 || f.Start < 0 || f.Since < 0 {
+		return nil, invalid(fmt.Errorf("task limit, start and since must not be negative"))
+	}
+	q.setBool("errors", f.ErrorsOnly)
+	q.setInt("limit", f.Limit)
+	q.setInt("start", f.Start)
+	q.set("typefilter", f.TypeFilter)
+	if f.Since > 0 {
+		q.set("since", strconv.FormatInt(f.Since, 10))
+	}
+	return get[[]Task](ctx, c, p, url.Values(q), "list tasks on "+node)
+}
+
+// Storages is GET /nodes/{node}/storage, optionally only those holding content (backup, vztmpl, iso, ...).
+func (c *Client) Storages(ctx context.Context, node, content string) ([]Storage, error) {
+	p, err := nodePath(node, "storage")
+	if err != nil {
+		return nil, err
+	}
+	q := params{}
+	if content != "" {
+		if !storageContent[content] {
+			return nil, invalid(fmt.Errorf("content type %s is not one of backup, images, iso, rootdir, snippets, vztmpl, import", quote(content)))
+		}
+		q.set("content", content)
+	}
+	return get[[]Storage](ctx, c, p, url.Values(q), "list storages on "+node)
+}
+
+var storageContent = map[string]bool{"backup": true, "images": true, "iso": true, "rootdir": true, "snippets": true, "vztmpl": true, "import": true}
+
+// StorageContent is GET /nodes/{node}/storage/{storage}/content, filtered by content type and vmid (0: any).
+func (c *Client) StorageContent(ctx context.Context, node, storage, content string, vmid int) ([]Volume, error) {
+	if err := ValidStorage(storage); err != nil {
+		return nil, invalid(err)
+	}
+	p, err := nodePath(node, "storage", storage, "content")
+	if err != nil {
+		return nil, err
+	}
+	q := params{}
+	if content != "" {
+		if !storageContent[content] {
+			return nil, invalid(fmt.Errorf("content type %s is not one of backup, images, iso, rootdir, snippets, vztmpl, import", quote(content)))
+		}
+		q.set("content", content)
+	}
+	if vmid != 0 {
+		if err := ValidVMID(vmid); err != nil {
+			return nil, invalid(err)
+		}
+		q.setInt("vmid", vmid)
+	}
+	return get[[]Volume](ctx, c, p, url.Values(q), fmt.Sprintf("list %s content on %s", storage, node))
+}
+
+// Appliances is GET /nodes/{node}/aplinfo: container templates available for download.
+func (c *Client) Appliances(ctx context.Context, node string) ([]Appliance, error) {
+	p, err := nodePath(node, "aplinfo")
+	if err != nil {
+		return nil, err
+	}
+	return get[[]Appliance](ctx, c, p, nil, "list appliances on "+node)
+}
+
+// Pools is GET /pools.
+func (c *Client) Pools(ctx context.Context) ([]Pool, error) {
+	return get[[]Pool](ctx, c, "/pools", nil, "list pools")
+}
+
+// Permissions is GET /access/permissions: the token's own effective privileges, per ACL path.
+func (c *Client) Permissions(ctx context.Context, path string) (Permissions, error) {
+	var q url.Values
+	if path != "" {
+		q = url.Values{"path": {path}}
+	}
+	return get[Permissions](ctx, c, "/access/permissions", q, "read token permissions")
+}

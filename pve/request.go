@@ -1,0 +1,124 @@
+package pve
+
+import (
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// Request is one API call, described before it is sent: what a dry run shows is exactly what Send sends.
+type Request struct {
+	Method string
+	// Path is the API path below /api2/json, built only from validated, escaped segments.
+	Path   string
+	Params url.Values
+}
+
+// String is "METHOD /api2/json/PATH?QUERY", the form a person reads in a dry run or an audit line; POST
+// parameters are not included (see Params).
+func (r Request) String() string {
+	s := r.Method + " /api2/json" + r.Path
+	if (r.Method == "GET" || r.Method == "DELETE") && len(r.Params) > 0 {
+		s += "?" + r.Params.Encode()
+	}
+	return s
+}
+
+// IsWrite reports whether the request changes the cluster.
+func (r Request) IsWrite() bool { return r.Method != "GET" }
+
+// apiPath joins path segments, escaping each one, so no segment can add a '/', a '..' or a query.
+func apiPath(segments ...string) string {
+	var b strings.Builder
+	for _, s := range segments {
+		b.WriteByte('/')
+		b.WriteString(url.PathEscape(s))
+	}
+	return b.String()
+}
+
+// params builds url.Values from key/value pairs, skipping empty values so optional settings stay unsent.
+type params url.Values
+
+func (p params) set(key, value string) {
+	if value != "" {
+		url.Values(p).Set(key, value)
+	}
+}
+
+func (p params) setInt(key string, v int) {
+	if v != 0 {
+		url.Values(p).Set(key, strconv.Itoa(v))
+	}
+}
+
+// setBool sends Proxmox booleans as 1, the only form every PVE version accepts ("true" fails), and leaves
+// false unsent so the server default applies.
+func (p params) setBool(key string, v bool) {
+	if v {
+		url.Values(p).Set(key, "1")
+	}
+}
+
+// GuestType is the kind of guest: a QEMU virtual machine or an LXC container.
+type GuestType string
+
+// Guest types, as they appear in API paths and in /cluster/resources.
+const (
+	Qemu GuestType = "qemu"
+	LXC  GuestType = "lxc"
+)
+
+// Valid reports whether t is one of the two guest types.
+func (t GuestType) Valid() error {
+	if t != Qemu && t != LXC {
+		return fmt.Errorf("guest type %s is neither qemu nor lxc", quote(string(t)))
+	}
+	return nil
+}
+
+// Noun names the guest type as Proxmox's messages do: VM or CT.
+func (t GuestType) Noun() string {
+	if t == LXC {
+		return "CT"
+	}
+	return "VM"
+}
+
+// GuestRef addresses one guest: Proxmox paths need the node and the type as well as the vmid.
+type GuestRef struct {
+	Node string
+	Type GuestType
+	VMID int
+}
+
+// Validate checks every part of the reference.
+func (g GuestRef) Validate() error {
+	if err := ValidNode(g.Node); err != nil {
+		return err
+	}
+	if err := g.Type.Valid(); err != nil {
+		return err
+	}
+	return ValidVMID(g.VMID)
+}
+
+func (g GuestRef) String() string { return fmt.Sprintf("%s %d on %s", g.Type.Noun(), g.VMID, g.Node) }
+
+// path is /nodes/NODE/TYPE/VMID/rest..., or an error when the reference is invalid.
+func (g GuestRef) path(rest ...string) (string, error) {
+	if err := g.Validate(); err != nil {
+		return "", fmt.Errorf("%w: %v", ErrInvalidRequest, err)
+	}
+	return apiPath(append([]string{"nodes", g.Node, string(g.Type), strconv.Itoa(g.VMID)}, rest...)...), nil
+}
+
+func nodePath(node string, rest ...string) (string, error) {
+	if err := ValidNode(node); err != nil {
+		return "", fmt.Errorf("%w: %v", ErrInvalidRequest, err)
+	}
+	return apiPath(append([]string{"nodes", node}, rest...)...), nil
+}
+
+func invalid(err error) error { return fmt.Errorf("%w: %v", ErrInvalidRequest, err) }

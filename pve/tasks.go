@@ -1,0 +1,175 @@
+package pve
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// taskPath is /nodes/{node}/tasks/{upid}/rest: a task is read on the node its UPID names.
+func taskPath(u UPID, rest ...string) (string, error) {
+	if u.IsZero() {
+		return "", invalid(errors.New("empty task id"))
+	}
+	return nodePath(u.Node, append([]string{"tasks", u.String()}, rest...)...)
+}
+
+// TaskStatus is GET /nodes/{node}/tasks/{upid}/status.
+func (c *Client) TaskStatus(ctx context.Context, u UPID) (TaskStatus, error) {
+	p, err := taskPath(u, "status")
+	if err != nil {
+		return TaskStatus{}, err
+	}
+	return get[TaskStatus](ctx, c, p, nil, "read task status")
+}
+
+// TaskLog is GET .../log from line start (0-based) for at most limit lines, with the log's total line count.
+func (c *Client) TaskLog(ctx context.Context, u UPID, start, limit int) ([]LogLine, int, error) {
+	if start < 0 || limit < 0 {
+		return nil, 0, invalid(errors.New("log start and limit must not be negative"))
+	}
+	p, err := taskPath(u, "log")
+	if err != nil {
+		return nil, 0, err
+	}
+	var lines []LogLine
+	total, err := c.do(ctx, Request{Method: "GET", Path: p, Params: url.Values{
+		"start": {strconv.Itoa(start)}, "limit": {strconv.Itoa(limit)},
+	}}, &lines)
+	if err != nil {
+		return nil, 0, fmt.Errorf("read task log: %w", err)
+	}
+	if total < len(lines) {
+		// Servers before PVE 7 omit "total"; what we got is then all we know.
+		total = start + len(lines)
+	}
+	return lines, total, nil
+}
+
+// TaskLogTail returns the last n lines of a task log and its total line count.
+func (c *Client) TaskLogTail(ctx context.Context, u UPID, n int) ([]LogLine, int, error) {
+	if n <= 0 {
+		return nil, 0, invalid(errors.New("tail length must be positive"))
+	}
+	// Proxmox has no "from the end": one small read learns the total, a second reads the tail.
+	lines, total, err := c.TaskLog(ctx, u, 0, n)
+	if err != nil || total <= n {
+		return lines, total, err
+	}
+	lines, total, err = c.TaskLog(ctx, u, total-n, n)
+	return lines, total, err
+}
+
+// StopTaskRequest describes DELETE /nodes/{node}/tasks/{upid}: ask Proxmox to stop a running task.
+func StopTaskRequest(u UPID) (Request, error) {
+	p, err := taskPath(u)
+	if err != nil {
+		return Request{}, err
+	}
+	return Request{Method: "DELETE", Path: p}, nil
+}
+
+// TaskResult is how a task ended, or that it was still running when the wait ended.
+type TaskResult struct {
+	UPID       UPID
+	Running    bool
+	ExitStatus string // "OK", "WARNINGS: N", or the error text
+	Duration   time.Duration
+	// Tail holds the last lines of the log when the task failed.
+	Tail []string
+}
+
+// OK reports whether the task finished successfully ("WARNINGS: N" is a success, as in PVE's own
+// status_is_error).
+func (r TaskResult) OK() bool {
+	return !r.Running && (r.ExitStatus == "OK" || strings.HasPrefix(r.ExitStatus, "WARNINGS:"))
+}
+
+// Progress is reported on every poll of a task wait.
+type Progress struct {
+	UPID    UPID
+	Elapsed time.Duration
+	Polls   int
+	Status  string
+}
+
+// WaitOptions tune WaitTask.
+type WaitOptions struct {
+	// Bound ends the wait with Running set when the task is still going (0: wait until ctx ends).
+	Bound time.Duration
+	// Progress, when set, is called after every poll.
+	Progress func(Progress)
+	// TailLines is how much of the log a failed task returns (default 10).
+	TailLines int
+}
+
+type pollPolicy struct{ first, longest time.Duration }
+
+// notYetVisible is how long after a task starts its status may answer "no such task": pvedaemon forks the
+// worker before the task index knows it (bpg's provider tolerates the same on its first polls).
+const notYetVisible = 5 * time.Second
+
+// WaitTask polls a task until it stops, the bound passes (Running result, nil error) or ctx ends (error).
+// The interval grows from the first to the longest poll interval.
+func (c *Client) WaitTask(ctx context.Context, u UPID, o WaitOptions) (TaskResult, error) {
+	start := time.Now()
+	var deadline <-chan time.Time
+	if o.Bound > 0 {
+		t := time.NewTimer(o.Bound)
+		defer t.Stop()
+		deadline = t.C
+	}
+	tail := o.TailLines
+	if tail <= 0 {
+		tail = 10
+	}
+	interval := c.poll.first
+	for polls := 1; ; polls++ {
+		st, err := c.TaskStatus(ctx, u)
+		switch {
+		case err == nil:
+		case errors.Is(err, ErrNotFound) && time.Since(start) < notYetVisible:
+			st.Status = "running"
+		default:
+			return TaskResult{UPID: u, Running: true, Duration: time.Since(start)}, err
+		}
+		if o.Progress != nil {
+			o.Progress(Progress{UPID: u, Elapsed: time.Since(start), Polls: polls, Status: st.Status})
+		}
+		if !st.Running() {
+			res := TaskResult{UPID: u, ExitStatus: st.ExitStatus, Duration: time.Since(start)}
+			if res.ExitStatus == "" {
+				res.ExitStatus = "unexpected status"
+			}
+			if !res.OK() {
+				// The log tail says why; failing to read it must not hide the exit status.
+				if lines, _, lerr := c.TaskLogTail(ctx, u, tail); lerr == nil {
+					for _, l := range lines {
+						res.Tail = append(res.Tail, l.T)
+					}
+				}
+			}
+			return res, nil
+		}
+		select {
+		case <-ctx.Done():
+			return TaskResult{UPID: u, Running: true, Duration: time.Since(start)}, ctx.Err()
+		case <-deadline:
+			return TaskResult{UPID: u, Running: true, Duration: time.Since(start)}, nil
+		case <-time.After(interval):
+		}
+		interval = min(interval*3/2, c.poll.longest)
+	}
+}
+
+// Err makes a failed TaskResult an error matching ErrTaskFailed (nil when it succeeded or still runs).
+func (r TaskResult) Err() error {
+	if r.Running || r.OK() {
+		return nil
+	}
+	return fmt.Errorf("%w: %s", ErrTaskFailed, r.ExitStatus)
+}
