@@ -1,0 +1,70 @@
+package gate
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+)
+
+// Record is one write attempt, written as one JSON line when the attempt ends. It holds no argument values
+// beyond the target and the request line, so nothing a caller typed (descriptions, keys) lands in the trail.
+type Record struct {
+	Time     time.Time `json:"time"`
+	Tool     string    `json:"tool"`
+	Tier     string    `json:"tier"`
+	Decision string    `json:"decision"` // refused, dry_run, sent
+	Missing  []string  `json:"missing,omitempty"`
+	Target   string    `json:"target,omitempty"`  // e.g. "VM 100 on pve1"
+	Request  string    `json:"request,omitempty"` // e.g. "POST /api2/json/nodes/pve1/qemu/100/status/start"
+	UPID     string    `json:"upid,omitempty"`
+	Outcome  string    `json:"outcome,omitempty"` // OK, WARNINGS: 1, running, or the task's error
+	Error    string    `json:"error,omitempty"`
+	Millis   int64     `json:"ms"`
+}
+
+type recordKey struct{}
+
+// Note returns the audit record of the write attempt in ctx, for the handler to fill in (target, request,
+// UPID, outcome). Outside a write attempt it returns a scratch record, so handlers need not check.
+func Note(ctx context.Context) *Record {
+	if r, ok := ctx.Value(recordKey{}).(*Record); ok {
+		return r
+	}
+	return &Record{}
+}
+
+// Auditor writes records to the log (stderr) and, when configured, to an audit file. Both writers should
+// redact (the caller wraps them with redact.Writer).
+type Auditor struct {
+	log  zerolog.Logger
+	mu   sync.Mutex
+	file io.Writer
+}
+
+// NewAuditor writes through log, and to file when it is not nil.
+func NewAuditor(log zerolog.Logger, file io.Writer) *Auditor {
+	return &Auditor{log: log, file: file}
+}
+
+// Write completes r and writes it. A nil Auditor writes nothing.
+func (a *Auditor) Write(r *Record, start time.Time) {
+	if a == nil {
+		return
+	}
+	r.Time = start.UTC()
+	r.Millis = time.Since(start).Milliseconds()
+	line, err := json.Marshal(r)
+	if err != nil {
+		return
+	}
+	a.log.Info().RawJSON("audit", line).Msg("write attempt")
+	if a.file != nil {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		_, _ = a.file.Write(append(line, '\n'))
+	}
+}

@@ -1,0 +1,109 @@
+package gate
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+// Argument names the gate reads. Every write tool declares confirm and dry_run; destructive tools also
+// declare destructive.
+const (
+	ArgConfirm     = "confirm"
+	ArgDestructive = "destructive"
+	ArgDryRun      = "dry_run"
+)
+
+// EnvDestructive is the operator's switch for destructive tools.
+const EnvDestructive = "PROXMOX_ENABLE_DESTRUCTIVE"
+
+// Decision is what the gate decided for one call.
+type Decision struct {
+	Allow  bool
+	DryRun bool
+	// Missing names every unmet condition, in a fixed order, each saying what is needed and what was given.
+	Missing []string
+	// NeedsOperator is set when the operator's switch is one of the missing conditions.
+	NeedsOperator bool
+}
+
+// Decide applies the tier's rules to a call's raw arguments (a JSON object). Only the JSON literal true counts:
+// "true", 1 and "1" do not, though mcp-go's own helpers would accept them.
+func Decide(t Tier, args json.RawMessage, destructiveEnabled bool) Decision {
+	if t == Read {
+		return Decision{Allow: true}
+	}
+	var m map[string]json.RawMessage
+	if len(bytes.TrimSpace(args)) > 0 && json.Unmarshal(args, &m) != nil {
+		return Decision{Missing: []string{"arguments must be a JSON object"}}
+	}
+	if isTrue(m[ArgDryRun]) {
+		// A dry run only reads; the handler sees DryRun and builds the request without sending it.
+		return Decision{Allow: true, DryRun: true}
+	}
+	var d Decision
+	if !isTrue(m[ArgConfirm]) {
+		d.Missing = append(d.Missing, literal(ArgConfirm, m[ArgConfirm]))
+	}
+	if t == Destructive {
+		if !isTrue(m[ArgDestructive]) {
+			d.Missing = append(d.Missing, literal(ArgDestructive, m[ArgDestructive]))
+		}
+		if !destructiveEnabled {
+			d.Missing = append(d.Missing, fmt.Sprintf("the server setting %s=1 (not set)", EnvDestructive))
+			d.NeedsOperator = true
+		}
+	}
+	if !t.Valid() {
+		d.Missing = append(d.Missing, "a known tier (this tool has none: refusing)")
+	}
+	d.Allow = len(d.Missing) == 0
+	return d
+}
+
+// isTrue reports whether raw is exactly the JSON literal true.
+func isTrue(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "true" }
+
+// literal says what a confirmation argument needs and what it got instead.
+func literal(name string, raw json.RawMessage) string {
+	raw = bytes.TrimSpace(raw)
+	switch {
+	case len(raw) == 0:
+		return fmt.Sprintf("%s: true (missing)", name)
+	case string(raw) == "false":
+		return fmt.Sprintf("%s: true (it is false)", name)
+	default:
+		shown := string(raw)
+		if len(shown) > 20 {
+			shown = shown[:20] + "…"
+		}
+		return fmt.Sprintf("%s: true (got %s; only the JSON literal true counts)", name, strings.ToValidUTF8(shown, "?"))
+	}
+}
+
+// Refusal is the text a refused call returns: every missing condition at once, and, when the operator's
+// switch is missing, that the decision belongs to a person.
+func Refusal(tool string, t Tier, d Decision) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Refused, nothing was sent to Proxmox: %s is a %s tool and needs ", tool, t)
+	for i, m := range d.Missing {
+		switch {
+		case i == 0:
+		case i == len(d.Missing)-1:
+			b.WriteString(" and ")
+		default:
+			b.WriteString(", ")
+		}
+		b.WriteString(m)
+	}
+	b.WriteString(".")
+	if d.NeedsOperator {
+		fmt.Fprintf(&b, " Enabling destructive tools is the operator's decision: ask the person whether they want to set %s=1 "+
+			"for this server and restart it. Do not change the server's configuration or environment yourself.", EnvDestructive)
+	}
+	if t != Read {
+		fmt.Fprintf(&b, " To see what would be sent without changing anything, call it with %s: true.", ArgDryRun)
+	}
+	return b.String()
+}

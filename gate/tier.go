@@ -1,0 +1,85 @@
+// Package gate is the write policy: every tool has a tier, the tier decides the tool's MCP annotations, and a
+// middleware refuses a write or destructive call, before any request is built, unless the caller has given the
+// literal confirmations the tier needs and (for destructive tools) the operator has enabled them.
+//
+// The gate guards against accidents and injected instructions, not against a determined model: the model
+// itself sets confirm and destructive. The real boundaries are PROXMOX_ENABLE_DESTRUCTIVE, which only the
+// operator sets, and the API token's privileges on the Proxmox side.
+package gate
+
+import (
+	"fmt"
+
+	"github.com/mark3labs/mcp-go/mcp"
+)
+
+// Tier is how much a tool can change.
+type Tier int
+
+// The three tiers.
+const (
+	// Read tools change nothing and are always allowed.
+	Read Tier = iota + 1
+	// Write tools change the cluster and need confirm: true.
+	Write
+	// Destructive tools lose data or state and need confirm: true, destructive: true and the operator's
+	// PROXMOX_ENABLE_DESTRUCTIVE=1.
+	Destructive
+)
+
+func (t Tier) String() string {
+	switch t {
+	case Read:
+		return "read"
+	case Write:
+		return "write"
+	case Destructive:
+		return "destructive"
+	}
+	return fmt.Sprintf("tier(%d)", int(t))
+}
+
+// Valid reports whether t is one of the three tiers.
+func (t Tier) Valid() bool { return t == Read || t == Write || t == Destructive }
+
+// Annotations are the MCP hints of a tier, decided here and nowhere else. mcp-go's defaults claim every tool
+// is destructive and open-world, so all four are always set.
+//
+// openWorldHint is false for every tier: a tool's domain is the one configured cluster, not an open set of
+// external entities the way a web search's is.
+func Annotations(t Tier) mcp.ToolAnnotation {
+	read := t == Read
+	return mcp.ToolAnnotation{
+		ReadOnlyHint:    ptr(read),
+		DestructiveHint: ptr(t == Destructive),
+		IdempotentHint:  ptr(read),
+		OpenWorldHint:   ptr(false),
+	}
+}
+
+// CheckAnnotations fails unless tool carries exactly the annotations of tier t, all four set.
+func CheckAnnotations(tool mcp.Tool, t Tier) error {
+	if !t.Valid() {
+		return fmt.Errorf("tool %s: invalid tier %v", tool.Name, t)
+	}
+	want, got := Annotations(t), tool.Annotations
+	for _, h := range []struct {
+		name      string
+		want, got *bool
+	}{
+		{"readOnlyHint", want.ReadOnlyHint, got.ReadOnlyHint},
+		{"destructiveHint", want.DestructiveHint, got.DestructiveHint},
+		{"idempotentHint", want.IdempotentHint, got.IdempotentHint},
+		{"openWorldHint", want.OpenWorldHint, got.OpenWorldHint},
+	} {
+		if h.got == nil {
+			return fmt.Errorf("tool %s (%s): %s is not set", tool.Name, t, h.name)
+		}
+		if *h.got != *h.want {
+			return fmt.Errorf("tool %s (%s): %s is %v, the tier says %v", tool.Name, t, h.name, *h.got, *h.want)
+		}
+	}
+	return nil
+}
+
+func ptr(b bool) *bool { return &b }
