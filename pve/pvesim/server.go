@@ -1,0 +1,50 @@
+package pvesim
+
+import (
+	"crypto/sha256"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"log"
+	"net/http/httptest"
+	"strings"
+)
+
+// Server is a Sim listening on loopback over TLS (HTTP/1.1 only, like pveproxy), for tests and demo mode.
+type Server struct {
+	*Sim
+	// URL is https://127.0.0.1:PORT, without the /api2/json suffix.
+	URL string
+	// Fingerprint is the SHA-256 of the leaf certificate in upper-case colon hex, as the Proxmox GUI and
+	// `pvenode cert info` show it; clients pin it instead of trusting a CA.
+	Fingerprint string
+	// CertPEM is the server's certificate in PEM, usable as a CA file.
+	CertPEM []byte
+
+	ts *httptest.Server
+}
+
+// Serve starts a TLS server for s on a loopback port; Close stops it.
+func Serve(s *Sim) *Server {
+	ts := httptest.NewUnstartedServer(s)
+	ts.EnableHTTP2 = false
+	// handshakes a pinning client aborts on purpose are not worth a line on stderr
+	ts.Config.ErrorLog = log.New(io.Discard, "", 0)
+	ts.StartTLS()
+	cert := ts.Certificate()
+	sum := sha256.Sum256(cert.Raw)
+	hexes := make([]string, len(sum))
+	for i, b := range sum {
+		hexes[i] = fmt.Sprintf("%02X", b)
+	}
+	return &Server{
+		Sim:         s,
+		URL:         ts.URL,
+		Fingerprint: strings.Join(hexes, ":"),
+		CertPEM:     pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw}),
+		ts:          ts,
+	}
+}
+
+// Close shuts the listener down and closes its connections.
+func (s *Server) Close() { s.ts.Close() }

@@ -1,0 +1,309 @@
+package pvesim
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Sim answers the Proxmox VE REST API (/api2/json/…) from an in-memory cluster. It is an http.Handler, safe
+// for concurrent use; Serve puts it behind a TLS listener on loopback.
+//
+// Tasks advance lazily: no goroutine runs in the background; every request first finishes the tasks whose
+// end has passed on the Sim's clock.
+type Sim struct {
+	mu        sync.RWMutex // guards the cluster and its tasks
+	c         *Cluster
+	running   []*task
+	taskIndex map[string]*task
+	nextDue   time.Time
+
+	now       func() time.Time
+	tokens    map[string]*token
+	baseDur   time.Duration
+	typeDur   map[string]time.Duration // guarded by mu
+	authDelay time.Duration
+
+	logMu    sync.Mutex
+	reqLog   []Request // ring buffer
+	logNext  int       // where the next entry goes once the ring is full
+	logLimit int
+
+	faultMu sync.Mutex
+	faults  []*faultEntry
+}
+
+// Option configures a Sim.
+type Option func(*Sim)
+
+// WithToken registers an API token: id is "user@realm!name", privs are PVE privilege names granted on "/"
+// (see AdministratorPrivileges and AuditorPrivileges). Once any WithToken is given, New registers only the
+// tokens given this way, not the two default ones.
+func WithToken(id, secret string, privs ...string) Option {
+	return func(s *Sim) {
+		if s.tokens == nil {
+			s.tokens = map[string]*token{}
+		}
+		s.tokens[id] = newToken(id, secret, privs)
+	}
+}
+
+// WithClock sets the clock the cluster lives by (default time.Now). Task ends, uptimes and timestamps all
+// follow it, so a test can move time forward by hand.
+func WithClock(now func() time.Time) Option { return func(s *Sim) { s.now = now } }
+
+// WithTaskDuration sets how long a task runs (default 100ms); clone, create and vzdump take three times as long.
+func WithTaskDuration(d time.Duration) Option { return func(s *Sim) { s.baseDur = d } }
+
+// WithAuthFailDelay delays every 401 answer, as pveproxy does by about 3 seconds (default 0).
+func WithAuthFailDelay(d time.Duration) Option { return func(s *Sim) { s.authDelay = d } }
+
+// WithRequestLogLimit sets how many requests the log keeps, oldest dropped first (default 10000).
+func WithRequestLogLimit(n int) Option { return func(s *Sim) { s.logLimit = n } }
+
+// New returns a Sim serving a copy of c. Without WithToken it accepts DefaultTokenID (Administrator) and
+// ReadOnlyTokenID (auditor); with WithToken only the tokens given.
+func New(c *Cluster, opts ...Option) *Sim {
+	s := &Sim{
+		now:       time.Now,
+		baseDur:   100 * time.Millisecond,
+		typeDur:   map[string]time.Duration{},
+		logLimit:  10000,
+		taskIndex: map[string]*task{},
+	}
+	for _, opt := range opts {
+		opt(s)
+	}
+	if s.tokens == nil {
+		s.tokens = map[string]*token{
+			DefaultTokenID:  newToken(DefaultTokenID, DefaultTokenSecret, administratorPrivileges),
+			ReadOnlyTokenID: newToken(ReadOnlyTokenID, ReadOnlyTokenSecret, auditorPrivileges),
+		}
+	}
+	if s.logLimit < 0 {
+		s.logLimit = 0
+	}
+	now := s.now()
+	s.c = c.clone()
+	s.c.shift(now.Sub(epoch0))
+	s.replayHistory()
+	s.advance(now)
+	return s
+}
+
+// replayHistory turns the cluster's task history into real tasks: UPIDs, logs, and the backups the past
+// vzdump jobs wrote. History tasks with no end are still running.
+func (s *Sim) replayHistory() {
+	history := s.c.tasks
+	s.c.tasks = nil
+	slices.SortStableFunc(history, func(a, b *task) int { return a.start.Compare(b.start) })
+	for _, h := range history {
+		if h.typ == "vzdump" && h.op.vzdump == nil {
+			h.op.vzdump = s.planBackup(h.node, h.op.vmids, h.op.params, h.start)
+		}
+		end := h.end
+		t := s.newTask(h.node, h.typ, h.id, h.user, h.start, h.op, h.op.lockName)
+		t.end = end
+		if end.IsZero() {
+			s.refreshNextDue()
+			continue
+		}
+		// the past is past: only a backup leaves something behind (its archive); other effects are already
+		// part of the cluster's state
+		s.running = slices.DeleteFunc(s.running, func(x *task) bool { return x == t })
+		var lines []string
+		exit := "OK"
+		if t.typ == "vzdump" {
+			_, lines = s.vzdumpLog(t)
+			s.storeBackups(t)
+			for _, it := range t.op.vzdump.items {
+				if it.failure != "" {
+					exit = "job errors"
+				}
+			}
+		} else {
+			lines = t.op.lines
+			if t.op.fail != "" {
+				exit = t.op.fail
+			}
+		}
+		t.log = append(append(t.log, lines...), taskEndLine(exit))
+		t.exit, t.done = exit, true
+		for _, vmid := range s.heldGuests(t) {
+			if g := s.c.guests[vmid]; g != nil && g.busy == t.upid {
+				g.busy = ""
+				if t.op.lockName != "" && g.conf["lock"] == t.op.lockName {
+					delete(g.conf, "lock")
+				}
+			}
+		}
+	}
+	s.refreshNextDue()
+}
+
+// ServeHTTP answers one API request.
+func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	now := s.now()
+	rec := Request{
+		Time:    now,
+		Method:  r.Method,
+		RawPath: r.URL.EscapedPath(),
+		Query:   r.URL.Query(),
+		Form:    url.Values{},
+	}
+	s.serve(w, r, &rec, now)
+}
+
+// serve does the work of ServeHTTP. Every answer is logged before it is sent, so a client that has its answer
+// finds the request in the log.
+func (s *Sim) serve(w http.ResponseWriter, r *http.Request, rec *Request, now time.Time) {
+	commit := func(status int) {
+		rec.Status = status
+		s.record(*rec)
+	}
+	reject := func(e *apiError) {
+		commit(e.status)
+		writeError(w, e, now)
+	}
+	segs, apiPath, pathOK := splitAPIPath(rec.RawPath)
+	rec.Path = apiPath
+
+	switch r.Method {
+	case http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete:
+	default:
+		reject(bare(501, "method '"+r.Method+"' not available"))
+		return
+	}
+	if f := s.matchFault(r.Method, apiPath); f != nil {
+		if s.applyFault(w, r, f, now, commit) {
+			return
+		}
+	}
+	if r.Method == http.MethodGet || r.Method == http.MethodDelete {
+		if hasBody(r) {
+			reject(bare(501, "Unexpected content for method '"+r.Method+"'"))
+			return
+		}
+	} else {
+		form, err := readForm(r)
+		if err != nil {
+			reject(err)
+			return
+		}
+		rec.Form = form
+	}
+	tok, aerr := s.authenticate(r)
+	if aerr != nil {
+		if s.authDelay > 0 {
+			t := time.NewTimer(s.authDelay)
+			select {
+			case <-t.C:
+			case <-r.Context().Done():
+				t.Stop()
+				commit(0)
+				return
+			}
+		}
+		reject(aerr)
+		return
+	}
+	rec.TokenID = tok.id
+	if !pathOK {
+		reject(notImplemented(r.Method, apiPath))
+		return
+	}
+	rep, aerr := s.dispatch(r.Method, segs, apiPath, rec.Query, rec.Form, tok, now)
+	if aerr != nil {
+		reject(aerr)
+		return
+	}
+	commit(http.StatusOK)
+	writeSuccess(w, encodeReply(rep))
+}
+
+// splitAPIPath splits the escaped path below /api2/json into unescaped segments, so an escaped '/' stays
+// inside its segment. ok is false when the path cannot name any API method: outside /api2/json, a bad escape,
+// an empty segment, or a segment that is ".", ".." or holds a '/'.
+func splitAPIPath(raw string) (segs []string, apiPath string, ok bool) {
+	rest, found := strings.CutPrefix(raw, "/api2/json")
+	if !found || (rest != "" && rest[0] != '/') {
+		p, err := url.PathUnescape(raw)
+		if err != nil {
+			p = raw
+		}
+		return nil, p, false
+	}
+	rest = strings.TrimRight(rest, "/")
+	if rest == "" {
+		return nil, "/", false
+	}
+	ok = true
+	parts := strings.Split(rest[1:], "/")
+	segs = make([]string, len(parts))
+	for i, p := range parts {
+		u, err := url.PathUnescape(p)
+		if err != nil {
+			u, ok = p, false
+		}
+		if u == "" || u == "." || u == ".." || strings.Contains(u, "/") {
+			ok = false
+		}
+		segs[i] = u
+	}
+	return segs, "/" + strings.Join(segs, "/"), ok
+}
+
+// dispatch runs an authenticated request through the steps pveproxy takes: find the method, merge the
+// parameters, check permissions, proxy to the node (here: does it exist, is it up), validate parameters
+// against the schema, run the handler.
+func (s *Sim) dispatch(method string, segs []string, apiPath string, query, form url.Values, tok *token, now time.Time) (reply, *apiError) {
+	rt, vars := matchRoute(method, segs)
+	if rt == nil {
+		return reply{}, notImplemented(method, apiPath)
+	}
+	params, err := mergeParams(form, query, vars)
+	if err != nil {
+		return reply{}, err
+	}
+	if rt.write {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.due(now) {
+			s.advance(now)
+		}
+	} else {
+		s.mu.RLock()
+		if s.due(now) {
+			// finishing tasks changes the cluster: take the write lock for that, then read under it
+			s.mu.RUnlock()
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			s.advance(now)
+		} else {
+			defer s.mu.RUnlock()
+		}
+	}
+	c := &call{s: s, tok: tok, method: method, vars: vars, p: params, now: now, kind: rt.kind}
+	if rt.perm != nil {
+		if err := rt.perm(c); err != nil {
+			return reply{}, err
+		}
+	}
+	if name, ok := vars["node"]; ok && validNodeName(name) {
+		n := s.c.node(name)
+		if n == nil {
+			return reply{}, fail("hostname lookup '%s' failed - failed to get address info for: %s: Name or service not known", name, name)
+		}
+		if !n.online {
+			return reply{}, bare(595, "No route to host")
+		}
+		c.n = n
+	}
+	if errs := validateParams(endpointParams[rt.key], params); errs != nil {
+		return reply{}, badParams(errs)
+	}
+	return rt.handle(c)
+}
