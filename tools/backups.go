@@ -1,0 +1,175 @@
+package tools
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/proxmox-mcp/proxmox-mcp/gate"
+	"github.com/proxmox-mcp/proxmox-mcp/pve"
+)
+
+func backupTools() []Def {
+	return []Def{
+		define("proxmox_list_backups", gate.Read,
+			"backup volumes by storage, filterable by vmid",
+			"Newest first.",
+			listBackups),
+		define("proxmox_run_backup", gate.Write,
+			"vzdump one guest",
+			"vzdump a guest now.",
+			runBackup),
+	}
+}
+
+type backupListArgs struct {
+	VMID    int    `json:"vmid" check:"vmid"`
+	Storage string `json:"storage" check:"storage"`
+	Node    string `json:"node" check:"node"`
+	pageArgs
+}
+
+type backupView struct {
+	VolID     string   `json:"volid"`
+	VMID      int      `json:"vmid,omitempty"`
+	Storage   string   `json:"storage"`
+	Node      string   `json:"node"`
+	Size      int64    `json:"size"`
+	CTime     int64    `json:"ctime"`
+	Format    string   `json:"format,omitempty"`
+	Protected bool     `json:"protected,omitempty"`
+	Notes     []string `json:"notes,omitempty"`
+}
+
+type backupsResult struct {
+	Total      int          `json:"total" out:"-"`
+	Backups    []backupView `json:"backups" out:"-"`
+	NextCursor string       `json:"next_cursor,omitempty" out:"-"`
+	Skipped    []string     `json:"skipped,omitempty" out:"-"` // storages that could not be read
+}
+
+func (r *backupsResult) Summary() string {
+	var b strings.Builder
+	if r.Total == 0 {
+		b.WriteString("No backups found.")
+	} else {
+		fmt.Fprintf(&b, "%d backups", r.Total)
+		if len(r.Backups) < r.Total {
+			fmt.Fprintf(&b, ", showing %d", len(r.Backups))
+			if r.NextCursor != "" {
+				fmt.Fprintf(&b, " (next_cursor %q)", r.NextCursor)
+			}
+		}
+		b.WriteString(", newest first. " + inlineLegend + "\n")
+		for _, v := range r.Backups {
+			fmt.Fprintf(&b, "%s vmid %d %s %s", v.VolID, v.VMID, fmtBytes(v.Size), fmtTime(v.CTime))
+			if v.Protected {
+				b.WriteString(" protected")
+			}
+			if len(v.Notes) > 0 {
+				b.WriteString(" notes " + inline(strings.Join(v.Notes, " / "), 120))
+			}
+			b.WriteByte('\n')
+		}
+	}
+	for _, s := range r.Skipped {
+		fmt.Fprintf(&b, "\nNot read: %s", s)
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// storageTarget is one storage to read on one node; a shared storage is read once, on the first online node.
+type storageTarget struct{ node, storage string }
+
+// backupStorages finds the storages that hold content (backup, vztmpl) with one /cluster/resources request.
+func (e *env) storagesWith(ctx context.Context, content, node, storage string) ([]storageTarget, error) {
+	all, err := e.client.ClusterResources(ctx, pve.ResourceStorage)
+	if err != nil {
+		return nil, err
+	}
+	var out []storageTarget
+	seen := map[string]bool{}
+	sort.Slice(all, func(i, j int) bool { return all[i].ID < all[j].ID })
+	for _, r := range all {
+		if r.Type != "storage" || r.Status != "available" || !(pve.Storage{Content: r.Content}).HasContent(content) {
+			continue
+		}
+		if node != "" && r.Node != node || storage != "" && r.Storage != storage {
+			continue
+		}
+		if r.Shared {
+			if seen[r.Storage] {
+				continue
+			}
+			seen[r.Storage] = true
+		}
+		out = append(out, storageTarget{node: r.Node, storage: r.Storage})
+	}
+	return out, nil
+}
+
+func listBackups(ctx context.Context, e *env, a *backupListArgs) (*backupsResult, error) {
+	targets, err := e.storagesWith(ctx, "backup", a.Node, a.Storage)
+	if err != nil {
+		return nil, err
+	}
+	if len(targets) == 0 && a.Storage != "" {
+		return nil, fmt.Errorf("no available backup storage %s%s", a.Storage, onNode(a.Node))
+	}
+	res := &backupsResult{Backups: []backupView{}}
+	var all []backupView
+	for _, t := range targets {
+		vols, err := e.client.StorageContent(ctx, t.node, t.storage, "backup", a.VMID)
+		if err != nil {
+			// One unreachable storage should not hide the others' backups.
+			res.Skipped = append(res.Skipped, fmt.Sprintf("%s on %s: %s", t.storage, t.node, explain(err)))
+			continue
+		}
+		for _, v := range vols {
+			if a.VMID != 0 && int(v.VMID) != a.VMID {
+				continue
+			}
+			all = append(all, backupView{VolID: clean(v.VolID, maxValue), VMID: int(v.VMID), Storage: t.storage, Node: t.node,
+				Size: int64(v.Size), CTime: int64(v.CTime), Format: clean(v.Format, 32), Protected: bool(v.Protected),
+				Notes: cleanLines(v.Notes, 5, 200, false)})
+		}
+	}
+	sort.SliceStable(all, func(i, j int) bool { return all[i].CTime > all[j].CTime })
+	from, to, next, err := a.bounds(len(all), defaultPage)
+	if err != nil {
+		return nil, err
+	}
+	res.Total, res.NextCursor = len(all), next
+	res.Backups = append(res.Backups, all[from:to]...)
+	return res, nil
+}
+
+func onNode(node string) string {
+	if node == "" {
+		return ""
+	}
+	return " on " + node
+}
+
+type backupArgs struct {
+	guestArgs
+	Storage string `json:"storage" check:"storage"`
+	Mode    string `json:"mode" enum:"snapshot|suspend|stop" schema:"noenum"`
+	Notes   string `json:"notes" maxlen:"1024"`
+	writeArgs
+}
+
+func runBackup(ctx context.Context, e *env, a *backupArgs) (*writeResult, error) {
+	r, err := e.resolve(ctx, a.guestArgs)
+	if err != nil {
+		return nil, err
+	}
+	// vzdump only backs up guests of the node it runs on: send it to the guest's node.
+	req, err := pve.BackupRequest(r.Ref(), pve.BackupOptions{Storage: a.Storage, Mode: a.Mode, Notes: a.Notes})
+	if err != nil {
+		return nil, err
+	}
+	g := viewGuest(r)
+	return e.send(ctx, a.writeArgs, &writeResult{Action: "backup", Target: &g, what: "back up " + g.ref()}, req)
+}

@@ -1,0 +1,197 @@
+package tools
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/proxmox-mcp/proxmox-mcp/pve"
+)
+
+// Caps on cluster text in results.
+const (
+	maxName  = 64
+	maxTag   = 32
+	maxTags  = 16
+	maxValue = 256
+)
+
+// guestArgs address one guest. Every tool that takes a vmid finds the node and type itself.
+type guestArgs struct {
+	VMID int    `json:"vmid" arg:"required" check:"vmid"`
+	Node string `json:"node" check:"node" schema:"-"`
+}
+
+// resolve finds a guest with one cluster-wide request and checks the node the caller named, if any.
+func (e *env) resolve(ctx context.Context, a guestArgs) (pve.Resource, error) {
+	r, err := e.client.FindGuest(ctx, a.VMID)
+	if err != nil {
+		return r, err
+	}
+	if a.Node != "" && a.Node != r.Node {
+		return r, fmt.Errorf("vmid %d is on node %s, not %s: omit node or pass %s; nothing was sent", a.VMID, r.Node, a.Node, r.Node)
+	}
+	return r, nil
+}
+
+// guestView is the part of a guest an operator scans.
+type guestView struct {
+	VMID     int      `json:"vmid"`
+	Type     string   `json:"type"`
+	Name     string   `json:"name,omitempty"`
+	Node     string   `json:"node"`
+	Status   string   `json:"status"`
+	Template bool     `json:"template,omitempty"`
+	Lock     string   `json:"lock,omitempty"`
+	Pool     string   `json:"pool,omitempty"`
+	Tags     []string `json:"tags,omitempty"`
+	CPU      float64  `json:"cpu"` // percent of its CPUs
+	Mem      int64    `json:"mem"`
+	MaxMem   int64    `json:"maxmem"`
+	Uptime   int64    `json:"uptime"`
+}
+
+func viewGuest(r pve.Resource) guestView {
+	return guestView{
+		VMID:     int(r.VMID),
+		Type:     r.Type,
+		Name:     clean(r.Name, maxName),
+		Node:     r.Node,
+		Status:   clean(r.Status, 16),
+		Template: bool(r.Template),
+		Lock:     clean(r.Lock, 24),
+		Pool:     clean(r.Pool, maxName),
+		Tags:     cleanTags(r.Tags),
+		CPU:      percent(float64(r.CPU)),
+		Mem:      int64(r.Mem),
+		MaxMem:   int64(r.MaxMem),
+		Uptime:   int64(r.Uptime),
+	}
+}
+
+func cleanTags(s string) []string {
+	tags := pve.SplitTags(s)
+	if len(tags) > maxTags {
+		tags = tags[:maxTags]
+	}
+	out := make([]string, 0, len(tags))
+	for _, t := range tags {
+		if c := clean(t, maxTag); c != "" {
+			out = append(out, c)
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// line is the one-line text form of a guest: "100 opnsense (qemu) pve1 running cpu 3% mem 1.2/4.0 GiB up 3d4h [network,prod]".
+func (g guestView) line() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d %s (%s) %s %s", g.VMID, orDash(g.Name), g.Type, g.Node, g.Status)
+	if g.Template {
+		b.WriteString(" template")
+	}
+	if g.Lock != "" {
+		fmt.Fprintf(&b, " locked:%s", g.Lock)
+	}
+	if g.Status == "running" {
+		fmt.Fprintf(&b, " cpu %s mem %s/%s up %s", fmtPercent(g.CPU), fmtGiB(g.Mem), fmtBytes(g.MaxMem), fmtUptime(g.Uptime))
+	} else if g.MaxMem > 0 {
+		fmt.Fprintf(&b, " mem %s", fmtBytes(g.MaxMem))
+	}
+	if g.Pool != "" {
+		fmt.Fprintf(&b, " pool:%s", g.Pool)
+	}
+	if len(g.Tags) > 0 {
+		fmt.Fprintf(&b, " [%s]", strings.Join(g.Tags, ","))
+	}
+	return b.String()
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// percent turns Proxmox's 0..1 CPU fraction into a percentage with one decimal.
+func percent(f float64) float64 {
+	if math.IsNaN(f) || math.IsInf(f, 0) || f < 0 {
+		return 0
+	}
+	return math.Round(f*1000) / 10
+}
+
+func fmtPercent(p float64) string { return strconv.FormatFloat(p, 'f', -1, 64) + "%" }
+
+// fmtBytes writes a size in binary units, one decimal.
+func fmtBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return strconv.FormatInt(n, 10) + " B"
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit && exp < 5; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+// fmtGiB writes a size as GiB without the unit, for "used/total" pairs.
+func fmtGiB(n int64) string {
+	return strconv.FormatFloat(math.Round(float64(n)/(1<<30)*10)/10, 'f', 1, 64)
+}
+
+// fmtUptime writes seconds as "3d4h", "5h12m" or "42s".
+func fmtUptime(s int64) string {
+	d := time.Duration(s) * time.Second
+	switch {
+	case d >= 24*time.Hour:
+		return fmt.Sprintf("%dd%dh", d/(24*time.Hour), d%(24*time.Hour)/time.Hour)
+	case d >= time.Hour:
+		return fmt.Sprintf("%dh%dm", d/time.Hour, d%time.Hour/time.Minute)
+	case d >= time.Minute:
+		return fmt.Sprintf("%dm%ds", d/time.Minute, d%time.Minute/time.Second)
+	}
+	return fmt.Sprintf("%ds", s)
+}
+
+// fmtTime writes a unix time in UTC.
+func fmtTime(unix int64) string {
+	if unix <= 0 {
+		return "-"
+	}
+	return time.Unix(unix, 0).UTC().Format("2006-01-02 15:04:05Z")
+}
+
+// page applies offset pagination: the cursor is the decimal offset of the next item.
+type pageArgs struct {
+	Limit  int    `json:"limit" min:"1" max:"500" schema:"-"`
+	Cursor string `json:"cursor" maxlen:"20" schema:"-"`
+}
+
+func (p pageArgs) bounds(total, defaultLimit int) (from, to int, next string, err error) {
+	limit := p.Limit
+	if limit == 0 {
+		limit = defaultLimit
+	}
+	if p.Cursor != "" {
+		from, err = strconv.Atoi(p.Cursor)
+		if err != nil || from < 0 {
+			return 0, 0, "", &ArgError{Problems: []string{fmt.Sprintf("cursor: got %q; expected a next_cursor from an earlier page", clean(p.Cursor, 20))}, Valid: "limit, cursor"}
+		}
+	}
+	from = min(from, total)
+	to = min(from+limit, total)
+	if to < total {
+		next = strconv.Itoa(to)
+	}
+	return from, to, next, nil
+}

@@ -1,0 +1,40 @@
+package tools
+
+import (
+	"errors"
+
+	"github.com/proxmox-mcp/proxmox-mcp/pve"
+)
+
+// hints say what to do about a class of failure, after the error's own text.
+var hints = []struct {
+	err  error
+	hint string
+}{
+	{pve.ErrAuth, "Proxmox rejected the API token: the operator should check PROXMOX_TOKEN_ID and PROXMOX_TOKEN_SECRET (proxmox-mcp doctor tells what is wrong)."},
+	{pve.ErrPermission, "The API token lacks this privilege; granting it is the operator's decision."},
+	{pve.ErrNodeProxy, "Proxmox could not reach that node: it may be offline or rebooting. proxmox_status shows which nodes are online."},
+	{pve.ErrTimeout, "Proxmox did not answer in time (PROXMOX_TIMEOUT)."},
+	{pve.ErrConnRefused, "Nothing answered at PROXMOX_URL: Proxmox is down or the address is wrong."},
+	{pve.ErrTLS, "The server's certificate is not trusted: pin it with PROXMOX_TLS_FINGERPRINT (proxmox-mcp doctor shows the fingerprint)."},
+	{pve.ErrDecode, "Proxmox, or a proxy in front of it, sent an answer that is not Proxmox's JSON."},
+	{pve.ErrTooLarge, "The answer was larger than this server accepts."},
+	{pve.ErrRedirect, "PROXMOX_URL should point at the Proxmox API itself, not at something that redirects."},
+	{pve.ErrUnavailable, "Proxmox, or a proxy in front of it, is unavailable; try again later."},
+	{pve.ErrConnection, "The connection to Proxmox failed."},
+}
+
+// explain turns an error into the text of an isError result: the error, then what to do about it.
+func explain(err error) string {
+	var argErr *ArgError
+	if errors.As(err, &argErr) {
+		return argErr.Error()
+	}
+	msg := "Error: " + err.Error()
+	for _, h := range hints {
+		if errors.Is(err, h.err) {
+			return msg + ". " + h.hint
+		}
+	}
+	return msg
+}

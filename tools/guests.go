@@ -1,0 +1,182 @@
+package tools
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/proxmox-mcp/proxmox-mcp/gate"
+	"github.com/proxmox-mcp/proxmox-mcp/pve"
+)
+
+func guestTools() []Def {
+	return []Def{
+		define("proxmox_list_vms", gate.Read,
+			"QEMU guests across the cluster in one request; filters; paged",
+			"QEMU VMs; filters combine.",
+			listGuests(pve.Qemu)),
+		define("proxmox_list_containers", gate.Read,
+			"the same for LXC",
+			"LXC containers; filters combine.",
+			listGuests(pve.LXC)),
+		define("proxmox_get_resource", gate.Read,
+			"one guest's status and config by vmid",
+			"Guest status and config.",
+			getResource),
+	}
+}
+
+type listArgs struct {
+	Node      string `json:"node" check:"node"`
+	Status    string `json:"status" enum:"running|stopped|paused|unknown" schema:"noenum"`
+	Name      string `json:"name" maxlen:"64"`
+	Tag       string `json:"tag" check:"tag"`
+	Pool      string `json:"pool" check:"pool"`
+	Templates *bool  `json:"templates"`
+	pageArgs
+}
+
+type listResult struct {
+	Kind       string      `json:"kind" out:"-"`
+	Total      int         `json:"total"`
+	Items      []guestView `json:"items"`
+	NextCursor string      `json:"next_cursor,omitempty"`
+}
+
+const defaultPage = 50
+
+func (l *listResult) Summary() string {
+	var b strings.Builder
+	if l.Total == 0 {
+		fmt.Fprintf(&b, "No %s match.", l.Kind)
+		return b.String()
+	}
+	fmt.Fprintf(&b, "%d %s match", l.Total, l.Kind)
+	if len(l.Items) < l.Total {
+		fmt.Fprintf(&b, ", showing %d", len(l.Items))
+		if l.NextCursor != "" {
+			fmt.Fprintf(&b, " (next_cursor %q)", l.NextCursor)
+		}
+	}
+	b.WriteString(":\n")
+	for _, g := range l.Items {
+		b.WriteString(g.line())
+		b.WriteByte('\n')
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// listGuests answers from one /cluster/resources request, whatever the cluster's size, and filters and pages
+// here: per-node listing would cost a request per node.
+func listGuests(typ pve.GuestType) func(ctx context.Context, e *env, a *listArgs) (*listResult, error) {
+	kind := "VMs"
+	if typ == pve.LXC {
+		kind = "containers"
+	}
+	return func(ctx context.Context, e *env, a *listArgs) (*listResult, error) {
+		all, err := e.client.ClusterResources(ctx, pve.ResourceVM)
+		if err != nil {
+			return nil, err
+		}
+		name := strings.ToLower(a.Name)
+		var match []pve.Resource
+		for _, r := range all {
+			if r.Type != string(typ) ||
+				a.Node != "" && r.Node != a.Node ||
+				a.Status != "" && r.Status != a.Status ||
+				name != "" && !strings.Contains(strings.ToLower(r.Name), name) ||
+				a.Tag != "" && !slices.Contains(r.TagList(), a.Tag) ||
+				a.Pool != "" && r.Pool != a.Pool ||
+				a.Templates != nil && bool(r.Template) != *a.Templates {
+				continue
+			}
+			match = append(match, r)
+		}
+		sort.Slice(match, func(i, j int) bool { return match[i].VMID < match[j].VMID })
+		from, to, next, err := a.bounds(len(match), defaultPage)
+		if err != nil {
+			return nil, err
+		}
+		res := &listResult{Kind: kind, Total: len(match), NextCursor: next, Items: make([]guestView, 0, to-from)}
+		for _, r := range match[from:to] {
+			res.Items = append(res.Items, viewGuest(r))
+		}
+		return res, nil
+	}
+}
+
+type resourceResult struct {
+	guestView `out:"-"`
+	QMPStatus string            `json:"qmpstatus,omitempty" out:"-"`
+	CPUs      float64           `json:"cpus,omitempty" out:"-"`
+	Disk      int64             `json:"disk,omitempty" out:"-"`
+	MaxDisk   int64             `json:"maxdisk,omitempty" out:"-"`
+	HA        string            `json:"ha,omitempty" out:"-"`
+	Config    map[string]string `json:"config" out:"-"`
+	Notes     []string          `json:"notes,omitempty" out:"-"`
+}
+
+// Config keys never shown: digest is noise; the cloud-init password is a secret even when Proxmox masks it.
+var hiddenConfig = map[string]bool{"digest": true, "cipassword": true, "description": true}
+
+func (r *resourceResult) Summary() string {
+	var b strings.Builder
+	b.WriteString(r.line())
+	if r.QMPStatus != "" && r.QMPStatus != r.Status {
+		fmt.Fprintf(&b, " (qemu: %s)", r.QMPStatus)
+	}
+	if r.HA != "" {
+		fmt.Fprintf(&b, " ha:%s", r.HA)
+	}
+	b.WriteString("\nconfig:")
+	keys := make([]string, 0, len(r.Config))
+	for k := range r.Config {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(&b, " %s=%s", k, r.Config[k])
+	}
+	b.WriteByte('\n')
+	fence(&b, "notes", r.Notes)
+	return strings.TrimRight(b.String(), "\n")
+}
+
+func getResource(ctx context.Context, e *env, a *guestArgs) (*resourceResult, error) {
+	r, err := e.resolve(ctx, *a)
+	if err != nil {
+		return nil, err
+	}
+	ref := r.Ref()
+	st, err := e.client.GuestStatus(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := e.client.GuestConfig(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	// The live status is fresher than the resource index.
+	r.Status, r.CPU, r.Mem, r.MaxMem, r.Uptime, r.Lock = st.Status, st.CPU, st.Mem, st.MaxMem, st.Uptime, st.Lock
+	res := &resourceResult{
+		guestView: viewGuest(r),
+		QMPStatus: clean(st.QMPStatus, 16),
+		CPUs:      float64(st.CPUs),
+		Disk:      int64(st.Disk),
+		MaxDisk:   int64(st.MaxDisk),
+		Config:    map[string]string{},
+		Notes:     cleanLines(cfg.String("description"), 40, 200, false),
+	}
+	if st.HA.Managed {
+		res.HA = clean(st.HA.State, 24)
+	}
+	for k := range cfg {
+		if hiddenConfig[k] || len(res.Config) >= 120 {
+			continue
+		}
+		res.Config[clean(k, 40)] = clean(cfg.String(k), maxValue)
+	}
+	return res, nil
+}

@@ -1,0 +1,160 @@
+package tools
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/rs/zerolog"
+
+	"github.com/proxmox-mcp/proxmox-mcp/gate"
+	"github.com/proxmox-mcp/proxmox-mcp/pve"
+	"github.com/proxmox-mcp/proxmox-mcp/pve/pvesim"
+	"github.com/proxmox-mcp/proxmox-mcp/redact"
+)
+
+// harness is the whole product in one process: a simulated cluster over TLS, the client pinned to it, the MCP
+// server with its middleware, and a real MCP client session in front.
+type harness struct {
+	sim    *pvesim.Server
+	client *pve.Client
+	mc     *client.Client
+	mu     sync.Mutex
+	log    bytes.Buffer
+	audit  bytes.Buffer
+}
+
+type harnessOpts struct {
+	destructive bool
+	readOnly    bool
+	only        []string
+	sim         []pvesim.Option
+	cluster     *pvesim.Cluster
+	wait        time.Duration
+}
+
+// syncBuffer serialises writes from concurrent handlers.
+type syncBuffer struct {
+	mu *sync.Mutex
+	b  *bytes.Buffer
+}
+
+func (s syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func newHarness(t testing.TB, o harnessOpts) *harness {
+	t.Helper()
+	cluster := o.cluster
+	if cluster == nil {
+		cluster = pvesim.Default()
+	}
+	simOpts := append([]pvesim.Option{pvesim.WithTaskDuration(20 * time.Millisecond)}, o.sim...)
+	h := &harness{sim: pvesim.Serve(pvesim.New(cluster, simOpts...))}
+	t.Cleanup(h.sim.Close)
+	u, err := pve.ParseBaseURL(h.sim.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fp, err := pve.ParseFingerprint(h.sim.Fingerprint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := redact.New()
+	h.client, err = pve.New(pve.Config{BaseURL: u, TokenID: pvesim.DefaultTokenID, Secret: redact.NewSecret(pvesim.DefaultTokenSecret), Fingerprint: fp, Timeout: 5 * time.Second},
+		pve.WithRedactor(r), pve.WithRetries(1, time.Millisecond), pve.WithTaskPolling(5*time.Millisecond, 20*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(h.client.Close)
+	logger := zerolog.New(r.Writer(syncBuffer{&h.mu, &h.log}))
+	wait := o.wait
+	if wait == 0 {
+		wait = 5 * time.Second
+	}
+	srv, err := NewServer(Options{
+		Client: h.client, Redactor: r, Log: logger, Version: "test", ReadOnly: o.readOnly, Only: o.only, DefaultWait: wait,
+		Policy: gate.NewPolicy(o.destructive, gate.NewAuditor(logger, r.Writer(syncBuffer{&h.mu, &h.audit}))),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.mc, err = client.NewInProcessClient(srv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.mc.Close() })
+	ctx := context.Background()
+	if err := h.mc.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	init := mcp.InitializeRequest{}
+	init.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
+	init.Params.ClientInfo = mcp.Implementation{Name: "harness", Version: "1"}
+	if _, err := h.mc.Initialize(ctx, init); err != nil {
+		t.Fatal(err)
+	}
+	h.sim.ResetLog()
+	return h
+}
+
+// call runs a tool with raw JSON arguments, exactly as a client would send them.
+func (h *harness) call(t testing.TB, name, args string) *mcp.CallToolResult {
+	t.Helper()
+	req := mcp.CallToolRequest{}
+	req.Params.Name = name
+	if args != "" {
+		req.Params.Arguments = json.RawMessage(args)
+	}
+	res, err := h.mc.CallTool(context.Background(), req)
+	if err != nil {
+		t.Fatalf("%s %s: protocol error %v", name, args, err)
+	}
+	return res
+}
+
+func text(res *mcp.CallToolResult) string {
+	var b strings.Builder
+	for _, c := range res.Content {
+		if t, ok := c.(mcp.TextContent); ok {
+			b.WriteString(t.Text)
+		}
+	}
+	return b.String()
+}
+
+// structured decodes a result's structured content into v.
+func structured(t testing.TB, res *mcp.CallToolResult, v any) {
+	t.Helper()
+	var raw []byte
+	switch sc := res.StructuredContent.(type) {
+	case json.RawMessage:
+		raw = sc
+	default:
+		b, err := json.Marshal(sc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw = b
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		t.Fatalf("structured content %s: %v", raw, err)
+	}
+}
+
+// writes lists the write requests that reached the simulated cluster.
+func (h *harness) writes() []string {
+	var out []string
+	for _, r := range h.sim.Writes() {
+		out = append(out, r.Method+" "+r.Path)
+	}
+	return out
+}

@@ -1,0 +1,131 @@
+package tools
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/mark3labs/mcp-go/server"
+	"github.com/rs/zerolog"
+
+	"github.com/proxmox-mcp/proxmox-mcp/gate"
+	"github.com/proxmox-mcp/proxmox-mcp/pve"
+	"github.com/proxmox-mcp/proxmox-mcp/redact"
+)
+
+var update = flag.Bool("update", false, "rewrite the tool schema snapshots and the README tool table")
+
+// listTools runs tools/list through the server's JSON-RPC handler and returns each tool exactly as the wire
+// carries it.
+func listTools(t *testing.T, readOnly bool, only []string) []json.RawMessage {
+	t.Helper()
+	srv := newListServer(t, readOnly, only)
+	ctx := context.Background()
+	srv.HandleMessage(ctx, []byte(`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`))
+	resp := srv.HandleMessage(ctx, []byte(`{"jsonrpc":"2.0","id":2,"method":"tools/list"}`))
+	b, err := json.Marshal(resp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out struct {
+		Result struct {
+			Tools []json.RawMessage `json:"tools"`
+		} `json:"result"`
+	}
+	if err := json.Unmarshal(b, &out); err != nil || len(out.Result.Tools) == 0 {
+		t.Fatalf("tools/list answered %s (%v)", b, err)
+	}
+	return out.Result.Tools
+}
+
+func newListServer(t *testing.T, readOnly bool, only []string) *server.MCPServer {
+	t.Helper()
+	u, _ := pve.ParseBaseURL("https://127.0.0.1:1")
+	c, err := pve.New(pve.Config{BaseURL: u, TokenID: "root@pam!mcp", Secret: redact.NewSecret("s3cret-value-for-tests")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := NewServer(Options{Client: c, Policy: gate.NewPolicy(false, nil), Log: zerolog.Nop(), ReadOnly: readOnly, Only: only, Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv
+}
+
+// TestToolSchemaSnapshots keeps every tool's definition, exactly as tools/list sends it, in testdata/tools:
+// a change to what the model sees shows up in review. Run with -update to accept a change.
+func TestToolSchemaSnapshots(t *testing.T) {
+	tools := listTools(t, false, nil)
+	if len(tools) != len(All()) {
+		t.Fatalf("tools/list has %d tools, All() has %d", len(tools), len(All()))
+	}
+	dir := filepath.Join("testdata", "tools")
+	seen := map[string]bool{}
+	total := 0
+	for _, raw := range tools {
+		var head struct{ Name string }
+		_ = json.Unmarshal(raw, &head)
+		seen[head.Name+".json"] = true
+		total += len(raw)
+		var pretty bytes.Buffer
+		if err := json.Indent(&pretty, raw, "", "  "); err != nil {
+			t.Fatal(err)
+		}
+		pretty.WriteByte('\n')
+		path := filepath.Join(dir, head.Name+".json")
+		if *update {
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, pretty.Bytes(), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(path)
+		if err != nil {
+			t.Errorf("%s: no snapshot (run go test ./tools -run TestToolSchemaSnapshots -update): %v", head.Name, err)
+			continue
+		}
+		if !bytes.Equal(want, pretty.Bytes()) {
+			t.Errorf("%s: the definition the model sees changed; review it and run with -update to accept:\n--- snapshot\n%s\n--- now\n%s", head.Name, want, pretty.Bytes())
+		}
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
+	for _, f := range files {
+		if !seen[filepath.Base(f)] {
+			t.Errorf("snapshot %s belongs to no tool: delete it", f)
+		}
+	}
+	t.Logf("tools/list: %d tools, %d bytes of tool definitions", len(tools), total)
+	// The token budget (2,400 o200k tokens) is checked with a real tokenizer in .ci/tokens.mjs; JSON schema text
+	// runs at about 4 bytes a token here (9,357 bytes measured 2,317 tokens), so this byte bound catches a blow-up
+	// before the tokenizer does.
+	if total > 9700 {
+		t.Errorf("tools/list is %d bytes: over the budget of 9700 bytes (~2,400 tokens)", total)
+	}
+}
+
+func TestToolsListForTokenizer(t *testing.T) {
+	out := os.Getenv("TOOLS_LIST_OUT")
+	if out == "" {
+		t.Skip("set TOOLS_LIST_OUT=file to write the tools/list payload for the tokenizer")
+	}
+	tools := listTools(t, false, nil)
+	var b bytes.Buffer
+	b.WriteString(`{"tools":[`)
+	for i, tool := range tools {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.Write(tool)
+	}
+	b.WriteString(`]}`)
+	if err := os.WriteFile(out, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,136 @@
+// Package tools is the product: the MCP tools over the Proxmox client, behind the write gate. It is the only
+// package that knows both MCP and Proxmox.
+package tools
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/mark3labs/mcp-go/server"
+	"github.com/rs/zerolog"
+
+	"github.com/proxmox-mcp/proxmox-mcp/gate"
+	"github.com/proxmox-mcp/proxmox-mcp/pve"
+	"github.com/proxmox-mcp/proxmox-mcp/redact"
+)
+
+// Options configure a server.
+type Options struct {
+	Client   *pve.Client
+	Policy   *gate.Policy
+	Redactor *redact.Redactor
+	Log      zerolog.Logger
+	Version  string
+	// ReadOnly registers no write or destructive tool at all (PROXMOX_READ_ONLY=1).
+	ReadOnly bool
+	// Only, when set, exposes only these tools (PROXMOX_TOOLS).
+	Only []string
+	// DefaultWait bounds a write's wait for its task when the caller gives no wait_seconds (default 30s).
+	DefaultWait time.Duration
+}
+
+// order is the order tools/list shows: reads, writes, destructive, as the product's tool table lists them.
+var order = []string{
+	"proxmox_status", "proxmox_list_vms", "proxmox_list_containers", "proxmox_get_resource", "proxmox_list_snapshots",
+	"proxmox_recent_tasks", "proxmox_get_task_status", "proxmox_get_task_log", "proxmox_list_backups",
+	"proxmox_resource_usage", "proxmox_list_templates",
+	"proxmox_start_resource", "proxmox_stop_resource", "proxmox_reboot_resource", "proxmox_snapshot_resource",
+	"proxmox_run_backup", "proxmox_create_container", "proxmox_create_vm", "proxmox_clone_resource",
+	"proxmox_destroy_resource", "proxmox_delete_snapshot", "proxmox_rollback_snapshot", "proxmox_force_stop_resource",
+}
+
+// All returns every tool definition, in the order tools/list shows them.
+func All() []Def {
+	defs := slices.Concat(statusTools(), guestTools(), snapshotTools(), taskTools(), backupTools(), usageTools(),
+		templateTools(), powerTools(), createTools(), destroyTools())
+	rank := func(d Def) int {
+		if i := slices.Index(order, d.Name); i >= 0 {
+			return i
+		}
+		return len(order) // unlisted tools go last; TestToolOrder fails on them
+	}
+	slices.SortStableFunc(defs, func(a, b Def) int { return rank(a) - rank(b) })
+	return defs
+}
+
+// Select applies the read-only switch and a PROXMOX_TOOLS list, and fails on a contradiction: an unknown name,
+// or a write tool named while read-only.
+func Select(readOnly bool, only []string) ([]Def, error) {
+	all := All()
+	byName := map[string]Def{}
+	for _, d := range all {
+		byName[d.Name] = d
+	}
+	var problems []string
+	want := map[string]bool{}
+	for _, n := range only {
+		n = strings.TrimSpace(n)
+		if n == "" {
+			continue
+		}
+		d, ok := byName[n]
+		switch {
+		case !ok:
+			problems = append(problems, fmt.Sprintf("PROXMOX_TOOLS names %q, which is not a tool", n))
+		case readOnly && d.Tier != gate.Read:
+			problems = append(problems, fmt.Sprintf("PROXMOX_TOOLS names %s, a %s tool, but PROXMOX_READ_ONLY=1 registers no write tools", n, d.Tier))
+		}
+		want[n] = true
+	}
+	if len(problems) > 0 {
+		return nil, errors.New(strings.Join(problems, "; "))
+	}
+	var out []Def
+	for _, d := range all {
+		if readOnly && d.Tier != gate.Read || len(want) > 0 && !want[d.Name] {
+			continue
+		}
+		out = append(out, d)
+	}
+	if len(out) == 0 {
+		return nil, errors.New("the configuration exposes no tool at all")
+	}
+	return out, nil
+}
+
+// NewServer builds the MCP server: the selected tools, each registered with the gate, behind the middleware
+// chain recover+redact -> gate -> log -> handler.
+func NewServer(o Options) (*server.MCPServer, error) {
+	if o.Client == nil || o.Policy == nil {
+		return nil, errors.New("tools: a client and a policy are required")
+	}
+	if o.Redactor == nil {
+		o.Redactor = redact.New()
+	}
+	if o.DefaultWait <= 0 {
+		o.DefaultWait = 30 * time.Second
+	}
+	defs, err := Select(o.ReadOnly, o.Only)
+	if err != nil {
+		return nil, err
+	}
+	s := server.NewMCPServer("proxmox-mcp", o.Version,
+		server.WithToolCapabilities(false),
+		server.WithInstructions(Instructions(o.Policy.DestructiveEnabled(), o.ReadOnly)),
+	)
+	s.Use(guard(o.Redactor, o.Log), o.Policy.Middleware, logCalls(o.Log))
+	e := &env{client: o.Client, log: o.Log, defaultWait: o.DefaultWait}
+	for _, d := range defs {
+		tool, err := o.Policy.Register(d.tool, d.Tier)
+		if err != nil {
+			return nil, err
+		}
+		s.AddTool(tool, d.handler(e))
+	}
+	return s, nil
+}
+
+// env is what handlers share.
+type env struct {
+	client      *pve.Client
+	log         zerolog.Logger
+	defaultWait time.Duration
+}

@@ -1,0 +1,243 @@
+package tools
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/proxmox-mcp/proxmox-mcp/gate"
+	"github.com/proxmox-mcp/proxmox-mcp/pve"
+)
+
+func taskTools() []Def {
+	return []Def{
+		define("proxmox_recent_tasks", gate.Read,
+			"recent tasks, filterable by node, vmid, errors only",
+			"Newest first.",
+			recentTasks),
+		define("proxmox_get_task_status", gate.Read,
+			"one task by UPID; may wait for it to finish, with progress",
+			"wait: true waits for the end.",
+			taskStatus),
+		define("proxmox_get_task_log", gate.Read,
+			"a task's log, tail by default",
+			"Log tail, or from line start.",
+			taskLog),
+	}
+}
+
+type taskView struct {
+	UPID      string `json:"upid"`
+	Node      string `json:"node"`
+	Type      string `json:"type"`
+	ID        string `json:"id,omitempty"`
+	User      string `json:"user"`
+	Status    string `json:"status"` // running, OK, WARNINGS: n, or the error
+	StartTime int64  `json:"starttime"`
+	EndTime   int64  `json:"endtime,omitempty"`
+}
+
+func (t taskView) line() string {
+	end := ""
+	if t.EndTime > 0 {
+		end = " took " + fmtUptime(t.EndTime-t.StartTime)
+	}
+	return fmt.Sprintf("%s %s %s %s %s: %s%s\n  %s", fmtTime(t.StartTime), t.Node, t.Type, orDash(t.ID), t.User, t.Status, end, t.UPID)
+}
+
+func viewTask(t pve.Task) taskView {
+	status := t.Status
+	if status == "" || strings.EqualFold(status, "running") {
+		status = "running"
+	}
+	user := t.User
+	if t.TokenID != "" && !strings.Contains(user, "!") {
+		user += "!" + t.TokenID
+	}
+	return taskView{UPID: clean(t.UPID, 200), Node: clean(t.Node, maxName), Type: clean(t.Type, 32), ID: clean(t.ID, 64),
+		User: clean(user, 128), Status: clean(status, maxValue), StartTime: int64(t.StartTime), EndTime: int64(t.EndTime)}
+}
+
+type recentArgs struct {
+	Node   string `json:"node" check:"node"`
+	VMID   int    `json:"vmid" check:"vmid"`
+	Errors bool   `json:"errors"`
+	Limit  int    `json:"limit" min:"1" max:"200" schema:"-"`
+}
+
+type tasksResult struct {
+	Tasks []taskView `json:"tasks" out:"-"`
+}
+
+func (r *tasksResult) Summary() string {
+	if len(r.Tasks) == 0 {
+		return "No matching tasks."
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d tasks, newest first:\n", len(r.Tasks))
+	for _, t := range r.Tasks {
+		b.WriteString(t.line())
+		b.WriteByte('\n')
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// isErrorStatus follows PVE's status_is_error: anything but OK and WARNINGS is a failure; running is neither.
+func isErrorStatus(s string) bool {
+	return s != "running" && s != "OK" && !strings.HasPrefix(s, "WARNINGS")
+}
+
+// recentTasks reads one node's task list (running ones included) when a node is given, else the cluster-wide
+// recent list, one request either way.
+func recentTasks(ctx context.Context, e *env, a *recentArgs) (*tasksResult, error) {
+	limit := a.Limit
+	if limit == 0 {
+		limit = 20
+	}
+	var list []pve.Task
+	var err error
+	if a.Node != "" {
+		list, err = e.client.Tasks(ctx, a.Node, pve.TaskFilter{VMID: a.VMID, ErrorsOnly: a.Errors, Limit: limit, Source: "all"})
+	} else {
+		list, err = e.client.ClusterTasks(ctx)
+	}
+	if err != nil {
+		return nil, err
+	}
+	res := &tasksResult{Tasks: []taskView{}}
+	for _, t := range list {
+		v := viewTask(t)
+		if a.VMID != 0 && v.ID != strconv.Itoa(a.VMID) || a.Errors && !isErrorStatus(v.Status) {
+			continue
+		}
+		res.Tasks = append(res.Tasks, v)
+	}
+	sort.SliceStable(res.Tasks, func(i, j int) bool { return res.Tasks[i].StartTime > res.Tasks[j].StartTime })
+	if len(res.Tasks) > limit {
+		res.Tasks = res.Tasks[:limit]
+	}
+	return res, nil
+}
+
+type taskStatusArgs struct {
+	UPID        string `json:"upid" arg:"required" check:"upid"`
+	Wait        bool   `json:"wait"`
+	WaitSeconds int    `json:"wait_seconds" min:"1" max:"600" schema:"-"`
+}
+
+type taskStatusResult struct {
+	taskView   `out:"-"`
+	Running    bool     `json:"running" out:"-"`
+	OK         bool     `json:"ok"`
+	ExitStatus string   `json:"exitstatus,omitempty"`
+	LogTail    []string `json:"log_tail,omitempty" out:"-"`
+}
+
+func (r *taskStatusResult) Summary() string {
+	var b strings.Builder
+	if r.Running {
+		fmt.Fprintf(&b, "Task %s on %s (%s %s) is running since %s.", r.UPID, r.Node, r.Type, orDash(r.ID), fmtTime(r.StartTime))
+		return b.String()
+	}
+	verdict := "succeeded"
+	if !r.OK {
+		verdict = "failed"
+	}
+	fmt.Fprintf(&b, "Task %s on %s (%s %s) %s: %s.", r.UPID, r.Node, r.Type, orDash(r.ID), verdict, r.ExitStatus)
+	if len(r.LogTail) > 0 {
+		b.WriteString("\n")
+		fence(&b, "task log tail", r.LogTail)
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+func taskStatus(ctx context.Context, e *env, a *taskStatusArgs) (*taskStatusResult, error) {
+	u, err := pve.ParseUPID(a.UPID)
+	if err != nil {
+		return nil, err
+	}
+	res := &taskStatusResult{taskView: taskView{UPID: u.String(), Node: u.Node, Type: u.Type, ID: u.ID, User: u.User, StartTime: u.StartTime.Unix()}}
+	if a.Wait {
+		bound := e.defaultWait
+		if a.WaitSeconds > 0 {
+			bound = time.Duration(a.WaitSeconds) * time.Second
+		}
+		tr, err := e.client.WaitTask(ctx, u, pve.WaitOptions{Bound: bound, Progress: progressFrom(ctx, "task")})
+		if err != nil {
+			return nil, err
+		}
+		res.Running, res.ExitStatus, res.OK = tr.Running, clean(tr.ExitStatus, maxValue), tr.OK()
+		res.LogTail = cleanTail(tr.Tail)
+	} else {
+		st, err := e.client.TaskStatus(ctx, u)
+		if err != nil {
+			return nil, err
+		}
+		res.Running = st.Running()
+		res.ExitStatus = clean(st.ExitStatus, maxValue)
+		res.OK = !res.Running && !isErrorStatus(st.ExitStatus)
+	}
+	switch {
+	case res.Running:
+		res.Status = "running"
+	default:
+		res.Status = res.ExitStatus
+	}
+	return res, nil
+}
+
+type taskLogArgs struct {
+	UPID  string `json:"upid" arg:"required" check:"upid"`
+	Tail  int    `json:"tail" min:"1" max:"500"`
+	Start int    `json:"start" min:"1" max:"1000000"`
+}
+
+type taskLogResult struct {
+	UPID  string   `json:"upid"`
+	Total int      `json:"total" out:"-"`
+	First int      `json:"first" out:"-"`
+	Lines []string `json:"lines" out:"-"`
+}
+
+func (r *taskLogResult) Summary() string {
+	var b strings.Builder
+	if len(r.Lines) == 0 {
+		fmt.Fprintf(&b, "Task %s: no log lines (of %d).", r.UPID, r.Total)
+		return b.String()
+	}
+	fmt.Fprintf(&b, "Task %s log, lines %d-%d of %d:\n", r.UPID, r.First, r.First+len(r.Lines)-1, r.Total)
+	fence(&b, "task log", r.Lines)
+	return strings.TrimRight(b.String(), "\n")
+}
+
+func taskLog(ctx context.Context, e *env, a *taskLogArgs) (*taskLogResult, error) {
+	u, err := pve.ParseUPID(a.UPID)
+	if err != nil {
+		return nil, err
+	}
+	n := a.Tail
+	if n == 0 {
+		n = 50
+	}
+	var lines []pve.LogLine
+	var total int
+	if a.Start > 0 {
+		lines, total, err = e.client.TaskLog(ctx, u, a.Start-1, n)
+	} else {
+		lines, total, err = e.client.TaskLogTail(ctx, u, n)
+	}
+	if err != nil {
+		return nil, err
+	}
+	res := &taskLogResult{UPID: u.String(), Total: total, Lines: []string{}}
+	for i, l := range lines {
+		if i == 0 {
+			res.First = int(l.N)
+		}
+		res.Lines = append(res.Lines, clean(l.T, 500))
+	}
+	return res, nil
+}

@@ -1,0 +1,95 @@
+package tools
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/proxmox-mcp/proxmox-mcp/gate"
+	"github.com/proxmox-mcp/proxmox-mcp/pve"
+)
+
+func templateTools() []Def {
+	return []Def{
+		define("proxmox_list_templates", gate.Read,
+			"VM templates and LXC templates available for clone and create",
+			"VM and CT templates.",
+			listTemplates),
+	}
+}
+
+type templatesArgs struct {
+	Node string `json:"node" check:"node"`
+}
+
+// ctTemplate is one container template; a template on node-local storage is listed once with every node
+// that has it.
+type ctTemplate struct {
+	VolID string   `json:"volid"`
+	Nodes []string `json:"nodes"`
+	Size  int64    `json:"size"`
+}
+
+type templatesResult struct {
+	VMTemplates []guestView  `json:"vm_templates" out:"-"`
+	CTTemplates []ctTemplate `json:"ct_templates" out:"-"`
+	Skipped     []string     `json:"skipped,omitempty" out:"-"`
+}
+
+func (r *templatesResult) Summary() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d VM templates (clone with proxmox_clone_resource):\n", len(r.VMTemplates))
+	for _, g := range r.VMTemplates {
+		fmt.Fprintf(&b, "%d %s on %s\n", g.VMID, orDash(g.Name), g.Node)
+	}
+	fmt.Fprintf(&b, "%d container templates (ostemplate for proxmox_create_container):\n", len(r.CTTemplates))
+	for _, t := range r.CTTemplates {
+		fmt.Fprintf(&b, "%s %s on %s\n", t.VolID, fmtBytes(t.Size), strings.Join(t.Nodes, ","))
+	}
+	for _, s := range r.Skipped {
+		fmt.Fprintf(&b, "Not read: %s\n", s)
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+func listTemplates(ctx context.Context, e *env, a *templatesArgs) (*templatesResult, error) {
+	guests, err := e.client.ClusterResources(ctx, pve.ResourceVM)
+	if err != nil {
+		return nil, err
+	}
+	res := &templatesResult{VMTemplates: []guestView{}, CTTemplates: []ctTemplate{}}
+	for _, r := range guests {
+		if bool(r.Template) && r.IsGuest() && (a.Node == "" || r.Node == a.Node) {
+			res.VMTemplates = append(res.VMTemplates, viewGuest(r))
+		}
+	}
+	sort.Slice(res.VMTemplates, func(i, j int) bool { return res.VMTemplates[i].VMID < res.VMTemplates[j].VMID })
+	targets, err := e.storagesWith(ctx, "vztmpl", a.Node, "")
+	if err != nil {
+		return nil, err
+	}
+	byVol := map[string]*ctTemplate{}
+	for _, t := range targets {
+		vols, err := e.client.StorageContent(ctx, t.node, t.storage, "vztmpl", 0)
+		if err != nil {
+			res.Skipped = append(res.Skipped, fmt.Sprintf("%s on %s: %s", t.storage, t.node, explain(err)))
+			continue
+		}
+		for _, v := range vols {
+			id := clean(v.VolID, maxValue)
+			ct := byVol[id]
+			if ct == nil {
+				ct = &ctTemplate{VolID: id, Size: int64(v.Size)}
+				byVol[id] = ct
+			}
+			ct.Nodes = append(ct.Nodes, t.node)
+		}
+	}
+	for _, ct := range byVol {
+		sort.Strings(ct.Nodes)
+		res.CTTemplates = append(res.CTTemplates, *ct)
+	}
+	sort.Slice(res.CTTemplates, func(i, j int) bool { return res.CTTemplates[i].VolID < res.CTTemplates[j].VolID })
+	return res, nil
+}
