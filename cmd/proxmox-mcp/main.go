@@ -1,0 +1,179 @@
+// Command proxmox-mcp is an MCP server that lets an AI assistant operate a Proxmox VE cluster safely. See
+// `proxmox-mcp --help`.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=v1.2.3".
+var version = "dev"
+
+const usage = `proxmox-mcp - an MCP server for operating a Proxmox VE cluster safely
+
+USAGE
+  proxmox-mcp [flags]                        serve MCP over stdio (what an MCP client launches)
+  proxmox-mcp [flags] --http ADDR            serve MCP over streamable HTTP at http://ADDR/mcp
+  proxmox-mcp [flags] call TOOL [ARGS]       run one tool and print its result
+  proxmox-mcp [flags] tools                  list the tools: name, tier, what it does
+  proxmox-mcp [flags] doctor                 check URL, TLS, token and privileges; say what to fix
+  proxmox-mcp version                        print the version
+
+  Add --demo to any of them to use the built-in simulated cluster instead of a real one: no Proxmox and
+  no settings needed, destructive tools enabled inside the simulation.
+
+CALL
+  proxmox-mcp --demo call proxmox_list_vms status=running
+  proxmox-mcp --demo call proxmox_start_resource vmid=103 confirm=true
+  proxmox-mcp call proxmox_get_resource --json '{"vmid": 100}'
+  ARGS are key=value pairs (values that parse as JSON - numbers, true, false, [..] - are sent as JSON,
+  others as strings; key:=VALUE forces JSON, key==VALUE forces a string) or --json OBJECT. The call goes
+  through the same gate, validation and redaction as an assistant's. --output json prints the structured
+  result. The exit status is 1 when the result is an error.
+
+SAFETY
+  Reads are always allowed. Writes need the argument confirm: true. Destructive tools (destroy, delete or
+  roll back a snapshot, force stop) also need destructive: true AND this server started with
+  PROXMOX_ENABLE_DESTRUCTIVE=1. Any write takes dry_run: true to show what it would send.
+
+PROXMOX CONNECTION (environment, or the flag in brackets; flags win)
+  PROXMOX_URL               https://pve.example.com:8006, with or without /api2/json      [--url]
+  PROXMOX_TOKEN_ID          user@realm!tokenid; quote it in shells: 'mcp@pve!mcp'       [--token-id]
+  PROXMOX_TOKEN_SECRET      the token's secret (environment only, never a flag)
+  PROXMOX_TLS_FINGERPRINT   pin the server certificate's SHA-256 (doctor prints it)     [--fingerprint]
+  PROXMOX_CA_FILE           PEM bundle to verify the server with                         [--ca-file]
+  PROXMOX_TLS_INSECURE      1 turns verification off (prefer the fingerprint)            [--tls-insecure]
+  PROXMOX_TIMEOUT           per-request timeout, e.g. 30s                                [--timeout]
+
+SERVER
+  PROXMOX_ENABLE_DESTRUCTIVE  1 enables destructive tools (the operator's decision)  [--enable-destructive]
+  PROXMOX_READ_ONLY           1 registers no write tools at all                      [--read-only]
+  PROXMOX_TOOLS               comma list: expose only these tools                    [--tools]
+  PROXMOX_AUDIT_LOG           also append the audit trail (JSON lines) to this file  [--audit-log]
+  PROXMOX_WAIT_SECONDS        default wait for a write's task (default 30)           [--wait]
+  PROXMOX_LOG_LEVEL           debug, info (default), warn, error; logs go to stderr  [--log-level]
+
+HTTP (--http ADDR, e.g. --http 127.0.0.1:8080)
+  PROXMOX_MCP_HTTP_TOKEN      bearer token clients must send (required unless ADDR is loopback)
+  PROXMOX_MCP_ALLOWED_HOSTS   extra Host names to accept besides loopback           [--allowed-hosts]
+  PROXMOX_MCP_ALLOWED_ORIGINS browser Origins to accept (none by default)           [--allowed-origins]
+  The endpoint is /mcp, stateless (any replica can answer any request); /healthz answers ok.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
+	stop()
+	os.Exit(code)
+}
+
+// exitError carries an exit status out of a subcommand.
+type exitError int
+
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
+
+// run is main without the process: arguments, standard streams and environment come in, an exit status goes out.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	var fv flagValues
+	fs := newFlagSet("proxmox-mcp", &fv)
+	if err := fs.Parse(args); err != nil {
+		fmt.Fprintf(stderr, "proxmox-mcp: %v\nRun proxmox-mcp --help for usage.\n", err)
+		return 2
+	}
+	if fv.help {
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	if fv.version {
+		fmt.Fprintln(stdout, "proxmox-mcp", version)
+		return 0
+	}
+	rest := fs.Args()
+	cmd := ""
+	if len(rest) > 0 {
+		cmd, rest = rest[0], rest[1:]
+	}
+	// Global flags may also follow the subcommand: proxmox-mcp call --demo TOOL.
+	var sub *flag.FlagSet
+	var callOpts callFlags
+	switch cmd {
+	case "", "serve", "tools", "doctor", "version":
+		sub = newFlagSet(cmd, &fv)
+	case "call":
+		sub = newFlagSet(cmd, &fv)
+		callOpts.register(sub)
+	case "help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "proxmox-mcp: unknown command %q\nRun proxmox-mcp --help for usage.\n", cmd)
+		return 2
+	}
+	rest, err := parseInterleaved(sub, rest)
+	if err != nil {
+		fmt.Fprintf(stderr, "proxmox-mcp %s: %v\n", cmd, err)
+		return 2
+	}
+	if fv.help {
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	s, err := fv.resolve(getenv)
+	if err != nil {
+		fmt.Fprintf(stderr, "proxmox-mcp: configuration: %v\n", err)
+		return 2
+	}
+	switch cmd {
+	case "version":
+		fmt.Fprintln(stdout, "proxmox-mcp", version)
+		return 0
+	case "tools":
+		err = printTools(stdout, s)
+	case "call":
+		err = runCall(ctx, s, callOpts, rest, stdout, stderr)
+	case "doctor":
+		err = runDoctor(ctx, s, stdout)
+	default:
+		if len(rest) > 0 {
+			fmt.Fprintf(stderr, "proxmox-mcp: unexpected argument %q\n", rest[0])
+			return 2
+		}
+		err = serve(ctx, s, stdin, stdout, stderr)
+	}
+	var code exitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &code):
+		return int(code)
+	default:
+		fmt.Fprintf(stderr, "proxmox-mcp: %v\n", err)
+		return 1
+	}
+}
+
+// parseInterleaved parses flags that may appear between positional arguments.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		if args[0] == "--" {
+			return append(pos, args[1:]...), nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/mark3labs/mcp-go/server"
+)
+
+// serve runs the MCP server over stdio, or over streamable HTTP with --http.
+func serve(ctx context.Context, s *settings, stdin io.Reader, stdout, stderr io.Writer) error {
+	if s.http != "" {
+		if err := checkHTTPExposure(s); err != nil {
+			return err
+		}
+	}
+	a, err := build(ctx, s, stderr)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	a.announce(ctx, s)
+	if s.http != "" {
+		return serveHTTP(ctx, a, s)
+	}
+	std := server.NewStdioServer(a.srv)
+	// mcp-go's own error log goes through the redactor like everything else on stderr.
+	std.SetErrorLogger(log.New(a.redactor.Writer(stderr), "mcp: ", 0))
+	err = std.Listen(ctx, stdin, stdout)
+	if errors.Is(err, context.Canceled) || errors.Is(err, io.EOF) {
+		return nil
+	}
+	return err
+}
+
+// checkHTTPExposure refuses to serve a non-loopback address without a bearer token.
+func checkHTTPExposure(s *settings) error {
+	host, _, err := net.SplitHostPort(s.http)
+	if err != nil {
+		return fmt.Errorf("--http %q: want HOST:PORT, e.g. 127.0.0.1:8080: %v", s.http, err)
+	}
+	if s.httpToken == "" && !isLoopbackHost(host) {
+		return fmt.Errorf("--http %s is not a loopback address and %s is not set: refusing to serve the cluster to the network without a bearer token", s.http, envHTTPToken)
+	}
+	if s.httpToken != "" && len(s.httpToken) < 16 {
+		return fmt.Errorf("%s is shorter than 16 characters: use a long random token (e.g. openssl rand -hex 32)", envHTTPToken)
+	}
+	return nil
+}
+
+func serveHTTP(ctx context.Context, a *app, s *settings) error {
+	ln, err := net.Listen("tcp", s.http)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", s.http, err)
+	}
+	h := newHTTPHandler(a.srv, httpPolicy{token: s.httpToken, allowedHosts: s.allowedHosts, allowedOrigins: s.allowOrigins, listen: ln.Addr().String()})
+	hs := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          log.New(a.redactor.Writer(io.Discard), "", 0),
+	}
+	a.log.Info().Str("addr", ln.Addr().String()).Bool("auth", s.httpToken != "").Msg("serving MCP over streamable HTTP at /mcp")
+	if s.httpToken == "" {
+		a.log.Warn().Msg("no " + envHTTPToken + ": any process on this machine can use this server")
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	// SIGTERM: stop accepting, let calls in flight finish (a task wait is bounded by wait_seconds).
+	a.log.Info().Msg("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}

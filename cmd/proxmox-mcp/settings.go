@@ -1,0 +1,187 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/proxmox-mcp/proxmox-mcp/pve"
+	"github.com/proxmox-mcp/proxmox-mcp/tools"
+)
+
+// Environment variables of the server itself (the Proxmox connection's are in package pve).
+const (
+	envDestructive  = "PROXMOX_ENABLE_DESTRUCTIVE"
+	envReadOnly     = "PROXMOX_READ_ONLY"
+	envTools        = "PROXMOX_TOOLS"
+	envAuditLog     = "PROXMOX_AUDIT_LOG"
+	envLogLevel     = "PROXMOX_LOG_LEVEL"
+	envHTTPToken    = "PROXMOX_MCP_HTTP_TOKEN"
+	envAllowedHosts = "PROXMOX_MCP_ALLOWED_HOSTS"
+	envAllowOrigins = "PROXMOX_MCP_ALLOWED_ORIGINS"
+	envWait         = "PROXMOX_WAIT_SECONDS"
+)
+
+// settings is everything the command line and the environment decide. Flags win over the environment.
+type settings struct {
+	demo         bool
+	http         string
+	httpToken    string // from the environment only: a flag would show in ps
+	allowedHosts []string
+	allowOrigins []string
+	readOnly     bool
+	tools        []string
+	destructive  bool
+	auditLog     string
+	logLevel     string
+	wait         time.Duration
+
+	// pveEnv is the Proxmox connection's environment with flags applied on top, for pve.ConfigFromEnv.
+	pveEnv func(string) string
+}
+
+// flagValues are the raw flags; parse turns them into settings.
+type flagValues struct {
+	demo, help, version                         bool
+	http, url, tokenID, caFile, fingerprint     string
+	timeout, tools, auditLog, logLevel, hosts   string
+	origins, readOnly, destructive, tlsInsecure string
+	wait                                        string
+	set                                         map[string]bool
+}
+
+// register declares the global flags on fs. A flag's default is its current value, so that declaring the
+// same flags again on a subcommand's flag set does not reset what the first parse set. Boolean settings are
+// strings so that "--read-only=false" can override an environment that says true, and so an unset flag leaves
+// the environment alone.
+func (f *flagValues) register(fs *flag.FlagSet) {
+	fs.BoolVar(&f.demo, "demo", f.demo, "")
+	fs.BoolVar(&f.help, "help", f.help, "")
+	fs.BoolVar(&f.help, "h", f.help, "")
+	fs.BoolVar(&f.version, "version", f.version, "")
+	for _, sf := range []struct {
+		p    *string
+		name string
+	}{
+		{&f.http, "http"}, {&f.url, "url"}, {&f.tokenID, "token-id"}, {&f.caFile, "ca-file"}, {&f.fingerprint, "fingerprint"},
+		{&f.timeout, "timeout"}, {&f.tools, "tools"}, {&f.auditLog, "audit-log"}, {&f.logLevel, "log-level"},
+		{&f.hosts, "allowed-hosts"}, {&f.origins, "allowed-origins"}, {&f.wait, "wait"},
+	} {
+		fs.StringVar(sf.p, sf.name, *sf.p, "")
+	}
+	boolFlag(fs, &f.readOnly, "read-only")
+	boolFlag(fs, &f.destructive, "enable-destructive")
+	boolFlag(fs, &f.tlsInsecure, "tls-insecure")
+}
+
+// boolFlag is a flag that may be given bare (--read-only means true) or with a value (--read-only=false), and
+// that stays "" when not given, so the environment decides.
+func boolFlag(fs *flag.FlagSet, dst *string, name string) { fs.Var(boolString{dst}, name, "") }
+
+type boolString struct{ p *string }
+
+func (b boolString) String() string {
+	if b.p == nil {
+		return ""
+	}
+	return *b.p
+}
+func (b boolString) Set(v string) error { *b.p = v; return nil }
+func (b boolString) IsBoolFlag() bool   { return true }
+
+// newFlagSet builds a flag set with the global flags, quiet on its own: we print our own usage.
+func newFlagSet(name string, f *flagValues) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	f.register(fs)
+	return fs
+}
+
+// resolve applies flags over the environment and checks the result; every problem is reported at once.
+func (f *flagValues) resolve(getenv func(string) string) (*settings, error) {
+	env := func(k string) string { return strings.TrimSpace(getenv(k)) }
+	over := map[string]string{}
+	pick := func(flagVal, envName string) string {
+		if flagVal != "" {
+			over[envName] = flagVal
+			return flagVal
+		}
+		return env(envName)
+	}
+	var problems []string
+	boolean := func(flagVal, envName string) bool {
+		v := pick(flagVal, envName)
+		switch strings.ToLower(v) {
+		case "", "0", "false", "no", "off":
+			return false
+		case "1", "true", "yes", "on":
+			return true
+		}
+		problems = append(problems, fmt.Sprintf("%s=%q is not a boolean (1/true/yes or 0/false/no)", envName, v))
+		return false
+	}
+	s := &settings{
+		demo:      f.demo,
+		http:      f.http,
+		httpToken: getenv(envHTTPToken),
+		auditLog:  pick(f.auditLog, envAuditLog),
+		logLevel:  pick(f.logLevel, envLogLevel),
+		readOnly:  boolean(f.readOnly, envReadOnly),
+		// In demo mode destructive tools are on: nothing real can be destroyed.
+		destructive:  boolean(f.destructive, envDestructive) || f.demo,
+		tools:        splitList(pick(f.tools, envTools)),
+		allowedHosts: splitList(pick(f.hosts, envAllowedHosts)),
+		allowOrigins: splitList(pick(f.origins, envAllowOrigins)),
+	}
+	s.wait = 30 * time.Second
+	if v := pick(f.wait, envWait); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			var n int
+			if _, serr := fmt.Sscanf(v, "%d", &n); serr != nil || fmt.Sprint(n) != v {
+				problems = append(problems, fmt.Sprintf("%s=%q is not a duration (30s) or seconds", envWait, v))
+			}
+			d = time.Duration(n) * time.Second
+		}
+		if d <= 0 || d > 10*time.Minute {
+			problems = append(problems, fmt.Sprintf("%s=%q is out of range (more than 0, at most 10m)", envWait, v))
+		}
+		s.wait = d
+	}
+	switch s.logLevel {
+	case "", "debug", "info", "warn", "error":
+	default:
+		problems = append(problems, fmt.Sprintf("%s=%q is not debug, info, warn or error", envLogLevel, s.logLevel))
+	}
+	if s.readOnly && boolean(f.destructive, envDestructive) {
+		problems = append(problems, envReadOnly+"=1 and "+envDestructive+"=1 contradict each other: a read-only server has no destructive tools")
+	}
+	if _, err := tools.Select(s.readOnly, s.tools); err != nil {
+		problems = append(problems, err.Error())
+	}
+	for name, flagVal := range map[string]string{pve.EnvURL: f.url, pve.EnvTokenID: f.tokenID, pve.EnvCAFile: f.caFile,
+		pve.EnvFingerprint: f.fingerprint, pve.EnvTimeout: f.timeout, pve.EnvTLSInsecure: f.tlsInsecure} {
+		pick(flagVal, name)
+	}
+	s.pveEnv = func(k string) string {
+		if v, ok := over[k]; ok {
+			return v
+		}
+		return getenv(k)
+	}
+	if len(problems) > 0 {
+		return nil, errors.New(strings.Join(problems, "; "))
+	}
+	return s, nil
+}
+
+func splitList(v string) []string {
+	var out []string
+	for _, p := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\t' }) {
+		out = append(out, p)
+	}
+	return out
+}

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestSettings(t *testing.T) {
+	type view struct {
+		Demo, ReadOnly, Destructive bool
+		Tools                       []string
+		Wait                        time.Duration
+		URL, TokenID                string
+	}
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want view
+	}{
+		{"defaults", nil, nil, view{Wait: 30 * time.Second}},
+		{"env", nil, map[string]string{envReadOnly: "yes", envTools: "proxmox_status, proxmox_list_vms", "PROXMOX_URL": "https://a:8006"},
+			view{ReadOnly: true, Tools: []string{"proxmox_status", "proxmox_list_vms"}, Wait: 30 * time.Second, URL: "https://a:8006"}},
+		{"flags win", []string{"--read-only=false", "--url", "https://b:8006", "--token-id", "x@pve!y", "--wait", "45"},
+			map[string]string{envReadOnly: "1", "PROXMOX_URL": "https://a:8006", "PROXMOX_TOKEN_ID": "a@pve!b"},
+			view{Wait: 45 * time.Second, URL: "https://b:8006", TokenID: "x@pve!y"}},
+		{"bare bool flag", []string{"--enable-destructive"}, nil, view{Destructive: true, Wait: 30 * time.Second}},
+		{"demo enables destructive", []string{"--demo"}, nil, view{Demo: true, Destructive: true, Wait: 30 * time.Second}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var fv flagValues
+			fs := newFlagSet("t", &fv)
+			if err := fs.Parse(tc.args); err != nil {
+				t.Fatal(err)
+			}
+			s, err := fv.resolve(func(k string) string { return tc.env[k] })
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := view{s.demo, s.readOnly, s.destructive, s.tools, s.wait, s.pveEnv("PROXMOX_URL"), s.pveEnv("PROXMOX_TOKEN_ID")}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("(-want +got)\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestSettingsContradictions(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want []string
+	}{
+		{"read-only and destructive", nil, map[string]string{envReadOnly: "1", envDestructive: "1"}, []string{"contradict"}},
+		{"flag against env", []string{"--enable-destructive"}, map[string]string{envReadOnly: "true"}, []string{"contradict"}},
+		{"not a boolean", nil, map[string]string{envDestructive: "sure"}, []string{envDestructive + `="sure" is not a boolean`}},
+		{"bad wait and level", []string{"--wait", "soon", "--log-level", "loud"}, nil, []string{envWait, envLogLevel}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var fv flagValues
+			fs := newFlagSet("t", &fv)
+			if err := fs.Parse(tc.args); err != nil {
+				t.Fatal(err)
+			}
+			_, err := fv.resolve(func(k string) string { return tc.env[k] })
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not say %q", err, w)
+				}
+			}
+		})
+	}
+}
