@@ -1,0 +1,133 @@
+// Command startbench measures proxmox-mcp's start-up: the time from spawning the binary to its answer to
+// initialize, and its resident memory after tools/list, over many runs. It drives the binary over stdio like
+// an MCP client does, against a simulated cluster served from this process (or the binary's own --demo).
+//
+//	go run ./cmd/startbench            # builds ./cmd/proxmox-mcp, 30 runs per mode
+//	go run ./cmd/startbench -bin ./proxmox-mcp -runs 100
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/proxmox-mcp/proxmox-mcp/pve/pvesim"
+)
+
+func main() {
+	bin := flag.String("bin", "", "proxmox-mcp binary (default: build ./cmd/proxmox-mcp)")
+	runs := flag.Int("runs", 30, "runs per mode")
+	flag.Parse()
+	if *bin == "" {
+		dir, err := os.MkdirTemp("", "startbench")
+		check(err)
+		defer os.RemoveAll(dir)
+		*bin = filepath.Join(dir, "proxmox-mcp")
+		out, err := exec.Command("go", "build", "-o", *bin, "./cmd/proxmox-mcp").CombinedOutput()
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "build: %v\n%s", err, out)
+			os.Exit(1)
+		}
+	}
+	sim := pvesim.Serve(pvesim.New(pvesim.Default()))
+	defer sim.Close()
+	real := []string{
+		"PATH=" + os.Getenv("PATH"),
+		"PROXMOX_URL=" + sim.URL,
+		"PROXMOX_TOKEN_ID=" + pvesim.DefaultTokenID,
+		"PROXMOX_TOKEN_SECRET=" + pvesim.DefaultTokenSecret,
+		"PROXMOX_TLS_FINGERPRINT=" + sim.Fingerprint,
+	}
+	fmt.Printf("proxmox-mcp start-up, %d runs per mode, %s/%s, %d CPUs\n", *runs, runtime.GOOS, runtime.GOARCH, runtime.NumCPU())
+	for _, mode := range []struct {
+		name string
+		args []string
+		env  []string
+	}{
+		{"cluster (env)", nil, real},
+		{"--demo", []string{"--demo"}, []string{"PATH=" + os.Getenv("PATH")}},
+	} {
+		var starts []time.Duration
+		var rss []int
+		for i := 0; i < *runs; i++ {
+			d, kb := once(*bin, mode.args, mode.env)
+			starts = append(starts, d)
+			rss = append(rss, kb)
+		}
+		sort.Slice(starts, func(i, j int) bool { return starts[i] < starts[j] })
+		sort.Ints(rss)
+		fmt.Printf("%-14s spawn->initialize: min %v median %v p95 %v max %v | RSS after tools/list: median %.1f MB max %.1f MB\n",
+			mode.name, ms(starts[0]), ms(starts[len(starts)/2]), ms(starts[len(starts)*95/100]), ms(starts[len(starts)-1]),
+			float64(rss[len(rss)/2])/1024, float64(rss[len(rss)-1])/1024)
+	}
+}
+
+// once spawns the binary, times initialize, sends tools/list, and reads VmRSS.
+func once(bin string, args, env []string) (time.Duration, int) {
+	cmd := exec.Command(bin, args...)
+	cmd.Env = env
+	cmd.Stderr = io.Discard
+	stdin, err := cmd.StdinPipe()
+	check(err)
+	stdout, err := cmd.StdoutPipe()
+	check(err)
+	r := bufio.NewReaderSize(stdout, 1<<20)
+	start := time.Now()
+	check(cmd.Start())
+	send(stdin, `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"startbench","version":"1"}}}`)
+	line, err := r.ReadBytes('\n')
+	check(err)
+	took := time.Since(start)
+	if !bytes.Contains(line, []byte(`"serverInfo"`)) {
+		panic("unexpected answer: " + string(line))
+	}
+	send(stdin, `{"jsonrpc":"2.0","method":"notifications/initialized"}`)
+	send(stdin, `{"jsonrpc":"2.0","id":2,"method":"tools/list"}`)
+	line, err = r.ReadBytes('\n')
+	check(err)
+	if !bytes.Contains(line, []byte("proxmox_status")) {
+		panic("unexpected tools/list: " + string(line[:min(200, len(line))]))
+	}
+	kb := rssKB(cmd.Process.Pid)
+	stdin.Close()
+	_ = cmd.Wait()
+	return took, kb
+}
+
+func send(w io.Writer, msg string) {
+	_, err := io.WriteString(w, msg+"\n")
+	check(err)
+}
+
+// rssKB reads the resident set size of a process from /proc (Linux).
+func rssKB(pid int) int {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "VmRSS:") {
+			n, _ := strconv.Atoi(strings.Fields(l)[1])
+			return n
+		}
+	}
+	return 0
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d.Microseconds())/1000) }
+
+func check(err error) {
+	if err != nil {
+		panic(err)
+	}
+}
