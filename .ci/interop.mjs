@@ -1,0 +1,39 @@
+// Drives the built binary over stdio with the official TypeScript MCP SDK client: a client nobody on this team
+// wrote. Usage: node .ci/interop.mjs path/to/proxmox-mcp
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+
+const bin = process.argv[2];
+const fail = (msg) => { console.error(`FAIL: ${msg}`); process.exit(1); };
+const text = (res) => res.content.filter((c) => c.type === 'text').map((c) => c.text).join('\n');
+
+const transport = new StdioClientTransport({ command: bin, args: ['--demo'], env: { PATH: process.env.PATH ?? '' }, stderr: 'ignore' });
+const client = new Client({ name: 'ts-sdk-interop', version: '1.0.0' });
+await client.connect(transport);
+
+const info = client.getServerVersion();
+if (info?.name !== 'proxmox-mcp') fail(`server name ${JSON.stringify(info)}`);
+if (!client.getInstructions()?.includes('confirm: true')) fail('instructions missing');
+
+const { tools } = await client.listTools();
+if (tools.length !== 23) fail(`${tools.length} tools, want 23`);
+for (const t of tools) {
+  const a = t.annotations ?? {};
+  for (const k of ['readOnlyHint', 'destructiveHint', 'idempotentHint', 'openWorldHint']) {
+    if (typeof a[k] !== 'boolean') fail(`${t.name}: ${k} not set`);
+  }
+}
+
+const list = await client.callTool({ name: 'proxmox_list_vms', arguments: { status: 'running' } });
+if (list.isError || !text(list).includes('100 opnsense') || list.structuredContent?.total !== 5) {
+  fail(`read tool: ${JSON.stringify(list)}`);
+}
+
+const refused = await client.callTool({ name: 'proxmox_start_resource', arguments: { vmid: 103 } });
+if (!refused.isError || !text(refused).includes('confirm: true (missing)')) fail(`refused write: ${JSON.stringify(refused)}`);
+
+const bad = await client.callTool({ name: 'proxmox_get_resource', arguments: { vmid: '100' } });
+if (!bad.isError || !text(bad).includes('vmid')) fail(`bad input: ${JSON.stringify(bad)}`);
+
+await client.close();
+console.log(`interop OK: TypeScript SDK ${process.env.npm_package_version ?? ''} initialized, listed ${tools.length} tools, read ${list.structuredContent.total} running VMs, got the refusal`);
