@@ -45,7 +45,7 @@ func (t taskView) line() string {
 	if t.EndTime > 0 {
 		end = " took " + fmtUptime(t.EndTime-t.StartTime)
 	}
-	return fmt.Sprintf("%s %s %s %s %s: %s%s\n  %s", fmtTime(t.StartTime), t.Node, t.Type, orDash(t.ID), t.User, t.Status, end, t.UPID)
+	return fmt.Sprintf("%s %s %s %s %s: %s%s\n  %s", fmtTime(t.StartTime), t.Node, t.Type, orDash(t.ID), t.User, statusText(t.Status), end, t.UPID)
 }
 
 func viewTask(t pve.Task) taskView {
@@ -77,7 +77,13 @@ func (r *tasksResult) Summary() string {
 		return "No matching tasks."
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d tasks, newest first:\n", len(r.Tasks))
+	legend := ""
+	for _, t := range r.Tasks {
+		if isErrorStatus(t.Status) {
+			legend = " " + inlineLegend
+		}
+	}
+	fmt.Fprintf(&b, "%d tasks, newest first.%s\n", len(r.Tasks), legend)
 	for _, t := range r.Tasks {
 		b.WriteString(t.line())
 		b.WriteByte('\n')
@@ -146,7 +152,10 @@ func (r *taskStatusResult) Summary() string {
 	if !r.OK {
 		verdict = "failed"
 	}
-	fmt.Fprintf(&b, "Task %s on %s (%s %s) %s: %s.", r.UPID, r.Node, r.Type, orDash(r.ID), verdict, r.ExitStatus)
+	fmt.Fprintf(&b, "Task %s on %s (%s %s) %s: %s.", r.UPID, r.Node, r.Type, orDash(r.ID), verdict, statusText(r.ExitStatus))
+	if isErrorStatus(r.ExitStatus) {
+		b.WriteString(" " + inlineLegend)
+	}
 	if len(r.LogTail) > 0 {
 		b.WriteString("\n")
 		fence(&b, "task log tail", r.LogTail)

@@ -133,3 +133,12 @@ func inline(s string, max int) string {
 	s = strings.NewReplacer("«", "", "»", "").Replace(s)
 	return "«" + clean(s, max) + "»"
 }
+
+// statusText shows a task's exit status. Proxmox's own verdicts (OK, WARNINGS: n, running) pass as they are;
+// anything else is an error message, which can carry guest names, notes or a command's output, so it is quoted.
+func statusText(s string) string {
+	if !isErrorStatus(s) {
+		return s
+	}
+	return inline(s, maxValue)
+}

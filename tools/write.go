@@ -99,7 +99,7 @@ func (w *writeResult) Summary() string {
 	case "ok":
 		fmt.Fprintf(&b, "Done: %s (%s in %.1fs). Task %s.", what, w.ExitStatus, w.Seconds, w.UPID)
 	case "failed":
-		fmt.Fprintf(&b, "Failed: %s: %s. Task %s.", what, clean(w.ExitStatus, maxValue), w.UPID)
+		fmt.Fprintf(&b, "Failed: %s: %s. Task %s. %s", what, statusText(w.ExitStatus), w.UPID, inlineLegend)
 		if len(w.LogTail) > 0 {
 			b.WriteString("\n")
 			fence(&b, "task log tail", w.LogTail)
