@@ -2,6 +2,7 @@ package pve
 
 import (
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -109,4 +110,60 @@ func mustParse(t *testing.T, s string) *url.URL {
 		t.Fatal(err)
 	}
 	return u
+}
+
+// FuzzRequestBuilders: every write request builder, fed the same hostile strings as node, type, name and
+// storage, either refuses (with no path) or builds a path whose segments are exactly the intended ones and
+// whose parameters carry the values unchanged (form encoding escapes them, it never splits them).
+func FuzzRequestBuilders(f *testing.F) {
+	for _, s := range [][4]string{
+		{"pve1", "qemu", "pre-upgrade", "local-lvm"}, {"../access", "lxc", "x", "../x"}, {"%2e%2e", "qemu", "%2e%2e", "%2e"},
+		{"pve1/../../cluster", "lxc", "a/../../b", "a/b"}, {"pve\x00", "qemu", "s\n", "s\r\n"},
+		{"рve1", "qemu", "ѕnap", "lоcal"}, {strings.Repeat("a", 300), "qemu", strings.Repeat("b", 300), strings.Repeat("c", 300)},
+		{"pve1", "qemu", "snap&delete=1", "local?x=1"}, {"pve1", "QEMU", "current", "local#frag"},
+	} {
+		f.Add(s[0], s[1], s[2], s[3], int64(100), int64(101))
+	}
+	f.Add("pve1", "qemu", "snap", "local", int64(-1), int64(1e12))
+	f.Fuzz(func(t *testing.T, node, typ, name, storage string, vmid, newid int64) {
+		g := GuestRef{Node: node, Type: GuestType(typ), VMID: int(vmid)}
+		guestOK := g.Validate() == nil
+		base := []string{"nodes", node, typ, strconv.FormatInt(vmid, 10)}
+		check := func(what string, req Request, err error, valid bool, want []string) {
+			t.Helper()
+			if err != nil {
+				if req.Path != "" || req.Method != "" {
+					t.Fatalf("%s: refused request has %s %q", what, req.Method, req.Path)
+				}
+				return
+			}
+			if !valid {
+				t.Fatalf("%s: accepted invalid input %q %q %q %q %d %d", what, node, typ, name, storage, vmid, newid)
+			}
+			checkSegments(t, req.Path, want)
+		}
+		for _, action := range []string{"start", "shutdown", "reboot", "stop"} {
+			req, err := PowerRequest(g, action, 0, false)
+			check("power "+action, req, err, guestOK, append(slices.Clone(base), "status", action))
+		}
+		req, err := SnapshotRequest(g, name, name, false)
+		check("snapshot", req, err, guestOK && ValidSnapshotName(name) == nil, append(slices.Clone(base), "snapshot"))
+		if err == nil && req.Params.Get("snapname") != name {
+			t.Fatalf("snapname %q, want %q", req.Params.Get("snapname"), name)
+		}
+		req, err = RollbackRequest(g, name, false)
+		check("rollback", req, err, guestOK && ValidSnapshotName(name) == nil, append(slices.Clone(base), "snapshot", name, "rollback"))
+		req, err = DestroyRequest(g, true)
+		check("destroy", req, err, guestOK, base)
+		req, err = CloneRequest(g, CloneOptions{NewID: int(newid), Target: node, Storage: storage, Full: storage != ""})
+		cloneOK := guestOK && ValidVMID(int(newid)) == nil && newid != vmid && (storage == "" || ValidStorage(storage) == nil)
+		check("clone", req, err, cloneOK, append(slices.Clone(base), "clone"))
+		req, err = BackupRequest(g, BackupOptions{Storage: storage})
+		check("backup", req, err, guestOK && (storage == "" || ValidStorage(storage) == nil), []string{"nodes", node, "vzdump"})
+		if err == nil && storage != "" && req.Params.Get("storage") != storage {
+			t.Fatalf("backup storage %q, want %q", req.Params.Get("storage"), storage)
+		}
+		req, err = CreateVMRequest(node, VMSpec{VMID: int(vmid), Name: "vm1", Memory: 1024, Cores: 1, Disk: storage + ":8"})
+		check("create vm", req, err, ValidNode(node) == nil && ValidVMID(int(vmid)) == nil && ValidStorage(storage) == nil, []string{"nodes", node, "qemu"})
+	})
 }
