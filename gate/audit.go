@@ -38,16 +38,23 @@ func Note(ctx context.Context) *Record {
 }
 
 // Auditor writes records to the log (stderr) and, when configured, to an audit file. Both writers should
-// redact (the caller wraps them with redact.Writer).
+// redact too (the caller wraps them with redact.Writer), but that is the second line: a value is scrubbed
+// before it is JSON-encoded, because encoding a value that is already quoted (an error quoting an argument
+// with %q) escapes its escapes, and a writer looking at the encoded line no longer recognises the secret.
 type Auditor struct {
-	log  zerolog.Logger
-	mu   sync.Mutex
-	file io.Writer
+	log   zerolog.Logger
+	scrub func(string) string
+	mu    sync.Mutex
+	file  io.Writer
 }
 
-// NewAuditor writes through log, and to file when it is not nil.
-func NewAuditor(log zerolog.Logger, file io.Writer) *Auditor {
-	return &Auditor{log: log, file: file}
+// NewAuditor writes through log, and to file when it is not nil. scrub (the redactor's String; nil for none)
+// cleans every text field of a record before it is encoded.
+func NewAuditor(log zerolog.Logger, file io.Writer, scrub func(string) string) *Auditor {
+	if scrub == nil {
+		scrub = func(s string) string { return s }
+	}
+	return &Auditor{log: log, file: file, scrub: scrub}
 }
 
 // Write completes r and writes it. A nil Auditor writes nothing.
@@ -57,7 +64,11 @@ func (a *Auditor) Write(r *Record, start time.Time) {
 	}
 	r.Time = start.UTC()
 	r.Millis = time.Since(start).Milliseconds()
-	line, err := json.Marshal(r)
+	c := *r
+	for _, f := range []*string{&c.Target, &c.Request, &c.UPID, &c.Outcome, &c.Error} {
+		*f = a.scrub(*f)
+	}
+	line, err := json.Marshal(c)
 	if err != nil {
 		return
 	}

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/mark3labs/mcp-go/mcp"
@@ -129,7 +131,7 @@ func TestRegister(t *testing.T) {
 
 func TestMiddleware(t *testing.T) {
 	var buf, file bytes.Buffer
-	p := NewPolicy(false, NewAuditor(zerolog.New(&buf), &file))
+	p := NewPolicy(false, NewAuditor(zerolog.New(&buf), &file, nil))
 	for _, r := range []struct {
 		tool mcp.Tool
 		tier Tier
@@ -199,5 +201,19 @@ func TestMiddleware(t *testing.T) {
 	}
 	if n := strings.Count(buf.String(), "write attempt"); n != 4 {
 		t.Errorf("log has %d audit lines, want 4", n)
+	}
+}
+
+// TestAuditorScrubsBeforeEncoding: a field quoting a secret is scrubbed before the record is JSON-encoded;
+// once encoded, the quoted secret's escapes are escaped again and a writer-level redactor would miss it.
+func TestAuditorScrubsBeforeEncoding(t *testing.T) {
+	const secret = `se"cr<t`
+	var log, file bytes.Buffer
+	a := NewAuditor(zerolog.New(&log), &file, func(s string) string { return strings.ReplaceAll(s, strconv.Quote(secret), "[MASK]") })
+	a.Write(&Record{Tool: "proxmox_x", Decision: "refused", Error: "name " + strconv.Quote(secret) + " is not valid"}, time.Now())
+	for where, out := range map[string]string{"log": log.String(), "file": file.String()} {
+		if strings.Contains(out, "se\\") || !strings.Contains(out, `name [MASK] is not valid`) {
+			t.Errorf("%s: %s", where, out)
+		}
 	}
 }

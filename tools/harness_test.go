@@ -82,7 +82,7 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 	}
 	srv, err := NewServer(Options{
 		Client: h.client, Redactor: r, Log: logger, Version: "test", ReadOnly: o.readOnly, Only: o.only, DefaultWait: wait,
-		Policy: gate.NewPolicy(o.destructive, gate.NewAuditor(logger, r.Writer(syncBuffer{&h.mu, &h.audit}))),
+		Policy: gate.NewPolicy(o.destructive, gate.NewAuditor(logger, r.Writer(syncBuffer{&h.mu, &h.audit}), r.String)),
 	})
 	if err != nil {
 		t.Fatal(err)

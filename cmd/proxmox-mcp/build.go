@@ -23,6 +23,7 @@ type app struct {
 	config   pve.Config
 	log      zerolog.Logger
 	redactor *redact.Redactor
+	policy   *gate.Policy
 	closers  []func()
 }
 
@@ -47,7 +48,8 @@ func newLogger(s *settings, r *redact.Redactor, stderr io.Writer) (zerolog.Logge
 // build makes the MCP server for s: against the built-in simulated cluster in demo mode, else against the
 // cluster the environment names.
 func build(ctx context.Context, s *settings, stderr io.Writer) (*app, error) {
-	r := redact.New()
+	// The HTTP bearer token is a secret as much as Proxmox's; the client registers its own secret.
+	r := redact.New(s.httpToken)
 	a := &app{redactor: r}
 	log, lw := newLogger(s, r, stderr)
 	a.log = log
@@ -71,7 +73,7 @@ func build(ctx context.Context, s *settings, stderr io.Writer) (*app, error) {
 	client, err := pve.New(cfg, pve.WithRedactor(r), pve.WithUserAgent("proxmox-mcp/"+version), pve.WithObserver(func(e pve.Event) {
 		ev := log.Debug()
 		if e.Err != nil {
-			ev = log.Debug().Str("error", e.Err.Error())
+			ev = log.Debug().Str("error", r.String(e.Err.Error())) // scrubbed before JSON escaping, see gate.Auditor
 		}
 		ev.Str("method", e.Method).Str("path", e.Path).Int("status", e.Status).Int("attempt", e.Attempt).Dur("took", e.Duration).Msg("proxmox request")
 	}))
@@ -91,7 +93,7 @@ func build(ctx context.Context, s *settings, stderr io.Writer) (*app, error) {
 		auditFile = aw
 		a.closers = append(a.closers, func() { _ = aw.Close(); _ = f.Close() })
 	}
-	policy := gate.NewPolicy(s.destructive, gate.NewAuditor(log.With().Str("kind", "audit").Logger(), auditFile))
+	policy := gate.NewPolicy(s.destructive, gate.NewAuditor(log.With().Str("kind", "audit").Logger(), auditFile, r.String))
 	srv, err := tools.NewServer(tools.Options{
 		Client: client, Policy: policy, Redactor: r, Log: log, Version: version,
 		ReadOnly: s.readOnly, Only: s.tools, DefaultWait: s.wait,
@@ -100,7 +102,7 @@ func build(ctx context.Context, s *settings, stderr io.Writer) (*app, error) {
 		a.Close()
 		return nil, err
 	}
-	a.srv = srv
+	a.srv, a.policy = srv, policy
 	return a, nil
 }
 
@@ -123,7 +125,7 @@ func (a *app) announce(ctx context.Context, s *settings) {
 		defer cancel()
 		v, err := a.client.Version(ctx)
 		if err != nil {
-			a.log.Warn().Str("error", err.Error()).Msg("Proxmox not reached (tools will report the same); run proxmox-mcp doctor")
+			a.log.Warn().Str("error", a.redactor.String(err.Error())).Msg("Proxmox not reached (tools will report the same); run proxmox-mcp doctor")
 			return
 		}
 		a.log.Info().Str("version", v.Version).Str("release", v.Release).Msg("Proxmox reached")

@@ -29,10 +29,15 @@ func serve(ctx context.Context, s *settings, stdin io.Reader, stdout, stderr io.
 	if s.http != "" {
 		return serveHTTP(ctx, a, s)
 	}
+	return serveStdio(ctx, a, stdin, stdout, stderr)
+}
+
+// serveStdio speaks MCP on stdin and stdout until stdin ends or ctx is done.
+func serveStdio(ctx context.Context, a *app, stdin io.Reader, stdout, stderr io.Writer) error {
 	std := server.NewStdioServer(a.srv)
 	// mcp-go's own error log goes through the redactor like everything else on stderr.
 	std.SetErrorLogger(log.New(a.redactor.Writer(stderr), "mcp: ", 0))
-	err = std.Listen(ctx, stdin, stdout)
+	err := std.Listen(ctx, stdin, stdout)
 	if errors.Is(err, context.Canceled) || errors.Is(err, io.EOF) {
 		return nil
 	}
