@@ -280,12 +280,16 @@ func (c *Client) readResponse(req Request, resp *http.Response, out any) (int, e
 
 // decodeDetail says what was wrong with a body without dumping it.
 func decodeDetail(err error, body []byte) string {
+	// json.Unmarshal reports a body that stops early as a *json.SyntaxError too: test for that first.
+	if errors.Is(err, io.ErrUnexpectedEOF) || strings.Contains(err.Error(), "unexpected end of JSON") {
+		if len(body) == 0 {
+			return "empty body"
+		}
+		return fmt.Sprintf("truncated JSON (%d bytes)", len(body))
+	}
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
 		return fmt.Sprintf("not JSON at byte %d of %d", se.Offset, len(body))
-	}
-	if errors.Is(err, io.ErrUnexpectedEOF) || strings.Contains(err.Error(), "unexpected end of JSON") {
-		return fmt.Sprintf("truncated JSON (%d bytes)", len(body))
 	}
 	return err.Error()
 }
@@ -347,7 +351,12 @@ func (c *Client) transportError(req Request, err error) error {
 	case errors.Is(err, syscall.ECONNREFUSED):
 		kind = ErrConnRefused
 	}
-	return &TransportError{Method: req.Method, Path: req.Path, Kind: kind, Detail: c.redactor.String(innermost(err)), Err: err}
+	detail := innermost(err)
+	if kind == ErrConnection && (errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)) {
+		// a bare "EOF" tells an operator nothing
+		detail = "the server closed the connection unexpectedly (" + detail + ")"
+	}
+	return &TransportError{Method: req.Method, Path: req.Path, Kind: kind, Detail: c.redactor.String(detail), Err: err}
 }
 
 // innermost is the text of the deepest error, without the URL that *url.Error prepends.

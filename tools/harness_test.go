@@ -37,6 +37,9 @@ type harnessOpts struct {
 	sim         []pvesim.Option
 	cluster     *pvesim.Cluster
 	wait        time.Duration
+	timeout     time.Duration              // the client's per-request timeout (default 5s)
+	maxBody     int64                      // the client's response size limit (default pve.DefaultMaxResponseBytes)
+	via         func(simURL string) string // the URL the client dials instead of the simulator's (a relay)
 }
 
 // syncBuffer serialises writes from concurrent handlers.
@@ -60,7 +63,11 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 	simOpts := append([]pvesim.Option{pvesim.WithTaskDuration(20 * time.Millisecond)}, o.sim...)
 	h := &harness{sim: pvesim.Serve(pvesim.New(cluster, simOpts...))}
 	t.Cleanup(h.sim.Close)
-	u, err := pve.ParseBaseURL(h.sim.URL)
+	target := h.sim.URL
+	if o.via != nil {
+		target = o.via(target)
+	}
+	u, err := pve.ParseBaseURL(target)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,8 +76,15 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 		t.Fatal(err)
 	}
 	r := redact.New()
-	h.client, err = pve.New(pve.Config{BaseURL: u, TokenID: pvesim.DefaultTokenID, Secret: redact.NewSecret(pvesim.DefaultTokenSecret), Fingerprint: fp, Timeout: 5 * time.Second},
-		pve.WithRedactor(r), pve.WithRetries(1, time.Millisecond), pve.WithTaskPolling(5*time.Millisecond, 20*time.Millisecond))
+	timeout := o.timeout
+	if timeout == 0 {
+		timeout = 5 * time.Second
+	}
+	copts := []pve.Option{pve.WithRedactor(r), pve.WithRetries(1, time.Millisecond), pve.WithTaskPolling(5*time.Millisecond, 20*time.Millisecond)}
+	if o.maxBody > 0 {
+		copts = append(copts, pve.WithMaxResponseBytes(o.maxBody))
+	}
+	h.client, err = pve.New(pve.Config{BaseURL: u, TokenID: pvesim.DefaultTokenID, Secret: redact.NewSecret(pvesim.DefaultTokenSecret), Fingerprint: fp, Timeout: timeout}, copts...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -46,6 +46,8 @@ type writeResult struct {
 	Note       string       `json:"note,omitempty" out:"-"`
 	// what is the human phrase for the action, e.g. "roll back VM 102 (docker-host) on pve2 to weekly".
 	what string
+	// lost is set when the task started but following it failed: "running" is then its last known state.
+	lost bool
 }
 
 // requestView is the exact request a write sends (or would send, in a dry run).
@@ -95,6 +97,10 @@ func (w *writeResult) Summary() string {
 	case "started":
 		fmt.Fprintf(&b, "Started %s: task %s (not waited for; follow it with proxmox_get_task_status).", what, w.UPID)
 	case "running":
+		if w.lost {
+			fmt.Fprintf(&b, "%s: task %s started, but its outcome is unknown. Follow it with proxmox_get_task_status.", capitalize(what), w.UPID)
+			break
+		}
 		fmt.Fprintf(&b, "%s is still running after %.0fs: task %s. Follow it with proxmox_get_task_status.", capitalize(what), w.Seconds, w.UPID)
 	case "ok":
 		fmt.Fprintf(&b, "Done: %s (%s in %.1fs). Task %s.", what, w.ExitStatus, w.Seconds, w.UPID)
@@ -159,11 +165,10 @@ func (e *env) send(ctx context.Context, a writeArgs, res *writeResult, req pve.R
 	}
 	upid, err := e.client.Submit(ctx, req)
 	if err != nil {
-		var apiErr *pve.APIError
-		if errors.As(err, &apiErr) || errors.Is(err, pve.ErrInvalidRequest) || errors.Is(err, pve.ErrReadOnly) {
+		if notCarriedOut(err) {
 			return nil, fmt.Errorf("%s: %w", res.Action, err)
 		}
-		// No answer: the request may or may not have reached Proxmox. It is not retried.
+		// No answer from Proxmox itself: the request may or may not have reached it. It is not retried.
 		return nil, fmt.Errorf("%s: %w. The request may have reached Proxmox; it was not retried: check proxmox_recent_tasks before trying again", res.Action, err)
 	}
 	res.UPID = upid.String()
@@ -182,8 +187,8 @@ func (e *env) send(ctx context.Context, a writeArgs, res *writeResult, req pve.R
 	switch {
 	case err != nil:
 		// The task exists; only following it failed.
-		res.Status = "running"
-		res.Note = "Could not follow the task: " + explain(err)
+		res.Status, res.lost = "running", true
+		res.Note = fmt.Sprintf("Lost track of the task on node %s: %s", upid.Node, explain(err))
 	case tr.Running:
 		res.Status = "running"
 	case tr.OK():
@@ -196,6 +201,21 @@ func (e *env) send(ctx context.Context, a writeArgs, res *writeResult, req pve.R
 		note.Outcome = res.ExitStatus
 	}
 	return res, nil
+}
+
+// notCarriedOut reports whether a failed write is known not to have been carried out: Proxmox answered it with
+// an error, or it was never sent. A 502, 504 or 596 is not such an answer: a proxy (or pveproxy on behalf of
+// another node) gave it after it may have passed the request on.
+func notCarriedOut(err error) bool {
+	var apiErr *pve.APIError
+	if errors.As(err, &apiErr) {
+		switch apiErr.Status {
+		case 502, 504, 596:
+			return false
+		}
+		return true
+	}
+	return errors.Is(err, pve.ErrInvalidRequest) || errors.Is(err, pve.ErrReadOnly)
 }
 
 func cleanTail(lines []string) []string {

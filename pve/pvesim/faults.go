@@ -132,6 +132,9 @@ func (s *Sim) applyFault(w http.ResponseWriter, r *http.Request, f *Fault, now t
 			return false
 		case <-r.Context().Done():
 			commit(0)
+			// The client is gone. Returning would make net/http answer an empty 200, which a client that
+			// has only just given up can still read as the answer.
+			hangUp(w)
 			return true
 		}
 	case FaultStatus:
@@ -143,13 +146,7 @@ func (s *Sim) applyFault(w http.ResponseWriter, r *http.Request, f *Fault, now t
 		writeError(w, e, now)
 	case FaultDrop:
 		commit(0)
-		if hj, ok := w.(http.Hijacker); ok {
-			if conn, _, err := hj.Hijack(); err == nil {
-				conn.Close()
-				return true
-			}
-		}
-		panic(http.ErrAbortHandler) // the server closes the connection without an answer
+		hangUp(w)
 	case FaultMalformedJSON:
 		commit(200)
 		writeRaw(w, 200, "OK", jsonContentType, []byte("<html><body>Proxmox VE is starting …</body></html>"), true, now)
@@ -174,6 +171,17 @@ func (s *Sim) applyFault(w http.ResponseWriter, r *http.Request, f *Fault, now t
 		return false
 	}
 	return true
+}
+
+// hangUp closes the request's connection without an answer.
+func hangUp(w http.ResponseWriter) {
+	if hj, ok := w.(http.Hijacker); ok {
+		if conn, _, err := hj.Hijack(); err == nil {
+			conn.Close()
+			return
+		}
+	}
+	panic(http.ErrAbortHandler) // the server closes the connection without an answer
 }
 
 // truncatedBody is the first half of what the request would have answered (a fixed document when it would

@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"net"
+	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 )
 
 // Server is a Sim listening on loopback over TLS (HTTP/1.1 only, like pveproxy), for tests and demo mode.
@@ -21,7 +24,8 @@ type Server struct {
 	// CertPEM is the server's certificate in PEM, usable as a CA file.
 	CertPEM []byte
 
-	ts *httptest.Server
+	ts    *httptest.Server
+	conns *atomic.Int64
 }
 
 // Serve starts a TLS server for s on a loopback port; Close stops it.
@@ -30,6 +34,16 @@ func Serve(s *Sim) *Server {
 	ts.EnableHTTP2 = false
 	// handshakes a pinning client aborts on purpose are not worth a line on stderr
 	ts.Config.ErrorLog = log.New(io.Discard, "", 0)
+	// set before StartTLS, which chains httptest's own hook after it
+	conns := new(atomic.Int64)
+	ts.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		switch st {
+		case http.StateNew:
+			conns.Add(1)
+		case http.StateClosed, http.StateHijacked:
+			conns.Add(-1)
+		}
+	}
 	ts.StartTLS()
 	cert := ts.Certificate()
 	sum := sha256.Sum256(cert.Raw)
@@ -43,8 +57,14 @@ func Serve(s *Sim) *Server {
 		Fingerprint: strings.Join(hexes, ":"),
 		CertPEM:     pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw}),
 		ts:          ts,
+		conns:       conns,
 	}
 }
+
+// OpenConns is how many client connections the server holds open now, idle keep-alive ones included. A
+// connection stops counting when it closes or when a handler hijacks it (every error answer and most faults
+// do, and then close it themselves). Tests use it to prove a client does not leak connections.
+func (s *Server) OpenConns() int { return int(s.conns.Load()) }
 
 // Close shuts the listener down and closes its connections.
 func (s *Server) Close() { s.ts.Close() }
