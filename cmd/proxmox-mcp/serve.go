@@ -35,6 +35,11 @@ func serve(ctx context.Context, s *settings, stdin io.Reader, stdout, stderr io.
 // serveStdio speaks MCP on stdin and stdout until stdin ends or ctx is done.
 func serveStdio(ctx context.Context, a *app, stdin io.Reader, stdout, stderr io.Writer) error {
 	std := server.NewStdioServer(a.srv)
+	// mcp-go's default of 5 workers lets five confirmed writes, each waiting up to wait_seconds for its task,
+	// hold up every other call on the session; idle workers cost a few KB each.
+	for _, opt := range []server.StdioOption{server.WithWorkerPoolSize(32), server.WithQueueSize(1000)} {
+		opt(std)
+	}
 	// mcp-go's own error log goes through the redactor like everything else on stderr.
 	std.SetErrorLogger(log.New(a.redactor.Writer(stderr), "mcp: ", 0))
 	err := std.Listen(ctx, stdin, stdout)
