@@ -236,14 +236,32 @@ func TestStdioEndToEnd(t *testing.T) {
 	}
 	runGateCases(t, c, sim)
 	c.Close()
-	logs := stderr.String()
+	wants := []string{`"decision":"refused"`, `"decision":"sent"`, "Proxmox reached"}
+	// The child wrote these before its answers, but the goroutine copying its stderr pipe may still be busy.
+	logs := waitForAll(stderr, wants, 10*time.Second)
 	if strings.Contains(logs, pvesim.DefaultTokenSecret) {
 		t.Error("the secret reached stderr")
 	}
-	for _, want := range []string{`"decision":"refused"`, `"decision":"sent"`, "Proxmox reached"} {
+	for _, want := range wants {
 		if !strings.Contains(logs, want) {
 			t.Errorf("stderr lacks %s:\n%s", want, logs)
 		}
+	}
+}
+
+// waitForAll returns b's contents once they hold every one of wants, or at the deadline.
+func waitForAll(b *lockedBuffer, wants []string, d time.Duration) string {
+	deadline := time.Now().Add(d)
+	for {
+		s := b.String()
+		missing := false
+		for _, w := range wants {
+			missing = missing || !strings.Contains(s, w)
+		}
+		if !missing || time.Now().After(deadline) {
+			return s
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 
