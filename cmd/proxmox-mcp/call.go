@@ -43,6 +43,11 @@ func runCall(ctx context.Context, s *settings, cf callFlags, args []string, stdo
 	if err != nil {
 		return fmt.Errorf("call: %w", err)
 	}
+	if s.logLevel == "" {
+		// A person reads this terminal: the result is the output, a JSON line per call is noise. Warnings
+		// still show, and the audit trail still goes to PROXMOX_AUDIT_LOG when set.
+		s.logLevel = "warn"
+	}
 	a, err := build(ctx, s, stderr)
 	if err != nil {
 		return err
