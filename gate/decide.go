@@ -74,12 +74,31 @@ func literal(name string, raw json.RawMessage) string {
 	case string(raw) == "false":
 		return fmt.Sprintf("%s: true (it is false)", name)
 	default:
-		shown := string(raw)
-		if len(shown) > 20 {
-			shown = shown[:20] + "…"
-		}
-		return fmt.Sprintf("%s: true (got %s; only the JSON literal true counts)", name, strings.ToValidUTF8(shown, "?"))
+		return fmt.Sprintf("%s: true (got %s; only the JSON literal true counts)", name, describe(raw))
 	}
+}
+
+// nearMisses are the values a model sends when it means true; only these are echoed back. Anything else is
+// described by its JSON kind, because echoing even a prefix of an arbitrary value could print part of a
+// secret that ended up in the argument, in a result and in the audit trail, where no redactor recognises a
+// fragment.
+var nearMisses = map[string]bool{`"true"`: true, `"True"`: true, `"TRUE"`: true, `1`: true, `"1"`: true, `"yes"`: true, `"on"`: true}
+
+func describe(raw json.RawMessage) string {
+	if nearMisses[string(raw)] {
+		return string(raw)
+	}
+	switch raw[0] {
+	case '"':
+		return "a string"
+	case '{':
+		return "an object"
+	case '[':
+		return "an array"
+	case 'n':
+		return "null"
+	}
+	return "a number"
 }
 
 // Refusal is the text a refused call returns: every missing condition at once, and, when the operator's

@@ -1,6 +1,7 @@
 package tools
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -51,15 +52,48 @@ func redactResult(r *redact.Redactor, res *mcp.CallToolResult) *mcp.CallToolResu
 		}
 	}
 	if res.StructuredContent != nil {
-		b, err := json.Marshal(res.StructuredContent)
-		if err != nil {
-			res.StructuredContent = nil
-		} else {
-			// The transport would marshal it anyway; a RawMessage passes through as is.
-			res.StructuredContent = json.RawMessage(r.Bytes(b))
-		}
+		res.StructuredContent = redactStructured(r, res.StructuredContent)
 	}
 	return res
+}
+
+// redactStructured scrubs every string (and key) of structured content before it is encoded: JSON-encoding
+// a string that holds an already encoded secret (URL-escaped notes, say) escapes it once more, into a mix no
+// redactor recognises. The encoded result is scrubbed again as a second line. It returns a RawMessage, which
+// the transport passes through as is; nil when the content cannot be encoded.
+func redactStructured(r *redact.Redactor, v any) any {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber() // numbers come back exactly as they went in
+	var tree any
+	if err := dec.Decode(&tree); err != nil {
+		return nil
+	}
+	if b, err = json.Marshal(redactTree(r, tree)); err != nil {
+		return nil
+	}
+	return json.RawMessage(r.Bytes(b))
+}
+
+func redactTree(r *redact.Redactor, v any) any {
+	switch t := v.(type) {
+	case string:
+		return r.String(t)
+	case []any:
+		for i := range t {
+			t[i] = redactTree(r, t[i])
+		}
+	case map[string]any:
+		out := make(map[string]any, len(t))
+		for k, e := range t {
+			out[r.String(k)] = redactTree(r, e)
+		}
+		return out
+	}
+	return v
 }
 
 // logCalls logs one line per call on stderr: tool, outcome, duration. Never argument values.
