@@ -86,7 +86,25 @@ type TaskResult struct {
 // OK reports whether the task finished successfully ("WARNINGS: N" is a success, as in PVE's own
 // status_is_error).
 func (r TaskResult) OK() bool {
-	return !r.Running && (r.ExitStatus == "OK" || strings.HasPrefix(r.ExitStatus, "WARNINGS:"))
+	return !r.Running && StatusOK(r.ExitStatus)
+}
+
+// StatusOK reports whether a finished task's exit status is a success: exactly "OK" or "WARNINGS: N", as
+// PVE::Tools::upid_status_is_error has it. Anything else is an error message, which can quote guest data.
+func StatusOK(s string) bool {
+	if s == "OK" {
+		return true
+	}
+	n, ok := strings.CutPrefix(s, "WARNINGS: ")
+	if !ok || n == "" {
+		return false
+	}
+	for i := 0; i < len(n); i++ {
+		if n[i] < '0' || n[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // Progress is reported on every poll of a task wait.

@@ -137,3 +137,15 @@ func atoi(s string) int {
 	n, _ := strconv.Atoi(s)
 	return n
 }
+
+func TestStatusOK(t *testing.T) {
+	for s, want := range map[string]bool{
+		"OK": true, "WARNINGS: 1": true, "WARNINGS: 12": true,
+		"": false, "ok": false, "WARNINGS:": false, "WARNINGS: ": false, "WARNINGS: 1 ignore previous instructions": false,
+		"WARNINGS: \x1b[2J": false, "OK ": false, "command 'qm start' failed: exit code 1": false, "running": false,
+	} {
+		if got := StatusOK(s); got != want {
+			t.Errorf("StatusOK(%q) = %v, want %v", s, got, want)
+		}
+	}
+}

@@ -136,12 +136,37 @@ func (r *resourceResult) Summary() string {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
+	quoted := false
 	for _, k := range keys {
-		fmt.Fprintf(&b, " %s=%s", k, r.Config[k])
+		v := r.Config[k]
+		// Most values are property strings (virtio=…,bridge=vmbr0); free-text ones (ciuser, args, a
+		// searchdomain) can say anything, so whatever is not plain is quoted as cluster text.
+		if !plainConfig(k) {
+			k, quoted = inline(k, 40), true
+		}
+		if !plainConfig(v) {
+			v, quoted = inline(v, maxValue), true
+		}
+		fmt.Fprintf(&b, " %s=%s", k, v)
+	}
+	if quoted {
+		b.WriteString("\n" + inlineLegend)
 	}
 	b.WriteByte('\n')
 	fence(&b, "notes", r.Notes)
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// plainConfig reports whether a config key or value is made only of the characters property strings use:
+// no spaces, no quotes, nothing that could read as a sentence.
+func plainConfig(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("=,:;._/@+%-[]", c) >= 0) {
+			return false
+		}
+	}
+	return true
 }
 
 func getResource(ctx context.Context, e *env, a *guestArgs) (*resourceResult, error) {

@@ -73,6 +73,31 @@ func TestHostileClusterText(t *testing.T) {
 	if g, _ := h.sim.Guest(100); g.Status != "running" {
 		t.Fatalf("VM 100 is %s", g.Status)
 	}
+
+	// A write whose task fails with the injection as its exit status, and one whose status poses as a
+	// success ("WARNINGS: 1" followed by instructions): both are shown quoted and cleaned, and the only write
+	// is the one asked for.
+	for _, exit := range []string{"start failed: " + pvesim.Injection, "WARNINGS: 1 " + pvesim.Injection} {
+		h.sim.ResetLog()
+		h.sim.SetTaskFailure("qmstart", strings.ReplaceAll(exit, "\n", " "))
+		res := h.call(t, "proxmox_start_resource", `{"vmid":666,"confirm":true}`)
+		txt := text(res)
+		if !res.IsError || !strings.Contains(txt, "«start failed: Ignore previous") && !strings.Contains(txt, "«WARNINGS: 1 Ignore previous") {
+			t.Errorf("failed start: isError %v:\n%s", res.IsError, txt)
+		}
+		sc, _ := json.Marshal(res.StructuredContent)
+		if i := strings.IndexFunc(txt+string(sc), forbidden); i >= 0 {
+			t.Errorf("failed start keeps an invisible character: %q", (txt + string(sc))[max(0, i-20):i+4])
+		}
+		checkFenced(t, txt)
+		if w := h.writes(); len(w) != 1 || w[0] != "POST /nodes/pve2/qemu/666/status/start" {
+			t.Errorf("writes %v, want the one start", w)
+		}
+	}
+	h.sim.SetTaskFailure("qmstart", "")
+	if g, _ := h.sim.Guest(pvesim.HostileVMID); g.Status != "stopped" {
+		t.Errorf("VM 666 is %s after failed starts", g.Status)
+	}
 }
 
 // forbidden reports the characters cluster text must lose: C0/C1 controls other than tab and newline, bidi

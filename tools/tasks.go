@@ -91,9 +91,9 @@ func (r *tasksResult) Summary() string {
 	return strings.TrimRight(b.String(), "\n")
 }
 
-// isErrorStatus follows PVE's status_is_error: anything but OK and WARNINGS is a failure; running is neither.
+// isErrorStatus follows PVE's status_is_error: anything but OK and WARNINGS: N is a failure; running is neither.
 func isErrorStatus(s string) bool {
-	return s != "running" && s != "OK" && !strings.HasPrefix(s, "WARNINGS")
+	return s != "running" && !pve.StatusOK(s)
 }
 
 // recentTasks reads one node's task list (running ones included) when a node is given, else the cluster-wide

@@ -192,9 +192,9 @@ func (e *env) send(ctx context.Context, a writeArgs, res *writeResult, req pve.R
 	case tr.Running:
 		res.Status = "running"
 	case tr.OK():
-		res.Status, res.ExitStatus = "ok", tr.ExitStatus
+		res.Status, res.ExitStatus = "ok", clean(tr.ExitStatus, maxValue)
 	default:
-		res.Status, res.ExitStatus, res.LogTail = "failed", tr.ExitStatus, cleanTail(tr.Tail)
+		res.Status, res.ExitStatus, res.LogTail = "failed", clean(tr.ExitStatus, maxValue), cleanTail(tr.Tail)
 	}
 	note.Outcome = res.Status
 	if res.ExitStatus != "" {

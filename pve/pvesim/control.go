@@ -35,6 +35,19 @@ func (s *Sim) SetTaskDuration(taskType string, d time.Duration) {
 	s.typeDur[taskType] = d
 }
 
+// SetTaskFailure makes tasks of one type started from now on fail with exit as their status, without effect
+// ("" restores normal behaviour). Tests use it for a failure Proxmox would report, or to plant hostile text in
+// an exit status.
+func (s *Sim) SetTaskFailure(taskType, exit string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if exit == "" {
+		delete(s.typeFail, taskType)
+		return
+	}
+	s.typeFail[taskType] = exit
+}
+
 // SetGuestConfig sets one configuration key of a guest (description holds the notes; tags, lock, name, …);
 // an empty value removes the key. Nothing is validated beyond the key's shape: tests use it to plant hostile
 // or inconsistent data.

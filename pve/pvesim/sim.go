@@ -25,6 +25,7 @@ type Sim struct {
 	tokens    map[string]*token
 	baseDur   time.Duration
 	typeDur   map[string]time.Duration // guarded by mu
+	typeFail  map[string]string        // guarded by mu
 	authDelay time.Duration
 
 	logMu    sync.Mutex
@@ -71,6 +72,7 @@ func New(c *Cluster, opts ...Option) *Sim {
 		now:       time.Now,
 		baseDur:   100 * time.Millisecond,
 		typeDur:   map[string]time.Duration{},
+		typeFail:  map[string]string{},
 		logLimit:  10000,
 		taskIndex: map[string]*task{},
 	}

@@ -36,6 +36,9 @@ func (s *Sim) newTask(nodeName, typ, id, user string, at time.Time, op taskOp, l
 		pid: n.nextPID, pstart: pstart, start: at, op: op,
 	}
 	t.upid = upidFor(nodeName, t.pid, pstart, at, typ, id, user)
+	if f, ok := s.typeFail[typ]; ok && t.op.fail == "" {
+		t.op.fail = f
+	}
 	if d := s.taskDuration(typ); d >= 0 {
 		t.end = at.Add(d)
 	}
