@@ -135,6 +135,9 @@ func FuzzRequestBuilders(f *testing.F) {
 				if req.Path != "" || req.Method != "" {
 					t.Fatalf("%s: refused request has %s %q", what, req.Method, req.Path)
 				}
+				if valid {
+					t.Fatalf("%s: refused valid input %q %q %q %q %d %d: %v", what, node, typ, name, storage, vmid, newid, err)
+				}
 				return
 			}
 			if !valid {

@@ -36,6 +36,7 @@ func FuzzToolArguments(f *testing.F) {
 		{"pve1", "null", "current"},
 		{"pve1", "{}", "vzdump"},
 		{"pve1", "100", "nas-backup"},
+		{"", "100", "nas-backup"},
 		{"pve1", "100", "local;rm -rf"},
 	}
 	for _, s := range seeds {
@@ -49,16 +50,25 @@ func FuzzToolArguments(f *testing.F) {
 		if node != "" {
 			nodeArg = `,"node":` + q(node)
 		}
+		// guestHere: the vmid names a guest, and node (if given) is its node
+		guestHere := func(id int, node, _ string) bool {
+			g, ok := h.sim.Guest(id)
+			return ok && (node == "" || node == g.Node)
+		}
+		never := func(int, string, string) bool { return false }
 		calls := []struct {
 			tool, args string
 			usesName   bool // name is a snapshot name
 			usesStore  bool // name is a storage id
+			mustWork   func(id int, node, name string) bool
 		}{
-			{"proxmox_delete_snapshot", `{"vmid":` + vmid + `,"name":` + q(name) + nodeArg + `,"dry_run":true}`, true, false},
-			{"proxmox_snapshot_resource", `{"vmid":` + vmid + `,"name":` + q(name) + nodeArg + `,"dry_run":true}`, true, false},
-			{"proxmox_list_snapshots", `{"vmid":` + vmid + nodeArg + `}`, false, false},
-			{"proxmox_resource_usage", `{"vmid":` + vmid + nodeArg + `}`, false, false}, // node alone is valid too
-			{"proxmox_list_backups", `{"storage":` + q(name) + nodeArg + `}`, false, true},
+			{"proxmox_delete_snapshot", `{"vmid":` + vmid + `,"name":` + q(name) + nodeArg + `,"dry_run":true}`, true, false, never},
+			{"proxmox_snapshot_resource", `{"vmid":` + vmid + `,"name":` + q(name) + nodeArg + `,"dry_run":true}`, true, false, never},
+			{"proxmox_list_snapshots", `{"vmid":` + vmid + nodeArg + `}`, false, false, guestHere},
+			{"proxmox_resource_usage", `{"vmid":` + vmid + nodeArg + `}`, false, false, guestHere}, // node alone is valid too
+			{"proxmox_list_backups", `{"storage":` + q(name) + nodeArg + `}`, false, true, func(_ int, node, name string) bool {
+				return node == "" && name == "nas-backup"
+			}},
 		}
 		// the vmid as the server must read it: a JSON integer literal (whitespace around it is JSON too)
 		trimmed := strings.Trim(vmid, " \t\r\n")
@@ -90,6 +100,11 @@ func FuzzToolArguments(f *testing.F) {
 			reqs := h.sim.Requests()
 			if !valid && (len(reqs) > 0 || !res.IsError) {
 				t.Fatalf("%s %s: invalid input reached the cluster (%d requests) or was accepted: %s", c.tool, c.args, len(reqs), txt)
+			}
+			// Valid input for something that exists must work: a check that refuses everything would pass the
+			// rest of this test.
+			if valid && c.mustWork(id, node, name) && (res.IsError || len(reqs) == 0) {
+				t.Fatalf("%s %s: valid call failed (%d requests): %s", c.tool, c.args, len(reqs), txt)
 			}
 			for _, r := range reqs {
 				if r.Method != "GET" {
