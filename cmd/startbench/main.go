@@ -66,7 +66,7 @@ func main() {
 		}
 		sort.Slice(starts, func(i, j int) bool { return starts[i] < starts[j] })
 		sort.Ints(rss)
-		fmt.Printf("%-14s spawn->initialize: min %v median %v p95 %v max %v | RSS after tools/list: median %.1f MB max %.1f MB\n",
+		fmt.Printf("%-14s spawn->initialize: min %v median %v p95 %v max %v | RSS after tools/list: median %.1f MiB max %.1f MiB\n",
 			mode.name, ms(starts[0]), ms(starts[len(starts)/2]), ms(starts[len(starts)*95/100]), ms(starts[len(starts)-1]),
 			float64(rss[len(rss)/2])/1024, float64(rss[len(rss)-1])/1024)
 	}
