@@ -2,7 +2,8 @@
 // initialize, and its resident memory after tools/list, over many runs. It drives the binary over stdio like
 // an MCP client does, against a simulated cluster served from this process (or the binary's own --demo).
 //
-//	go run ./cmd/startbench            # builds ./cmd/proxmox-mcp, 30 runs per mode
+//	go run ./cmd/startbench            # builds ./cmd/proxmox-mcp as the README installs it (static), 30 runs per mode
+//	go run ./cmd/startbench -cgo       # the same with cgo: dynamically linked against libc
 //	go run ./cmd/startbench -bin ./proxmox-mcp -runs 100
 package main
 
@@ -27,13 +28,20 @@ import (
 func main() {
 	bin := flag.String("bin", "", "proxmox-mcp binary (default: build ./cmd/proxmox-mcp)")
 	runs := flag.Int("runs", 30, "runs per mode")
+	cgo := flag.Bool("cgo", false, "build with cgo (a dynamically linked binary) instead of the static build the README installs")
 	flag.Parse()
 	if *bin == "" {
 		dir, err := os.MkdirTemp("", "startbench")
 		check(err)
 		defer os.RemoveAll(dir)
 		*bin = filepath.Join(dir, "proxmox-mcp")
-		out, err := exec.Command("go", "build", "-o", *bin, "./cmd/proxmox-mcp").CombinedOutput()
+		build := exec.Command("go", "build", "-o", *bin, "./cmd/proxmox-mcp")
+		build.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if *cgo {
+			build.Env = append(os.Environ(), "CGO_ENABLED=1")
+		}
+		fmt.Printf("built with %s\n", build.Env[len(build.Env)-1])
+		out, err := build.CombinedOutput()
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "build: %v\n%s", err, out)
 			os.Exit(1)
