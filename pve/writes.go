@@ -286,21 +286,8 @@ func CreateVMRequest(node string, s VMSpec) (Request, error) {
 			return Request{}, invalid(err)
 		}
 	}
-	if s.Bridge != "" {
-		if err := validBridge(s.Bridge); err != nil {
-			return Request{}, invalid(err)
-		}
-	}
-	if s.Pool != "" {
-		if err := ValidPool(s.Pool); err != nil {
-			return Request{}, invalid(err)
-		}
-	}
-	if err := validTags(s.Tags); err != nil {
-		return Request{}, invalid(err)
-	}
-	if len(s.Description) > 8192 {
-		return Request{}, invalid(fmt.Errorf("description is longer than 8192 characters"))
+	if err := checkNewGuest(s.Bridge, s.Pool, s.Tags, s.Description); err != nil {
+		return Request{}, err
 	}
 	p, err := nodePath(node, "qemu")
 	if err != nil {
@@ -323,11 +310,37 @@ func CreateVMRequest(node string, s VMSpec) (Request, error) {
 	if s.Bridge != "" {
 		q.set("net0", "virtio,bridge="+s.Bridge)
 	}
-	q.setBool("start", s.Start)
-	q.set("tags", strings.Join(s.Tags, ";"))
-	q.set("pool", s.Pool)
-	q.set("description", s.Description)
+	setNewGuest(q, s.Start, s.Tags, s.Pool, s.Description)
 	return Request{Method: "POST", Path: p, Params: url.Values(q)}, nil
+}
+
+// checkNewGuest checks the settings VM and container creation share.
+func checkNewGuest(bridge, pool string, tags []string, description string) error {
+	if bridge != "" {
+		if err := validBridge(bridge); err != nil {
+			return invalid(err)
+		}
+	}
+	if pool != "" {
+		if err := ValidPool(pool); err != nil {
+			return invalid(err)
+		}
+	}
+	if err := validTags(tags); err != nil {
+		return invalid(err)
+	}
+	if len(description) > 8192 {
+		return invalid(fmt.Errorf("description is longer than 8192 characters"))
+	}
+	return nil
+}
+
+// setNewGuest sets the parameters VM and container creation share.
+func setNewGuest(q params, start bool, tags []string, pool, description string) {
+	q.setBool("start", start)
+	q.set("tags", strings.Join(tags, ";"))
+	q.set("pool", pool)
+	q.set("description", description)
 }
 
 // ContainerSpec describes a new LXC container.
@@ -372,21 +385,11 @@ func CreateContainerRequest(node string, s ContainerSpec) (Request, error) {
 			return Request{}, invalid(err)
 		}
 	}
-	if s.Bridge != "" {
-		if err := validBridge(s.Bridge); err != nil {
-			return Request{}, invalid(err)
-		}
+	if err := checkNewGuest(s.Bridge, s.Pool, s.Tags, s.Description); err != nil {
+		return Request{}, err
 	}
-	if s.Pool != "" {
-		if err := ValidPool(s.Pool); err != nil {
-			return Request{}, invalid(err)
-		}
-	}
-	if err := validTags(s.Tags); err != nil {
-		return Request{}, invalid(err)
-	}
-	if len(s.Description) > 8192 || len(s.SSHPublicKeys) > 16384 {
-		return Request{}, invalid(fmt.Errorf("description (8192) or ssh keys (16384) too long"))
+	if len(s.SSHPublicKeys) > 16384 {
+		return Request{}, invalid(fmt.Errorf("ssh keys are longer than 16384 characters"))
 	}
 	p, err := nodePath(node, "lxc")
 	if err != nil {
@@ -403,10 +406,7 @@ func CreateContainerRequest(node string, s ContainerSpec) (Request, error) {
 	}
 	q.setBool("unprivileged", s.Unprivileged)
 	q.set("ssh-public-keys", s.SSHPublicKeys)
-	q.setBool("start", s.Start)
-	q.set("tags", strings.Join(s.Tags, ";"))
-	q.set("pool", s.Pool)
-	q.set("description", s.Description)
+	setNewGuest(q, s.Start, s.Tags, s.Pool, s.Description)
 	return Request{Method: "POST", Path: p, Params: url.Values(q)}, nil
 }
 

@@ -208,11 +208,10 @@ func (c *call) nextID() (reply, *apiError) {
 	}
 }
 
-// writeTask writes a task list entry. running is how the list shows a task still going: node lists say
-// "RUNNING", the cluster list omits the status.
-func writeTask(w *jsonWriter, t *task, running string) {
+// writeTaskID writes the fields every task answer starts with: what the UPID holds, the user split from a
+// token's name.
+func writeTaskID(w *jsonWriter, t *task) {
 	user, tokenName := tokenUser(t.user)
-	w.Open()
 	w.Str("upid", t.upid)
 	w.Str("node", t.node)
 	w.Int("pid", int64(t.pid))
@@ -224,6 +223,13 @@ func writeTask(w *jsonWriter, t *task, running string) {
 	if tokenName != "" {
 		w.Str("tokenid", tokenName)
 	}
+}
+
+// writeTask writes a task list entry. running is how the list shows a task still going: node lists say
+// "RUNNING", the cluster list omits the status.
+func writeTask(w *jsonWriter, t *task, running string) {
+	w.Open()
+	writeTaskID(w, t)
 	if t.done {
 		w.Str("status", t.exit)
 		w.Int("endtime", t.end.Unix())

@@ -97,23 +97,13 @@ func (c *call) snapshotCreate() (reply, *apiError) {
 }
 
 func (c *call) snapshotDelete() (reply, *apiError) {
-	g, err := c.guest()
-	if err != nil {
-		return reply{}, err
-	}
-	name := c.p["snapname"]
-	if g.snapshot(name) == nil {
-		return reply{}, fail("snapshot '%s' does not exist", name)
-	}
-	if err := writable(g); err != nil {
-		return reply{}, err
-	}
-	op := taskOp{vmids: []int{g.vmid}, snap: name, params: c.p}
-	t := c.s.newTask(c.n.name, taskType(g.kind, "delsnapshot"), strconv.Itoa(g.vmid), c.user(), c.now, op, "snapshot-delete")
-	return reply{data: t.upid}, nil
+	return c.onSnapshot("delsnapshot", "snapshot-delete")
 }
 
-func (c *call) snapshotRollback() (reply, *apiError) {
+func (c *call) snapshotRollback() (reply, *apiError) { return c.onSnapshot("rollback", "rollback") }
+
+// onSnapshot starts a task on an existing snapshot of a writable guest, holding lock while it runs.
+func (c *call) onSnapshot(action, lock string) (reply, *apiError) {
 	g, err := c.guest()
 	if err != nil {
 		return reply{}, err
@@ -126,7 +116,7 @@ func (c *call) snapshotRollback() (reply, *apiError) {
 		return reply{}, err
 	}
 	op := taskOp{vmids: []int{g.vmid}, snap: name, params: c.p}
-	t := c.s.newTask(c.n.name, taskType(g.kind, "rollback"), strconv.Itoa(g.vmid), c.user(), c.now, op, "rollback")
+	t := c.s.newTask(c.n.name, taskType(g.kind, action), strconv.Itoa(g.vmid), c.user(), c.now, op, lock)
 	return reply{data: t.upid}, nil
 }
 

@@ -49,20 +49,9 @@ func (c *call) taskStatus() (reply, *apiError) {
 	if err := c.taskAccess(t.upid, "Sys.Audit"); err != nil {
 		return reply{}, err
 	}
-	user, tokenName := tokenUser(t.user)
 	var w jsonWriter
 	w.Open()
-	w.Str("upid", t.upid)
-	w.Str("node", t.node)
-	w.Int("pid", int64(t.pid))
-	w.Int("pstart", t.pstart)
-	w.Int("starttime", t.start.Unix())
-	w.Str("type", t.typ)
-	w.Str("id", t.id)
-	w.Str("user", user)
-	if tokenName != "" {
-		w.Str("tokenid", tokenName)
-	}
+	writeTaskID(&w, t)
 	if t.done {
 		w.Str("status", "stopped")
 		w.Str("exitstatus", t.exit)
