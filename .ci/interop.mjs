@@ -18,10 +18,17 @@ if (!client.getInstructions()?.includes('confirm: true')) fail('instructions mis
 const { tools } = await client.listTools();
 if (tools.length !== 23) fail(`${tools.length} tools, want 23`);
 for (const t of tools) {
+  // readOnlyHint and openWorldHint on every tool, destructiveHint on every tool that writes (the protocol's
+  // defaults for those two are the unsafe ones); every argument described; an output schema.
   const a = t.annotations ?? {};
-  for (const k of ['readOnlyHint', 'destructiveHint', 'idempotentHint', 'openWorldHint']) {
+  const need = a.readOnlyHint === true ? ['readOnlyHint', 'openWorldHint'] : ['readOnlyHint', 'destructiveHint', 'openWorldHint'];
+  for (const k of need) {
     if (typeof a[k] !== 'boolean') fail(`${t.name}: ${k} not set`);
   }
+  for (const [name, p] of Object.entries(t.inputSchema?.properties ?? {})) {
+    if (!p.description) fail(`${t.name}: argument ${name} has no description`);
+  }
+  if (t.outputSchema?.type !== 'object') fail(`${t.name}: no output schema`);
 }
 
 const list = await client.callTool({ name: 'proxmox_list_vms', arguments: { status: 'running' } });

@@ -1,7 +1,6 @@
 package gate
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"sync"
@@ -16,25 +15,14 @@ type Record struct {
 	Time     time.Time `json:"time"`
 	Tool     string    `json:"tool"`
 	Tier     string    `json:"tier"`
-	Decision string    `json:"decision"` // refused, dry_run, sent
-	Missing  []string  `json:"missing,omitempty"`
+	Decision string    `json:"decision"`          // Refused, Invalid, DryRun, Sent or Failed
+	Missing  []string  `json:"missing,omitempty"` // what the gate found missing (for a dry run: what the real call would miss)
 	Target   string    `json:"target,omitempty"`  // e.g. "VM 100 on pve1"
 	Request  string    `json:"request,omitempty"` // e.g. "POST /api2/json/nodes/pve1/qemu/100/status/start"
 	UPID     string    `json:"upid,omitempty"`
-	Outcome  string    `json:"outcome,omitempty"` // OK, WARNINGS: 1, running, or the task's error
+	Outcome  string    `json:"outcome,omitempty"` // OK, WARNINGS: 1, running, started, or the task's error
 	Error    string    `json:"error,omitempty"`
 	Millis   int64     `json:"ms"`
-}
-
-type recordKey struct{}
-
-// Note returns the audit record of the write attempt in ctx, for the handler to fill in (target, request,
-// UPID, outcome). Outside a write attempt it returns a scratch record, so handlers need not check.
-func Note(ctx context.Context) *Record {
-	if r, ok := ctx.Value(recordKey{}).(*Record); ok {
-		return r
-	}
-	return &Record{}
 }
 
 // Auditor writes records to the log (stderr) and, when configured, to an audit file. Both writers should

@@ -24,24 +24,28 @@ type Decision struct {
 	DryRun bool
 	// Missing names every unmet condition, in a fixed order, each saying what is needed and what was given.
 	Missing []string
-	// NeedsOperator is set when the operator's switch is one of the missing conditions.
+	// Unmet is, for a dry run (which needs no confirmation), what the real call would miss.
+	Unmet []string
+	// NeedsOperator is set when the operator's switch is one of the missing (or, for a dry run, unmet) conditions.
 	NeedsOperator bool
 }
 
 // Decide applies the tier's rules to a call's raw arguments (a JSON object). Only the JSON literal true counts:
 // "true", 1 and "1" do not, though mcp-go's own helpers would accept them.
-func Decide(t Tier, args json.RawMessage, destructiveEnabled bool) Decision {
+func Decide(t Tier, m map[string]json.RawMessage, destructiveEnabled bool) Decision {
 	if t == Read {
 		return Decision{Allow: true}
 	}
-	var m map[string]json.RawMessage
-	if len(bytes.TrimSpace(args)) > 0 && json.Unmarshal(args, &m) != nil {
-		return Decision{Missing: []string{"arguments must be a JSON object"}}
-	}
+	d := conditions(t, m, destructiveEnabled)
 	if isTrue(m[ArgDryRun]) {
 		// A dry run only reads; the handler sees DryRun and builds the request without sending it.
-		return Decision{Allow: true, DryRun: true}
+		return Decision{Allow: true, DryRun: true, Unmet: d.Missing, NeedsOperator: d.NeedsOperator}
 	}
+	return d
+}
+
+// conditions checks a real call's conditions, in a fixed order.
+func conditions(t Tier, m map[string]json.RawMessage, destructiveEnabled bool) Decision {
 	var d Decision
 	if !isTrue(m[ArgConfirm]) {
 		d.Missing = append(d.Missing, literal(ArgConfirm, m[ArgConfirm]))
@@ -106,16 +110,7 @@ func describe(raw json.RawMessage) string {
 func Refusal(tool string, t Tier, d Decision) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Refused, nothing was sent to Proxmox: %s is a %s tool and needs ", tool, t)
-	for i, m := range d.Missing {
-		switch {
-		case i == 0:
-		case i == len(d.Missing)-1:
-			b.WriteString(" and ")
-		default:
-			b.WriteString(", ")
-		}
-		b.WriteString(m)
-	}
+	writeList(&b, d.Missing)
 	b.WriteString(".")
 	if d.NeedsOperator {
 		fmt.Fprintf(&b, " Enabling destructive tools is the operator's decision: ask the person whether they want to set %s=1 "+
@@ -125,4 +120,32 @@ func Refusal(tool string, t Tier, d Decision) string {
 		fmt.Fprintf(&b, " To see what would be sent without changing anything, call it with %s: true.", ArgDryRun)
 	}
 	return b.String()
+}
+
+// DryRunNote says, for a dry run, whether the real call would go through and what it would still need.
+func DryRunNote(tool string, t Tier, p Permit) string {
+	if len(p.Unmet) == 0 {
+		return "The real call would be allowed: it has every confirmation its tier needs."
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "The real call would be refused as it stands: %s is a %s tool and needs ", tool, t)
+	writeList(&b, p.Unmet)
+	b.WriteString(".")
+	if p.NeedsOperator {
+		fmt.Fprintf(&b, " Enabling destructive tools is the operator's decision (%s=1); ask the person, do not change the server's configuration yourself.", EnvDestructive)
+	}
+	return b.String()
+}
+
+func writeList(b *strings.Builder, items []string) {
+	for i, m := range items {
+		switch {
+		case i == 0:
+		case i == len(items)-1:
+			b.WriteString(" and ")
+		default:
+			b.WriteString(", ")
+		}
+		b.WriteString(m)
+	}
 }

@@ -35,10 +35,9 @@ func TestDecide(t *testing.T) {
 		{"write object, not echoed", Write, `{"confirm":{"v":true}}`, false, Decision{Missing: []string{"confirm: true (got an object; only the JSON literal true counts)"}}},
 		{"write other number", Write, `{"confirm":2.5}`, false, Decision{Missing: []string{"confirm: true (got a number; only the JSON literal true counts)"}}},
 		{"write case", Write, `{"Confirm":true}`, false, Decision{Missing: []string{"confirm: true (missing)"}}},
-		{"write dry run needs no confirm", Write, `{"dry_run":true}`, false, Decision{Allow: true, DryRun: true}},
+		{"write dry run needs no confirm", Write, `{"dry_run":true}`, false, Decision{Allow: true, DryRun: true, Unmet: []string{"confirm: true (missing)"}}},
 		{"write dry run string is not a dry run", Write, `{"dry_run":"true"}`, false, Decision{Missing: []string{"confirm: true (missing)"}}},
 		{"write duplicate key last wins", Write, `{"confirm":true,"confirm":false}`, false, Decision{Missing: []string{"confirm: true (it is false)"}}},
-		{"not an object", Write, `[true]`, false, Decision{Missing: []string{"arguments must be a JSON object"}}},
 		{"destructive all", Destructive, `{"confirm":true,"destructive":true}`, true, Decision{Allow: true}},
 		{"destructive nothing", Destructive, `{}`, false, Decision{NeedsOperator: true, Missing: []string{
 			"confirm: true (missing)", "destructive: true (missing)", "the server setting PROXMOX_ENABLE_DESTRUCTIVE=1 (not set)"}}},
@@ -48,12 +47,14 @@ func TestDecide(t *testing.T) {
 			"the server setting PROXMOX_ENABLE_DESTRUCTIVE=1 (not set)"}}},
 		{"destructive string", Destructive, `{"confirm":true,"destructive":"yes"}`, true, Decision{Missing: []string{
 			`destructive: true (got "yes"; only the JSON literal true counts)`}}},
-		{"destructive dry run", Destructive, `{"dry_run":true}`, false, Decision{Allow: true, DryRun: true}},
+		{"destructive dry run says what the real call lacks", Destructive, `{"dry_run":true}`, false, Decision{Allow: true, DryRun: true, NeedsOperator: true, Unmet: []string{
+			"confirm: true (missing)", "destructive: true (missing)", "the server setting PROXMOX_ENABLE_DESTRUCTIVE=1 (not set)"}}},
+		{"write dry run with confirm lacks nothing", Write, `{"dry_run":true,"confirm":true}`, false, Decision{Allow: true, DryRun: true}},
 		{"unknown tier", Tier(9), `{"confirm":true}`, true, Decision{Missing: []string{"a known tier (this tool has none: refusing)"}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := Decide(tc.tier, json.RawMessage(tc.args), tc.enabled)
+			got := Decide(tc.tier, parse(t, tc.args), tc.enabled)
 			if diff := cmp.Diff(tc.want, got, cmp.Comparer(func(a, b []string) bool { return strings.Join(a, "|") == strings.Join(b, "|") })); diff != "" {
 				t.Errorf("(-want +got)\n%s", diff)
 			}
@@ -62,7 +63,7 @@ func TestDecide(t *testing.T) {
 }
 
 func TestRefusalText(t *testing.T) {
-	d := Decide(Destructive, json.RawMessage(`{"destructive":"true"}`), false)
+	d := Decide(Destructive, parse(t, `{"destructive":"true"}`), false)
 	got := Refusal("proxmox_destroy_resource", Destructive, d)
 	for _, want := range []string{
 		"nothing was sent to Proxmox",
@@ -82,12 +83,34 @@ func TestRefusalText(t *testing.T) {
 }
 
 func TestAnnotations(t *testing.T) {
-	type hints struct{ ReadOnly, Destructive, Idempotent, OpenWorld bool }
-	want := map[Tier]hints{Read: {true, false, true, false}, Write: {false, false, false, false}, Destructive: {false, true, false, false}}
+	// The values a client that applies the protocol's defaults (readOnly false, destructive true, idempotent
+	// false, openWorld true; destructive and idempotent meaningless when read-only) ends up with.
+	type hints struct {
+		ReadOnly, Destructive, Idempotent, OpenWorld bool
+		Sent                                         string
+	}
+	effective := func(a mcp.ToolAnnotation) hints {
+		val := func(p *bool, def bool) bool {
+			if p == nil {
+				return def
+			}
+			return *p
+		}
+		h := hints{ReadOnly: val(a.ReadOnlyHint, false), OpenWorld: val(a.OpenWorldHint, true)}
+		if !h.ReadOnly {
+			h.Destructive, h.Idempotent = val(a.DestructiveHint, true), val(a.IdempotentHint, false)
+		}
+		b, _ := json.Marshal(a)
+		h.Sent = string(b)
+		return h
+	}
+	want := map[Tier]hints{
+		Read:        {true, false, false, false, `{"readOnlyHint":true,"openWorldHint":false}`},
+		Write:       {false, false, false, false, `{"readOnlyHint":false,"destructiveHint":false,"openWorldHint":false}`},
+		Destructive: {false, true, false, false, `{"readOnlyHint":false,"destructiveHint":true,"openWorldHint":false}`},
+	}
 	for tier, w := range want {
-		a := Annotations(tier)
-		got := hints{*a.ReadOnlyHint, *a.DestructiveHint, *a.IdempotentHint, *a.OpenWorldHint}
-		if diff := cmp.Diff(w, got); diff != "" {
+		if diff := cmp.Diff(w, effective(Annotations(tier))); diff != "" {
 			t.Errorf("%s (-want +got)\n%s", tier, diff)
 		}
 	}
@@ -132,7 +155,20 @@ func TestRegister(t *testing.T) {
 	}
 }
 
-func TestMiddleware(t *testing.T) {
+func parse(t *testing.T, args string) map[string]json.RawMessage {
+	t.Helper()
+	m := map[string]json.RawMessage{}
+	if args != "" {
+		if err := json.Unmarshal([]byte(args), &m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return m
+}
+
+// TestCheck: the gate runs a handler only with a permit, and the audit trail says what the handler reports
+// it did, not what the gate hoped.
+func TestCheck(t *testing.T) {
 	var buf, file bytes.Buffer
 	p := NewPolicy(false, NewAuditor(zerolog.New(&buf), &file, nil))
 	for _, r := range []struct {
@@ -143,67 +179,72 @@ func TestMiddleware(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	var called []string
-	h := p.Middleware(func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-		called = append(called, req.Params.Name)
-		Note(ctx).UPID = "UPID:x"
-		if IsDryRun(ctx) {
-			return mcp.NewToolResultText("dry"), nil
-		}
-		return mcp.NewToolResultText("done"), nil
-	})
-	call := func(name, args string) *mcp.CallToolResult {
-		req := mcp.CallToolRequest{}
-		req.Params.Name = name
-		req.Params.RawArguments = json.RawMessage(args)
-		res, err := h(context.Background(), req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return res
-	}
 	type outcome struct {
 		IsError bool
 		Text    string
 	}
 	tests := []struct {
 		tool, args string
+		report     Outcome // what the handler says it did
 		want       outcome
 		called     bool
+		audit      string // tool:decision:upid:missing, or "" for none
 	}{
-		{"r", `{}`, outcome{false, "done"}, true},
-		{"w", `{}`, outcome{true, "Refused"}, false},
-		{"w", `{"confirm":true}`, outcome{false, "done"}, true},
-		{"w", `{"dry_run":true}`, outcome{false, "dry"}, true},
-		{"d", `{"confirm":true,"destructive":true}`, outcome{true, "PROXMOX_ENABLE_DESTRUCTIVE"}, false},
-		{"unregistered", `{}`, outcome{true, "no tier registered"}, false},
+		{"r", `{}`, Outcome{}, outcome{false, "done"}, true, ""},
+		{"w", `{}`, Outcome{}, outcome{true, "Refused"}, false, "w:refused::confirm: true (missing)"},
+		{"w", `{"confirm":true}`, Outcome{Decision: Sent, UPID: "UPID:x"}, outcome{false, "done"}, true, "w:sent:UPID:x:"},
+		{"w", `{"confirm":true}`, Outcome{Decision: Invalid, Error: "bad name"}, outcome{false, "done"}, true, "w:invalid::"},
+		{"w", `{"confirm":true}`, Outcome{Decision: Failed, Request: "POST /x"}, outcome{false, "done"}, true, "w:failed::"},
+		{"w", `{"confirm":true}`, Outcome{}, outcome{false, "done"}, true, "w:failed::"},
+		{"w", `{"dry_run":true}`, Outcome{Decision: DryRun}, outcome{false, "dry"}, true, "w:dry_run::confirm: true (missing)"},
+		{"d", `{"confirm":true,"destructive":true}`, Outcome{}, outcome{true, "PROXMOX_ENABLE_DESTRUCTIVE"}, false, "d:refused::the server setting PROXMOX_ENABLE_DESTRUCTIVE=1 (not set)"},
+		{"unregistered", `{}`, Outcome{}, outcome{true, "no tier registered"}, false, ""},
 	}
 	for _, tc := range tests {
-		called = nil
-		res := call(tc.tool, tc.args)
+		file.Reset()
+		called := false
+		res := p.Check(context.Background(), Call{Tool: tc.tool, Args: parse(t, tc.args)}, func(ctx context.Context, pm Permit) (*mcp.CallToolResult, Outcome) {
+			called = true
+			if pm.DryRun {
+				return mcp.NewToolResultText("dry"), tc.report
+			}
+			return mcp.NewToolResultText("done"), tc.report
+		})
 		text := res.Content[0].(mcp.TextContent).Text
-		got := outcome{res.IsError, text}
-		if got.IsError != tc.want.IsError || !strings.Contains(text, tc.want.Text) {
-			t.Errorf("%s %s: got %+v, want %+v", tc.tool, tc.args, got, tc.want)
+		if res.IsError != tc.want.IsError || !strings.Contains(text, tc.want.Text) {
+			t.Errorf("%s %s: got %v %q, want %+v", tc.tool, tc.args, res.IsError, text, tc.want)
 		}
-		if (len(called) == 1) != tc.called {
+		if called != tc.called {
 			t.Errorf("%s %s: handler called %v, want %v", tc.tool, tc.args, called, tc.called)
 		}
-	}
-	var decisions []string
-	for _, line := range strings.Split(strings.TrimSpace(file.String()), "\n") {
-		var r Record
-		if err := json.Unmarshal([]byte(line), &r); err != nil {
-			t.Fatalf("audit line %q: %v", line, err)
+		got := ""
+		if line := strings.TrimSpace(file.String()); line != "" {
+			var r Record
+			if err := json.Unmarshal([]byte(line), &r); err != nil {
+				t.Fatalf("audit line %q: %v", line, err)
+			}
+			got = r.Tool + ":" + r.Decision + ":" + r.UPID + ":" + strings.Join(r.Missing, ",")
 		}
-		decisions = append(decisions, r.Tool+":"+r.Decision+":"+r.UPID)
+		if got != tc.audit {
+			t.Errorf("%s %s (%+v): audit %q, want %q", tc.tool, tc.args, tc.report, got, tc.audit)
+		}
 	}
-	want := []string{"w:refused:", "w:sent:UPID:x", "w:dry_run:UPID:x", "d:refused:"}
-	if diff := cmp.Diff(want, decisions); diff != "" {
-		t.Errorf("audit file (-want +got)\n%s", diff)
+	if n := strings.Count(buf.String(), "write attempt"); n != 7 {
+		t.Errorf("log has %d audit lines, want 7", n)
 	}
-	if n := strings.Count(buf.String(), "write attempt"); n != 4 {
-		t.Errorf("log has %d audit lines, want 4", n)
+}
+
+func TestDryRunNote(t *testing.T) {
+	d := Decide(Destructive, parse(t, `{"dry_run":true}`), false)
+	got := DryRunNote("proxmox_destroy_resource", Destructive, Permit{Tier: Destructive, DryRun: true, Unmet: d.Unmet, NeedsOperator: d.NeedsOperator})
+	for _, want := range []string{"would be refused", "destructive: true (missing)", "PROXMOX_ENABLE_DESTRUCTIVE=1 (not set)", "operator's decision"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("note %q does not say %q", got, want)
+		}
+	}
+	d = Decide(Write, parse(t, `{"dry_run":true,"confirm":true}`), false)
+	if got := DryRunNote("w", Write, Permit{Tier: Write, DryRun: true, Unmet: d.Unmet}); !strings.Contains(got, "would be allowed") {
+		t.Errorf("a confirmed dry run: %q", got)
 	}
 }
 

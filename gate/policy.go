@@ -8,11 +8,10 @@ import (
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
-	"github.com/mark3labs/mcp-go/server"
 )
 
-// Policy holds the tier of every registered tool and the operator's switch. Its middleware must wrap every
-// tool: a tool it does not know is refused.
+// Policy holds the tier of every registered tool and the operator's switch. Every tool call passes through its
+// Check: a tool it does not know is refused, and a write or destructive call runs only with a Permit.
 type Policy struct {
 	destructive bool
 	audit       *Auditor
@@ -40,7 +39,7 @@ func (p *Policy) Register(tool mcp.Tool, t Tier) (mcp.Tool, error) {
 		got  **bool
 		want *bool
 	}{{&a.ReadOnlyHint, want.ReadOnlyHint}, {&a.DestructiveHint, want.DestructiveHint}, {&a.IdempotentHint, want.IdempotentHint}, {&a.OpenWorldHint, want.OpenWorldHint}} {
-		if *h.got != nil && **h.got != *h.want {
+		if *h.got != nil && (h.want == nil || **h.got != *h.want) {
 			return tool, fmt.Errorf("register %s: annotations disagree with tier %s", tool.Name, t)
 		}
 		*h.got = h.want
@@ -49,7 +48,7 @@ func (p *Policy) Register(tool mcp.Tool, t Tier) (mcp.Tool, error) {
 		return tool, err
 	}
 	if t != Read {
-		need := []string{ArgConfirm}
+		need := []string{ArgConfirm, ArgDryRun}
 		if t == Destructive {
 			need = append(need, ArgDestructive)
 		}
@@ -92,69 +91,76 @@ func (p *Policy) Tier(name string) (Tier, bool) {
 	return t, ok
 }
 
-type dryRunKey struct{}
-
-// IsDryRun reports whether the gate let this call through as a dry run: the handler must not write.
-func IsDryRun(ctx context.Context) bool { v, _ := ctx.Value(dryRunKey{}).(bool); return v }
-
-// Middleware enforces the policy before the handler runs and writes one audit record per write attempt.
-func (p *Policy) Middleware(next server.ToolHandlerFunc) server.ToolHandlerFunc {
-	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-		name := req.Params.Name
-		t, known := p.Tier(name)
-		if !known {
-			// Fail closed: a tool that skipped registration gets no benefit of the doubt.
-			return mcp.NewToolResultError(fmt.Sprintf("Refused, nothing was sent to Proxmox: %s has no tier registered with the gate.", name)), nil
-		}
-		if t == Read {
-			return next(ctx, req)
-		}
-		start := time.Now()
-		rec := &Record{Tool: name, Tier: t.String()}
-		d := Decide(t, rawArguments(req), p.destructive)
-		if !d.Allow {
-			rec.Decision, rec.Missing = "refused", d.Missing
-			p.audit.Write(rec, start)
-			return mcp.NewToolResultError(Refusal(name, t, d)), nil
-		}
-		rec.Decision = "sent"
-		if d.DryRun {
-			rec.Decision = "dry_run"
-			ctx = context.WithValue(ctx, dryRunKey{}, true)
-		}
-		ctx = context.WithValue(ctx, recordKey{}, rec)
-		res, err := next(ctx, req)
-		switch {
-		case err != nil:
-			rec.Error = err.Error()
-		case res != nil && res.IsError && rec.Error == "":
-			rec.Error = firstText(res)
-		}
-		p.audit.Write(rec, start)
-		return res, err
-	}
+// Call is one tool call as the gate sees it: the tool and its arguments, parsed once by the caller.
+type Call struct {
+	Tool string
+	Args map[string]json.RawMessage
 }
 
-// rawArguments returns the call's arguments as JSON, exactly as the client sent them when available.
-func rawArguments(req mcp.CallToolRequest) json.RawMessage {
-	if len(req.Params.RawArguments) > 0 {
-		return req.Params.RawArguments
-	}
-	if req.Params.Arguments == nil {
-		return nil
-	}
-	b, err := json.Marshal(req.Params.Arguments)
-	if err != nil {
-		return json.RawMessage(`"unencodable"`)
-	}
-	return b
+// Permit is the gate's leave to run a call. A handler that gets DryRun must not write.
+type Permit struct {
+	Tier   Tier
+	DryRun bool
+	// Unmet lists, for a dry run, the conditions the real call would still miss: a dry run needs no confirmation,
+	// but it must not let a person think the real call would go through.
+	Unmet []string
+	// NeedsOperator is set when the operator's switch is among Unmet.
+	NeedsOperator bool
 }
 
-func firstText(res *mcp.CallToolResult) string {
-	for _, c := range res.Content {
-		if t, ok := c.(mcp.TextContent); ok {
-			return t.Text
+// The decisions an audit record can carry: what really happened to a write attempt.
+const (
+	Refused = "refused" // the gate refused it: nothing was sent
+	Invalid = "invalid" // its arguments or target were refused before any write was sent
+	DryRun  = "dry_run" // the request was built and shown, not sent
+	Sent    = "sent"    // the write was sent and Proxmox took it (its task may still fail: see Result)
+	Failed  = "failed"  // it could not be carried out: Proxmox refused the write, no answer came, or a read it needed failed
+)
+
+// Outcome is what a write attempt did, as its handler reports it; the audit record is made of it.
+type Outcome struct {
+	Decision string // Invalid, DryRun, Sent or Failed
+	Target   string // e.g. "VM 100 (web) on pve1"
+	Request  string // the request line, when one was built
+	UPID     string
+	Result   string // the task's exit status, "running" or "started"
+	Error    string
+}
+
+// Handler runs a call the gate let through and reports what it did.
+type Handler func(ctx context.Context, p Permit) (*mcp.CallToolResult, Outcome)
+
+// Check applies the policy to a call before next runs, and writes one audit record per write attempt, from
+// what next reports. A refusal returns here, before any request is built.
+func (p *Policy) Check(ctx context.Context, c Call, next Handler) *mcp.CallToolResult {
+	t, known := p.Tier(c.Tool)
+	if !known {
+		// Fail closed: a tool that skipped registration gets no benefit of the doubt.
+		return mcp.NewToolResultError(fmt.Sprintf("Refused, nothing was sent to Proxmox: %s has no tier registered with the gate.", c.Tool))
+	}
+	if t == Read {
+		res, _ := next(ctx, Permit{Tier: Read})
+		return res
+	}
+	start := time.Now()
+	d := Decide(t, c.Args, p.destructive)
+	if !d.Allow {
+		p.audit.Write(&Record{Tool: c.Tool, Tier: t.String(), Decision: Refused, Missing: d.Missing}, start)
+		return mcp.NewToolResultError(Refusal(c.Tool, t, d))
+	}
+	res, out := next(ctx, Permit{Tier: t, DryRun: d.DryRun, Unmet: d.Unmet, NeedsOperator: d.NeedsOperator})
+	rec := &Record{Tool: c.Tool, Tier: t.String(), Decision: out.Decision, Target: out.Target, Request: out.Request,
+		UPID: out.UPID, Outcome: out.Result, Error: out.Error}
+	if rec.Decision == "" {
+		// A handler that reports nothing did nothing a record could vouch for; say so rather than guess "sent".
+		rec.Decision = Failed
+		if rec.Error == "" {
+			rec.Error = "the tool reported no outcome"
 		}
 	}
-	return "error"
+	if d.DryRun {
+		rec.Missing = d.Unmet
+	}
+	p.audit.Write(rec, start)
+	return res
 }

@@ -42,22 +42,24 @@ func (t Tier) String() string {
 // Valid reports whether t is one of the three tiers.
 func (t Tier) Valid() bool { return t == Read || t == Write || t == Destructive }
 
-// Annotations are the MCP hints of a tier, decided here and nowhere else. mcp-go's defaults claim every tool
-// is destructive and open-world, so all four are always set.
+// Annotations are the MCP hints of a tier, decided here and nowhere else. Every tool states readOnlyHint and
+// openWorldHint, and every tool that writes states destructiveHint, because the protocol's defaults for the
+// last two are the unsafe ones (destructive, open world). idempotentHint is never sent: it means something only
+// for tools that write, where its default (false) is the truth here; and the spec makes destructiveHint
+// meaningless on a read-only tool. Leaving out what carries no meaning keeps every tools/list smaller.
 //
 // openWorldHint is false for every tier: a tool's domain is the one configured cluster, not an open set of
 // external entities the way a web search's is.
 func Annotations(t Tier) mcp.ToolAnnotation {
-	read := t == Read
-	return mcp.ToolAnnotation{
-		ReadOnlyHint:    ptr(read),
-		DestructiveHint: ptr(t == Destructive),
-		IdempotentHint:  ptr(read),
-		OpenWorldHint:   ptr(false),
+	a := mcp.ToolAnnotation{ReadOnlyHint: ptr(t == Read), OpenWorldHint: ptr(false)}
+	if t != Read {
+		a.DestructiveHint = ptr(t == Destructive)
 	}
+	return a
 }
 
-// CheckAnnotations fails unless tool carries exactly the annotations of tier t, all four set.
+// CheckAnnotations fails unless tool carries exactly the annotations of tier t: the hints the tier states, with
+// its values, and no others.
 func CheckAnnotations(tool mcp.Tool, t Tier) error {
 	if !t.Valid() {
 		return fmt.Errorf("tool %s: invalid tier %v", tool.Name, t)
@@ -72,10 +74,12 @@ func CheckAnnotations(tool mcp.Tool, t Tier) error {
 		{"idempotentHint", want.IdempotentHint, got.IdempotentHint},
 		{"openWorldHint", want.OpenWorldHint, got.OpenWorldHint},
 	} {
-		if h.got == nil {
+		switch {
+		case h.want == nil && h.got != nil:
+			return fmt.Errorf("tool %s (%s): %s is set, the tier leaves it out", tool.Name, t, h.name)
+		case h.want != nil && h.got == nil:
 			return fmt.Errorf("tool %s (%s): %s is not set", tool.Name, t, h.name)
-		}
-		if *h.got != *h.want {
+		case h.want != nil && *h.got != *h.want:
 			return fmt.Errorf("tool %s (%s): %s is %v, the tier says %v", tool.Name, t, h.name, *h.got, *h.want)
 		}
 	}

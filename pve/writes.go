@@ -225,12 +225,19 @@ var qemuOSTypes = map[string]bool{"other": true, "wxp": true, "w2k": true, "w2k3
 // bridgePattern follows pve-bridge-id: a Linux interface name (at most 15 bytes).
 var bridgePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$`)
 
+// ValidBridge checks a bridge name (format pve-bridge-id).
+func ValidBridge(s string) error { return validBridge(s) }
+
 func validBridge(s string) error {
 	if !bridgePattern.MatchString(s) {
 		return fmt.Errorf("bridge %s is not a valid bridge name (e.g. vmbr0)", quote(s))
 	}
 	return nil
 }
+
+// ValidDiskSpec checks a new disk given as STORAGE:SIZE_GiB (local-lvm:32), with no request: a create can
+// refuse a bad disk before it asks Proxmox for the next free vmid.
+func ValidDiskSpec(s string) error { return diskSpec(s) }
 
 // diskSpec checks STORAGE:SIZE (a new volume of SIZE GiB).
 func diskSpec(s string) error {

@@ -16,18 +16,17 @@ import (
 // A tool's arguments are a Go struct; its tags are the single source of the input schema and of validation:
 //
 //	json:"name"          the argument's name (embedded structs are flattened)
+//	desc:"..."           what it means to the person, in a few words; required on every argument
 //	arg:"required"       it must be present
-//	desc:"..."           a description, only where the name does not say enough
 //	enum:"a|b|c"         allowed values of a string
-//	check:"vmid"         a Proxmox format: vmid, node, snapshot, storage, pool, dnsname, volume, upid, tag
+//	check:"vmid"         a Proxmox format: vmid, node, snapshot, storage, pool, dnsname, volume, upid, tag, disk
 //	min:"1" max:"300"    integer bounds; maxlen:"N" for strings
-//	schema:"noenum"      the enum is enforced but not listed in the schema (the error lists it)
-//	schema:"-"           accepted and validated, but left out of the schema: a shared argument (node on a
-//	                     guest, dry_run, wait, wait_seconds, limit, cursor) that the server instructions
-//	                     explain once instead of every tool's schema repeating it
+//	accept:"string"      an integer that may also arrive as a string of digits (a cursor a client echoes back)
 //
 // Decoding is strict where mcp-go's helpers are lenient: an integer must be a JSON integer (not 100.7, "100" or
-// 1e2), a boolean must be true or false, names are case-sensitive, and unknown arguments are refused.
+// 1e2), a boolean must be true or false, names are case-sensitive, and unknown arguments are refused. Values are
+// echoed in errors only when short and plain: an argument may hold a secret pasted by mistake, and a prefix of
+// one is as bad as the whole.
 
 type kind int
 
@@ -41,18 +40,17 @@ const (
 var kindNames = map[kind]string{kindInt: "integer", kindBool: "boolean", kindString: "string", kindStrings: "array"}
 
 type field struct {
-	name     string
-	index    []int
-	kind     kind
-	ptr      bool // *bool: absent differs from false
-	required bool
-	desc     string
-	enum     []string
-	check    string
-	min, max *int64
-	maxLen   int
-	hidden   bool
-	noEnum   bool
+	name      string
+	index     []int
+	kind      kind
+	ptr       bool // *bool or *int: absent differs from false or 0
+	required  bool
+	desc      string
+	enum      []string
+	check     string
+	min, max  *int64
+	maxLen    int
+	strDigits bool // accept:"string"
 }
 
 type argSpec struct {
@@ -69,6 +67,8 @@ var checks = map[string]func(string) error{
 	"dnsname":  pve.ValidDNSName,
 	"volume":   pve.ValidVolumeID,
 	"tag":      pve.ValidTag,
+	"disk":     pve.ValidDiskSpec,
+	"bridge":   pve.ValidBridge,
 	"upid":     func(s string) error { _, err := pve.ParseUPID(s); return err },
 }
 
@@ -99,10 +99,15 @@ func (s *argSpec) collect(t reflect.Type, index []int) error {
 			return fmt.Errorf("field %s has no json name", sf.Name)
 		}
 		f := &field{name: name, index: idx, required: sf.Tag.Get("arg") == "required", desc: sf.Tag.Get("desc"),
-			check: sf.Tag.Get("check"), hidden: sf.Tag.Get("schema") == "-", noEnum: sf.Tag.Get("schema") == "noenum"}
+			check: sf.Tag.Get("check"), strDigits: sf.Tag.Get("accept") == "string"}
+		if f.desc == "" {
+			return fmt.Errorf("argument %s has no description (desc tag): the model reads every argument's", name)
+		}
 		switch {
 		case sf.Type.Kind() == reflect.Int:
 			f.kind = kindInt
+		case sf.Type.Kind() == reflect.Pointer && sf.Type.Elem().Kind() == reflect.Int:
+			f.kind, f.ptr = kindInt, true
 		case sf.Type.Kind() == reflect.Bool:
 			f.kind = kindBool
 		case sf.Type.Kind() == reflect.Pointer && sf.Type.Elem().Kind() == reflect.Bool:
@@ -125,6 +130,10 @@ func (s *argSpec) collect(t reflect.Type, index []int) error {
 				}
 				*dst = &n
 			}
+		}
+		if f.check == "vmid" {
+			lo, hi := int64(pve.MinVMID), int64(pve.MaxVMID)
+			f.min, f.max = &lo, &hi
 		}
 		if v := sf.Tag.Get("maxlen"); v != "" {
 			f.maxLen, _ = strconv.Atoi(v)
@@ -150,22 +159,35 @@ func (s *argSpec) names() string {
 	return strings.Join(n, ", ")
 }
 
+// object is a call's arguments, parsed once: the gate reads its confirmations from it and the decoder fills the
+// tool's struct from it.
+type object map[string]json.RawMessage
+
+// parseObject reads a call's raw arguments. No arguments at all, and JSON null, are an empty object.
+func parseObject(raw json.RawMessage) (object, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return object{}, nil
+	}
+	var m object
+	if raw[0] != '{' || json.Unmarshal(raw, &m) != nil {
+		return nil, &ArgError{Problems: []string{"arguments must be a JSON object"}}
+	}
+	if m == nil {
+		m = object{}
+	}
+	return m, nil
+}
+
 var integerLiteral = regexp.MustCompile(`^-?[0-9]+$`)
 
-// decode fills dst (a pointer to the struct) from raw arguments, collecting every problem.
-func (s *argSpec) decode(raw json.RawMessage, dst any) error {
-	var m map[string]json.RawMessage
-	raw = bytes.TrimSpace(raw)
-	if len(raw) > 0 && string(raw) != "null" {
-		if err := json.Unmarshal(raw, &m); err != nil {
-			return &ArgError{Problems: []string{"arguments must be a JSON object"}, Valid: s.names()}
-		}
-	}
+// decode fills dst (a pointer to the struct) from the parsed arguments, collecting every problem.
+func (s *argSpec) decode(m object, dst any) error {
 	var problems []string
 	var unknown []string
 	for k := range m {
 		if s.byName[k] == nil {
-			unknown = append(unknown, strconv.Quote(clean(k, 40)))
+			unknown = append(unknown, showName(k))
 		}
 	}
 	if len(unknown) > 0 {
@@ -199,22 +221,26 @@ func (f *field) set(dst reflect.Value, raw json.RawMessage) error {
 	raw = bytes.TrimSpace(raw)
 	switch f.kind {
 	case kindInt:
-		if !integerLiteral.Match(raw) {
+		lit := raw
+		if f.strDigits && len(raw) > 2 && raw[0] == '"' && raw[len(raw)-1] == '"' && digitsOnly(raw[1:len(raw)-1]) {
+			lit = raw[1 : len(raw)-1]
+		}
+		if !integerLiteral.Match(lit) {
 			return fmt.Errorf("got %s", describe(raw))
 		}
-		n, err := strconv.ParseInt(string(raw), 10, 64)
+		n, err := strconv.ParseInt(string(lit), 10, 64)
 		if err != nil {
 			return fmt.Errorf("got %s (out of range)", describe(raw))
-		}
-		if f.check == "vmid" {
-			if n < pve.MinVMID || n > pve.MaxVMID {
-				return fmt.Errorf("got %d", n)
-			}
 		}
 		if f.min != nil && n < *f.min || f.max != nil && n > *f.max {
 			return fmt.Errorf("got %d", n)
 		}
-		dst.SetInt(n)
+		if f.ptr {
+			i := int(n)
+			dst.Set(reflect.ValueOf(&i))
+		} else {
+			dst.SetInt(n)
+		}
 	case kindBool:
 		var b bool
 		switch string(raw) {
@@ -261,11 +287,12 @@ func (f *field) validString(s string) error {
 		return fmt.Errorf("got a NUL character")
 	}
 	if len(f.enum) > 0 && !slices.Contains(f.enum, s) {
-		return fmt.Errorf("got %q", clean(s, 40))
+		return fmt.Errorf("got %s", showValue(s))
 	}
 	if c := checks[f.check]; c != nil {
 		if err := c(s); err != nil {
-			return err
+			// The validators quote the value; the checked value may be anything the caller pasted.
+			return fmt.Errorf("got %s", showValue(s))
 		}
 	}
 	return nil
@@ -274,10 +301,10 @@ func (f *field) validString(s string) error {
 // allowed says what a field accepts, in the words of the error message.
 func (f *field) allowed() string {
 	switch {
-	case f.check == "vmid":
-		return fmt.Sprintf("an integer %d…%d", pve.MinVMID, pve.MaxVMID)
 	case f.kind == kindInt && f.min != nil && f.max != nil:
 		return fmt.Sprintf("an integer %d…%d", *f.min, *f.max)
+	case f.kind == kindInt && f.min != nil:
+		return fmt.Sprintf("an integer from %d", *f.min)
 	case f.kind == kindBool:
 		return "true or false"
 	case len(f.enum) > 0:
@@ -293,33 +320,91 @@ func (f *field) allowed() string {
 }
 
 var checkDescriptions = map[string]string{
-	"node":     "a node name such as pve1",
-	"snapshot": "a snapshot name: a letter, then letters, digits, '_' or '-', 2-40 characters",
+	"node":     "a node name such as pve1: letters, digits and '-'",
+	"snapshot": "a snapshot name: a letter, then letters, digits, '_' or '-', 2-40 characters, not current or pending",
 	"storage":  "a storage id such as local-lvm",
-	"pool":     "a pool id",
+	"pool":     "a pool id: letters, digits, '.', '_', '-', nested with '/' at most 3 deep",
 	"dnsname":  "a DNS name such as web-01",
 	"volume":   "a volume id STORAGE:PATH such as local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst",
 	"upid":     "a task id UPID:node:pid:pstart:starttime:type:id:user:",
-	"tag":      "tags of letters, digits, '_', '-', '+', '.'",
+	"tag":      "a tag of letters, digits, '_', '-', '+', '.'",
+	"disk":     "STORAGE:GiB such as local-lvm:32",
+	"bridge":   "a bridge name such as vmbr0",
 }
 
-// describe names a JSON value's type and shows it briefly.
+// Echoing what the caller sent helps when it is a near miss ("runing", "100.7") and harms when it is a secret
+// pasted into the wrong argument: only short values made of the characters names and numbers use are shown.
+const maxShown = 24
+
+func plainShown(s string) bool {
+	if s == "" || len(s) > maxShown {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("._-:/ +", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// showValue shows a string value if it is a short plain near miss, else only its length.
+func showValue(s string) string {
+	if plainShown(s) {
+		return strconv.Quote(s)
+	}
+	return fmt.Sprintf("a string of %d characters", len(s))
+}
+
+// showName shows an unknown argument name the same way.
+func showName(s string) string {
+	if plainShown(s) {
+		return strconv.Quote(s)
+	}
+	return fmt.Sprintf("(a name of %d characters)", len(s))
+}
+
+// describe names a JSON value's type and shows it when that is safe.
 func describe(raw json.RawMessage) string {
-	shown := clean(string(raw), 40)
 	switch {
 	case len(raw) == 0:
 		return "nothing"
 	case raw[0] == '"':
-		return "the string " + shown
+		var s string
+		if json.Unmarshal(raw, &s) == nil {
+			return "the string " + showValue(s)
+		}
+		return "a malformed string"
 	case raw[0] == '[':
 		return "an array"
 	case raw[0] == '{':
 		return "an object"
 	case string(raw) == "true" || string(raw) == "false":
-		return "the boolean " + shown
+		return "the boolean " + string(raw)
+	case len(raw) <= maxShown && isNumberLiteral(raw):
+		return "the number " + string(raw)
 	default:
-		return "the number " + shown
+		return "a number"
 	}
+}
+
+func digitsOnly(b []byte) bool {
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return len(b) > 0
+}
+
+func isNumberLiteral(b []byte) bool {
+	for _, c := range b {
+		if !('0' <= c && c <= '9' || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E') {
+			return false
+		}
+	}
+	return true
 }
 
 // ArgError lists every problem with a call's arguments, and the valid names.
@@ -329,46 +414,9 @@ type ArgError struct {
 }
 
 func (e *ArgError) Error() string {
-	return "invalid arguments, nothing was sent to Proxmox: " + strings.Join(e.Problems, "; ") + ". Valid arguments: " + e.Valid + "."
-}
-
-// schema is the JSON Schema of the arguments: types, enums and descriptions; ranges and formats are stated once
-// in the server instructions to keep tools/list small, and enforced by decode.
-func (s *argSpec) schema() json.RawMessage {
-	var b bytes.Buffer
-	b.WriteString(`{"type":"object","properties":{`)
-	var required []string
-	first := true
-	for _, f := range s.fields {
-		if f.hidden {
-			continue
-		}
-		if !first {
-			b.WriteByte(',')
-		}
-		first = false
-		fmt.Fprintf(&b, "%q:{\"type\":%q", f.name, kindNames[f.kind])
-		if f.kind == kindStrings {
-			b.WriteString(`,"items":{"type":"string"}`)
-		}
-		if len(f.enum) > 0 && !f.noEnum {
-			e, _ := json.Marshal(f.enum)
-			fmt.Fprintf(&b, `,"enum":%s`, e)
-		}
-		if f.desc != "" {
-			d, _ := json.Marshal(f.desc)
-			fmt.Fprintf(&b, `,"description":%s`, d)
-		}
-		b.WriteByte('}')
-		if f.required {
-			required = append(required, f.name)
-		}
+	msg := "invalid arguments, nothing was sent to Proxmox: " + strings.Join(e.Problems, "; ") + "."
+	if e.Valid != "" {
+		msg += " Valid arguments: " + e.Valid + "."
 	}
-	b.WriteByte('}')
-	if len(required) > 0 {
-		r, _ := json.Marshal(required)
-		fmt.Fprintf(&b, `,"required":%s`, r)
-	}
-	b.WriteByte('}')
-	return b.Bytes()
+	return msg
 }

@@ -14,19 +14,19 @@ func backupTools() []Def {
 	return []Def{
 		define("proxmox_list_backups", gate.Read,
 			"backup volumes by storage, filterable by vmid",
-			"Newest first.",
-			listBackups),
+			"Backups on the backup storages, newest first.",
+			privs("Datastore.Audit"), listBackups),
 		define("proxmox_run_backup", gate.Write,
 			"vzdump one guest",
-			"vzdump a guest now.",
-			runBackup),
+			"Back up one guest now (vzdump).",
+			privs("VM.Backup", "Datastore.AllocateSpace"), runBackup),
 	}
 }
 
 type backupListArgs struct {
-	VMID    int    `json:"vmid" check:"vmid"`
-	Storage string `json:"storage" check:"storage"`
-	Node    string `json:"node" check:"node"`
+	VMID    int    `json:"vmid" check:"vmid" desc:"Guest filter"`
+	Storage string `json:"storage" check:"storage" desc:"Storage filter"`
+	Node    string `json:"node" check:"node" desc:"Node filter"`
 	pageArgs
 }
 
@@ -43,9 +43,9 @@ type backupView struct {
 }
 
 type backupsResult struct {
-	Total      int          `json:"total" out:"-"`
-	Backups    []backupView `json:"backups" out:"-"`
-	NextCursor string       `json:"next_cursor,omitempty" out:"-"`
+	Total      int          `json:"total"`
+	Backups    []backupView `json:"backups"`
+	NextCursor int          `json:"next_cursor,omitempty"`
 	Skipped    []string     `json:"skipped,omitempty" out:"-"` // storages that could not be read
 }
 
@@ -54,11 +54,11 @@ func (r *backupsResult) Summary() string {
 	if r.Total == 0 {
 		b.WriteString("No backups found.")
 	} else {
-		fmt.Fprintf(&b, "%d backups", r.Total)
+		b.WriteString(count(r.Total, "backup", "backups"))
 		if len(r.Backups) < r.Total {
 			fmt.Fprintf(&b, ", showing %d", len(r.Backups))
-			if r.NextCursor != "" {
-				fmt.Fprintf(&b, " (next_cursor %q)", r.NextCursor)
+			if r.NextCursor != 0 {
+				fmt.Fprintf(&b, " (next_cursor %d)", r.NextCursor)
 			}
 		}
 		b.WriteString(", newest first. " + inlineLegend + "\n")
@@ -109,7 +109,7 @@ func (e *env) storagesWith(ctx context.Context, content, node, storage string) (
 	return out, nil
 }
 
-func listBackups(ctx context.Context, e *env, a *backupListArgs) (*backupsResult, error) {
+func listBackups(ctx context.Context, e *env, _ *call, a *backupListArgs) (*backupsResult, error) {
 	targets, err := e.storagesWith(ctx, "backup", a.Node, a.Storage)
 	if err != nil {
 		return nil, err
@@ -136,10 +136,7 @@ func listBackups(ctx context.Context, e *env, a *backupListArgs) (*backupsResult
 		}
 	}
 	sort.SliceStable(all, func(i, j int) bool { return all[i].CTime > all[j].CTime })
-	from, to, next, err := a.bounds(len(all), defaultPage)
-	if err != nil {
-		return nil, err
-	}
+	from, to, next := a.bounds(len(all), defaultPage)
 	res.Total, res.NextCursor = len(all), next
 	res.Backups = append(res.Backups, all[from:to]...)
 	return res, nil
@@ -153,15 +150,15 @@ func onNode(node string) string {
 }
 
 type backupArgs struct {
-	guestArgs
-	Storage string `json:"storage" check:"storage"`
-	Mode    string `json:"mode" enum:"snapshot|suspend|stop" schema:"noenum"`
-	Notes   string `json:"notes" maxlen:"1024"`
+	vmidArg
+	Storage string `json:"storage" check:"storage" desc:"Default: the node's"`
+	Mode    string `json:"mode" enum:"snapshot|suspend|stop" desc:"Default snapshot"`
+	Notes   string `json:"notes" maxlen:"1024" desc:"Backup notes"`
 	writeArgs
 }
 
-func runBackup(ctx context.Context, e *env, a *backupArgs) (*writeResult, error) {
-	r, err := e.resolve(ctx, a.guestArgs)
+func runBackup(ctx context.Context, e *env, c *call, a *backupArgs) (*writeResult, error) {
+	r, err := e.target(ctx, a.vmidArg)
 	if err != nil {
 		return nil, err
 	}
@@ -171,5 +168,5 @@ func runBackup(ctx context.Context, e *env, a *backupArgs) (*writeResult, error)
 		return nil, err
 	}
 	g := viewGuest(r)
-	return e.send(ctx, a.writeArgs, &writeResult{Action: "backup", Target: &g, what: "back up " + g.ref()}, req)
+	return e.send(ctx, c, &writeResult{action: "backup", Target: &g, what: "back up " + g.ref()}, req)
 }

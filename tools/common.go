@@ -19,10 +19,20 @@ const (
 	maxValue = 256
 )
 
-// guestArgs address one guest. Every tool that takes a vmid finds the node and type itself.
+// vmidArg addresses the guest a write acts on; the server finds its node and type.
+type vmidArg struct {
+	VMID int `json:"vmid" arg:"required" check:"vmid" desc:"Guest id"`
+}
+
+// guestArgs address the guest a read looks at; a caller that knows its node saves the lookup.
 type guestArgs struct {
-	VMID int    `json:"vmid" arg:"required" check:"vmid"`
-	Node string `json:"node" check:"node" schema:"-"`
+	vmidArg
+	Node string `json:"node" check:"node" desc:"Its node, if known"`
+}
+
+// target resolves the guest a write acts on.
+func (e *env) target(ctx context.Context, a vmidArg) (pve.Resource, error) {
+	return e.resolve(ctx, guestArgs{vmidArg: a})
 }
 
 // resolve finds a guest with one cluster-wide request and checks the node the caller named, if any.
@@ -171,27 +181,30 @@ func fmtTime(unix int64) string {
 	return time.Unix(unix, 0).UTC().Format("2006-01-02 15:04:05Z")
 }
 
-// page applies offset pagination: the cursor is the decimal offset of the next item.
+// pageArgs page a list by offset: the cursor is the position of the next item, as next_cursor gave it. A
+// client may echo it back as a number or as a string of digits; both are accepted.
 type pageArgs struct {
-	Limit  int    `json:"limit" min:"1" max:"500" schema:"-"`
-	Cursor string `json:"cursor" maxlen:"20" schema:"-"`
+	Limit  int `json:"limit" min:"1" max:"500" desc:"Default 50"`
+	Cursor int `json:"cursor" min:"0" accept:"string" desc:"From next_cursor"`
 }
 
-func (p pageArgs) bounds(total, defaultLimit int) (from, to int, next string, err error) {
+func (p pageArgs) bounds(total, defaultLimit int) (from, to, next int) {
 	limit := p.Limit
 	if limit == 0 {
 		limit = defaultLimit
 	}
-	if p.Cursor != "" {
-		from, err = strconv.Atoi(p.Cursor)
-		if err != nil || from < 0 {
-			return 0, 0, "", &ArgError{Problems: []string{fmt.Sprintf("cursor: got %q; expected a next_cursor from an earlier page", clean(p.Cursor, 20))}, Valid: "limit, cursor"}
-		}
-	}
-	from = min(from, total)
+	from = min(p.Cursor, total)
 	to = min(from+limit, total)
 	if to < total {
-		next = strconv.Itoa(to)
+		next = to
 	}
-	return from, to, next, nil
+	return from, to, next
+}
+
+// count writes "1 VM", "2 VMs", "0 tasks".
+func count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
 }

@@ -12,16 +12,18 @@ func createTools() []Def {
 	return []Def{
 		define("proxmox_create_container", gate.Write,
 			"new LXC from a template",
-			"From an ostemplate.",
-			createContainer),
+			"Create an unprivileged LXC container from a template.",
+			privs("VM.Allocate", "Datastore.AllocateSpace", "Datastore.AllocateTemplate", "VM.Config.Disk", "VM.Config.CPU",
+				"VM.Config.Memory", "VM.Config.Network", "VM.Config.Options", "SDN.Use"), createContainer),
 		define("proxmox_create_vm", gate.Write,
 			"new QEMU VM",
-			"New QEMU VM.",
-			createVM),
+			"Create a QEMU VM with a new disk, optionally booting an ISO.",
+			privs("VM.Allocate", "Datastore.AllocateSpace", "VM.Config.Disk", "VM.Config.CPU", "VM.Config.Memory",
+				"VM.Config.Network", "VM.Config.CDROM", "VM.Config.Options", "SDN.Use"), createVM),
 		define("proxmox_clone_resource", gate.Write,
 			"clone a VM or container into a new vmid (next free one by default)",
-			"To a new vmid.",
-			cloneGuest),
+			"Copy a VM or container, often a template, to a new vmid.",
+			privs("VM.Clone", "VM.Allocate", "Datastore.AllocateSpace"), cloneGuest),
 	}
 }
 
@@ -37,20 +39,20 @@ func (e *env) nextID(ctx context.Context, given int) (int, error) {
 }
 
 type createCTArgs struct {
-	Node       string `json:"node" arg:"required" check:"node"`
-	OSTemplate string `json:"ostemplate" arg:"required" check:"volume"`
-	VMID       int    `json:"vmid" check:"vmid"`
-	Hostname   string `json:"hostname" check:"dnsname"`
-	Memory     int    `json:"memory" min:"16" max:"4194304"`
-	Cores      int    `json:"cores" min:"1" max:"8192"`
-	Disk       string `json:"disk" maxlen:"80"`
-	Bridge     string `json:"bridge" maxlen:"15" schema:"-"`
-	SSHKeys    string `json:"ssh_public_keys" maxlen:"16384"`
-	Start      bool   `json:"start"`
+	Node       string `json:"node" arg:"required" check:"node" desc:"Target node"`
+	OSTemplate string `json:"ostemplate" arg:"required" check:"volume" desc:"Template volume id"`
+	VMID       int    `json:"vmid" check:"vmid" desc:"Default: next free"`
+	Hostname   string `json:"hostname" check:"dnsname" desc:"Host name"`
+	Memory     int    `json:"memory" min:"16" max:"4194304" desc:"MiB, default 512"`
+	Cores      int    `json:"cores" min:"1" max:"8192" desc:"CPU cores"`
+	Disk       string `json:"disk" check:"disk" desc:"STORAGE:GiB, default local-lvm:8"`
+	Bridge     string `json:"bridge" check:"bridge" desc:"Default vmbr0"`
+	SSHKeys    string `json:"ssh_public_keys" maxlen:"16384" desc:"Root's SSH keys"`
+	Start      bool   `json:"start" desc:"Start when created"`
 	writeArgs
 }
 
-func createContainer(ctx context.Context, e *env, a *createCTArgs) (*writeResult, error) {
+func createContainer(ctx context.Context, e *env, c *call, a *createCTArgs) (*writeResult, error) {
 	vmid, err := e.nextID(ctx, a.VMID)
 	if err != nil {
 		return nil, err
@@ -67,25 +69,25 @@ func createContainer(ctx context.Context, e *env, a *createCTArgs) (*writeResult
 	if err != nil {
 		return nil, err
 	}
-	return e.send(ctx, a.writeArgs, &writeResult{Action: "create_container", Node: a.Node,
+	return e.send(ctx, c, &writeResult{action: "create_container", Target: &guestView{VMID: vmid, Type: string(pve.LXC), Name: a.Hostname, Node: a.Node},
 		what: fmt.Sprintf("create container %d on %s", vmid, a.Node)}, req)
 }
 
 type createVMArgs struct {
-	Node   string `json:"node" arg:"required" check:"node"`
-	VMID   int    `json:"vmid" check:"vmid"`
-	Name   string `json:"name" check:"dnsname"`
-	Memory int    `json:"memory" min:"16" max:"4194304"`
-	Cores  int    `json:"cores" min:"1" max:"1024"`
-	Disk   string `json:"disk" maxlen:"80"`
-	ISO    string `json:"iso" check:"volume"`
-	Bridge string `json:"bridge" maxlen:"15" schema:"-"`
-	OSType string `json:"ostype" enum:"l26|win11|win10|win8|win7|other|solaris" schema:"noenum"`
-	Start  bool   `json:"start"`
+	Node   string `json:"node" arg:"required" check:"node" desc:"Target node"`
+	VMID   int    `json:"vmid" check:"vmid" desc:"Default: next free"`
+	Name   string `json:"name" check:"dnsname" desc:"VM name"`
+	Memory int    `json:"memory" min:"16" max:"4194304" desc:"MiB, default 512"`
+	Cores  int    `json:"cores" min:"1" max:"1024" desc:"Default 1"`
+	Disk   string `json:"disk" check:"disk" desc:"STORAGE:GiB, default local-lvm:32"`
+	ISO    string `json:"iso" check:"volume" desc:"ISO volume id"`
+	Bridge string `json:"bridge" check:"bridge" desc:"Default vmbr0"`
+	OSType string `json:"ostype" enum:"l26|win11|win10|win8|win7|other|solaris" desc:"Default other"`
+	Start  bool   `json:"start" desc:"Start when created"`
 	writeArgs
 }
 
-func createVM(ctx context.Context, e *env, a *createVMArgs) (*writeResult, error) {
+func createVM(ctx context.Context, e *env, c *call, a *createVMArgs) (*writeResult, error) {
 	vmid, err := e.nextID(ctx, a.VMID)
 	if err != nil {
 		return nil, err
@@ -97,22 +99,25 @@ func createVM(ctx context.Context, e *env, a *createVMArgs) (*writeResult, error
 	if err != nil {
 		return nil, err
 	}
-	return e.send(ctx, a.writeArgs, &writeResult{Action: "create_vm", Node: a.Node,
+	return e.send(ctx, c, &writeResult{action: "create_vm", Target: &guestView{VMID: vmid, Type: string(pve.Qemu), Name: a.Name, Node: a.Node},
 		what: fmt.Sprintf("create VM %d on %s", vmid, a.Node)}, req)
 }
 
 type cloneArgs struct {
-	guestArgs
-	NewID   int    `json:"newid" check:"vmid"`
-	Name    string `json:"name" check:"dnsname"`
-	Target  string `json:"target" check:"node"`
-	Full    bool   `json:"full" schema:"-"`
-	Storage string `json:"storage" check:"storage"`
+	vmidArg
+	NewID   int    `json:"newid" check:"vmid" desc:"Default: next free"`
+	Name    string `json:"name" check:"dnsname" desc:"Name of copy"`
+	Target  string `json:"target" check:"node" desc:"Target node"`
+	Full    bool   `json:"full" desc:"Full copy, not linked"`
+	Storage string `json:"storage" check:"storage" desc:"For a full copy"`
 	writeArgs
 }
 
-func cloneGuest(ctx context.Context, e *env, a *cloneArgs) (*writeResult, error) {
-	r, err := e.resolve(ctx, a.guestArgs)
+func cloneGuest(ctx context.Context, e *env, c *call, a *cloneArgs) (*writeResult, error) {
+	if a.NewID != 0 && a.NewID == a.VMID {
+		return nil, &ArgError{Problems: []string{fmt.Sprintf("newid: got %d, the source's own vmid; expected another id, or none for the next free one", a.NewID)}}
+	}
+	r, err := e.target(ctx, a.vmidArg)
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +131,7 @@ func cloneGuest(ctx context.Context, e *env, a *cloneArgs) (*writeResult, error)
 		return nil, err
 	}
 	g := viewGuest(r)
-	return e.send(ctx, a.writeArgs, &writeResult{Action: "clone", Target: &g,
+	return e.send(ctx, c, &writeResult{action: "clone", Target: &g,
 		what: fmt.Sprintf("clone %s to %d", g.ref(), newID)}, req)
 }
 

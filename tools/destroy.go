@@ -11,19 +11,19 @@ func destroyTools() []Def {
 	return []Def{
 		define("proxmox_destroy_resource", gate.Destructive,
 			"delete a VM or container",
-			"Delete a stopped guest and its disks.",
-			destroyGuest),
+			"Delete a stopped guest and its disks. Irreversible.",
+			privs("VM.Allocate"), destroyGuest),
 	}
 }
 
 type destroyArgs struct {
-	guestArgs
-	Purge bool `json:"purge"`
+	vmidArg
+	Purge bool `json:"purge" desc:"Drop from jobs and HA"`
 	destructiveArgs
 }
 
-func destroyGuest(ctx context.Context, e *env, a *destroyArgs) (*writeResult, error) {
-	r, err := e.resolve(ctx, a.guestArgs)
+func destroyGuest(ctx context.Context, e *env, c *call, a *destroyArgs) (*writeResult, error) {
+	r, err := e.target(ctx, a.vmidArg)
 	if err != nil {
 		return nil, err
 	}
@@ -32,5 +32,5 @@ func destroyGuest(ctx context.Context, e *env, a *destroyArgs) (*writeResult, er
 		return nil, err
 	}
 	g := viewGuest(r)
-	return e.send(ctx, a.writeArgs, &writeResult{Action: "destroy", Target: &g, what: "destroy " + g.ref()}, req)
+	return e.send(ctx, c, &writeResult{action: "destroy", Target: &g, what: "destroy " + g.ref()}, req)
 }

@@ -15,26 +15,26 @@ func guestTools() []Def {
 	return []Def{
 		define("proxmox_list_vms", gate.Read,
 			"QEMU guests across the cluster in one request; filters; paged",
-			"QEMU VMs; filters combine.",
-			listGuests(pve.Qemu)),
+			"QEMU VMs with state and usage; filters combine.",
+			privs("VM.Audit"), listGuests(pve.Qemu)),
 		define("proxmox_list_containers", gate.Read,
 			"the same for LXC",
-			"LXC containers; filters combine.",
-			listGuests(pve.LXC)),
+			"LXC containers with state and usage; filters combine.",
+			privs("VM.Audit"), listGuests(pve.LXC)),
 		define("proxmox_get_resource", gate.Read,
 			"one guest's status and config by vmid",
-			"Guest status and config.",
-			getResource),
+			"One guest by vmid: live status, config and notes.",
+			privs("VM.Audit"), getResource),
 	}
 }
 
 type listArgs struct {
-	Node      string `json:"node" check:"node"`
-	Status    string `json:"status" enum:"running|stopped|paused|unknown" schema:"noenum"`
-	Name      string `json:"name" maxlen:"64"`
-	Tag       string `json:"tag" check:"tag"`
-	Pool      string `json:"pool" check:"pool"`
-	Templates *bool  `json:"templates"`
+	Node      string `json:"node" check:"node" desc:"Node filter"`
+	Status    string `json:"status" enum:"running|stopped|paused|unknown" desc:"State filter"`
+	Name      string `json:"name" maxlen:"64" desc:"Name substring"`
+	Tag       string `json:"tag" check:"tag" desc:"Tag filter"`
+	Pool      string `json:"pool" check:"pool" desc:"Pool filter"`
+	Templates *bool  `json:"templates" desc:"Template filter"`
 	pageArgs
 }
 
@@ -42,10 +42,12 @@ type listResult struct {
 	Kind       string      `json:"kind" out:"-"`
 	Total      int         `json:"total"`
 	Items      []guestView `json:"items"`
-	NextCursor string      `json:"next_cursor,omitempty"`
+	NextCursor int         `json:"next_cursor,omitempty"`
 }
 
 const defaultPage = 50
+
+func (l *listResult) kindOne() string { return strings.TrimSuffix(l.Kind, "s") }
 
 func (l *listResult) Summary() string {
 	var b strings.Builder
@@ -53,11 +55,15 @@ func (l *listResult) Summary() string {
 		fmt.Fprintf(&b, "No %s match.", l.Kind)
 		return b.String()
 	}
-	fmt.Fprintf(&b, "%d %s match", l.Total, l.Kind)
+	verb := "match"
+	if l.Total == 1 {
+		verb = "matches"
+	}
+	fmt.Fprintf(&b, "%s %s", count(l.Total, l.kindOne(), l.Kind), verb)
 	if len(l.Items) < l.Total {
 		fmt.Fprintf(&b, ", showing %d", len(l.Items))
-		if l.NextCursor != "" {
-			fmt.Fprintf(&b, " (next_cursor %q)", l.NextCursor)
+		if l.NextCursor != 0 {
+			fmt.Fprintf(&b, " (next_cursor %d)", l.NextCursor)
 		}
 	}
 	b.WriteString(":\n")
@@ -70,12 +76,12 @@ func (l *listResult) Summary() string {
 
 // listGuests answers from one /cluster/resources request, whatever the cluster's size, and filters and pages
 // here: per-node listing would cost a request per node.
-func listGuests(typ pve.GuestType) func(ctx context.Context, e *env, a *listArgs) (*listResult, error) {
+func listGuests(typ pve.GuestType) func(ctx context.Context, e *env, c *call, a *listArgs) (*listResult, error) {
 	kind := "VMs"
 	if typ == pve.LXC {
 		kind = "containers"
 	}
-	return func(ctx context.Context, e *env, a *listArgs) (*listResult, error) {
+	return func(ctx context.Context, e *env, _ *call, a *listArgs) (*listResult, error) {
 		all, err := e.client.ClusterResources(ctx, pve.ResourceVM)
 		if err != nil {
 			return nil, err
@@ -95,10 +101,7 @@ func listGuests(typ pve.GuestType) func(ctx context.Context, e *env, a *listArgs
 			match = append(match, r)
 		}
 		sort.Slice(match, func(i, j int) bool { return match[i].VMID < match[j].VMID })
-		from, to, next, err := a.bounds(len(match), defaultPage)
-		if err != nil {
-			return nil, err
-		}
+		from, to, next := a.bounds(len(match), defaultPage)
 		res := &listResult{Kind: kind, Total: len(match), NextCursor: next, Items: make([]guestView, 0, to-from)}
 		for _, r := range match[from:to] {
 			res.Items = append(res.Items, viewGuest(r))
@@ -108,14 +111,19 @@ func listGuests(typ pve.GuestType) func(ctx context.Context, e *env, a *listArgs
 }
 
 type resourceResult struct {
-	guestView `out:"-"`
-	QMPStatus string            `json:"qmpstatus,omitempty" out:"-"`
-	CPUs      float64           `json:"cpus,omitempty" out:"-"`
-	Disk      int64             `json:"disk,omitempty" out:"-"`
-	MaxDisk   int64             `json:"maxdisk,omitempty" out:"-"`
-	HA        string            `json:"ha,omitempty" out:"-"`
-	Config    map[string]string `json:"config" out:"-"`
+	guestView `json:"guest"`
+	liveView  `json:"live" out:"-"`
+	Config    map[string]string `json:"config"`
 	Notes     []string          `json:"notes,omitempty" out:"-"`
+}
+
+// liveView is what only the guest's own status tells.
+type liveView struct {
+	QMPStatus string  `json:"qmpstatus,omitempty"`
+	CPUs      float64 `json:"cpus,omitempty"`
+	Disk      int64   `json:"disk,omitempty"`
+	MaxDisk   int64   `json:"maxdisk,omitempty"`
+	HA        string  `json:"ha,omitempty"`
 }
 
 // Config keys never shown: digest is noise; the cloud-init password is a secret even when Proxmox masks it.
@@ -169,7 +177,7 @@ func plainConfig(s string) bool {
 	return true
 }
 
-func getResource(ctx context.Context, e *env, a *guestArgs) (*resourceResult, error) {
+func getResource(ctx context.Context, e *env, _ *call, a *guestArgs) (*resourceResult, error) {
 	r, err := e.resolve(ctx, *a)
 	if err != nil {
 		return nil, err
@@ -187,10 +195,7 @@ func getResource(ctx context.Context, e *env, a *guestArgs) (*resourceResult, er
 	r.Status, r.CPU, r.Mem, r.MaxMem, r.Uptime, r.Lock = st.Status, st.CPU, st.Mem, st.MaxMem, st.Uptime, st.Lock
 	res := &resourceResult{
 		guestView: viewGuest(r),
-		QMPStatus: clean(st.QMPStatus, 16),
-		CPUs:      float64(st.CPUs),
-		Disk:      int64(st.Disk),
-		MaxDisk:   int64(st.MaxDisk),
+		liveView:  liveView{QMPStatus: clean(st.QMPStatus, 16), CPUs: float64(st.CPUs), Disk: int64(st.Disk), MaxDisk: int64(st.MaxDisk)},
 		Config:    map[string]string{},
 		Notes:     cleanLines(cfg.String("description"), 40, 200, false),
 	}

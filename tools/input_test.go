@@ -24,31 +24,37 @@ func TestBadInput(t *testing.T) {
 		{"proxmox_get_resource", ``, []string{"vmid is required"}},
 		{"proxmox_get_resource", `[100]`, []string{"arguments must be a JSON object"}},
 		{"proxmox_get_resource", `{"vmid":100,"VMID":100,"force":true}`, []string{`unknown argument "VMID", "force"`, "Valid arguments: vmid, node."}},
-		{"proxmox_get_resource", `{"vmid":100,"node":"../access"}`, []string{`node: node "../access" is not a valid node name`}},
-		{"proxmox_get_resource", `{"vmid":100,"node":"pve1/../../cluster"}`, []string{"not a valid node name"}},
+		{"proxmox_get_resource", `{"vmid":100,"node":"../access"}`, []string{`node: got "../access"; expected a node name`}},
+		{"proxmox_get_resource", `{"vmid":100,"node":"pve1/../../cluster"}`, []string{"expected a node name"}},
 		{"proxmox_get_resource", `{"vmid":100,"node":"pve\u0000"}`, []string{"node:"}},
 		{"proxmox_list_vms", `{"status":"on"}`, []string{`status: got "on"; expected one of running, stopped, paused, unknown`}},
 		{"proxmox_list_vms", `{"templates":"yes"}`, []string{`templates: got the string "yes"; expected true or false`}},
 		{"proxmox_list_vms", `{"limit":0}`, []string{"limit: got 0; expected an integer 1…500"}},
-		{"proxmox_list_vms", `{"cursor":"abc"}`, []string{"cursor: got \"abc\""}},
+		{"proxmox_list_vms", `{"cursor":"abc"}`, []string{`cursor: got the string "abc"; expected an integer from 0`}},
+		{"proxmox_list_vms", `{"cursor":-1}`, []string{"cursor: got -1"}},
+		{"proxmox_list_vms", `{"cursor":1e3}`, []string{"cursor: got the number 1e3"}},
+		{"proxmox_list_vms", `{"cursor":"-1"}`, []string{`cursor: got the string "-1"`}},
 		{"proxmox_list_vms", `{"tag":"a;b"}`, []string{"tag"}},
 		{"proxmox_list_snapshots", `{"vmid":100,"name":"x"}`, []string{`unknown argument "name"`}},
-		{"proxmox_snapshot_resource", `{"vmid":102,"name":"a","confirm":true}`, []string{"name: snapshot name \"a\" is not valid"}},
-		{"proxmox_snapshot_resource", `{"vmid":102,"name":"current","confirm":true}`, []string{"reserved"}},
-		{"proxmox_snapshot_resource", `{"vmid":102,"name":"../../x","confirm":true}`, []string{"is not valid"}},
-		{"proxmox_delete_snapshot", `{"vmid":102,"name":"weekly%2f..","confirm":true,"destructive":true}`, []string{"is not valid"}},
-		{"proxmox_get_task_status", `{"upid":"UPID:pve1:../../x"}`, []string{"upid: task id", "is not a UPID"}},
+		{"proxmox_snapshot_resource", `{"vmid":102,"name":"a","confirm":true}`, []string{`name: got "a"; expected a snapshot name`}},
+		{"proxmox_snapshot_resource", `{"vmid":102,"name":"current","confirm":true}`, []string{`got "current"`, "not current or pending"}},
+		{"proxmox_snapshot_resource", `{"vmid":102,"name":"../../x","confirm":true}`, []string{"expected a snapshot name"}},
+		{"proxmox_delete_snapshot", `{"vmid":102,"name":"weekly%2f..","confirm":true,"destructive":true}`, []string{"got a string of 11 characters; expected a snapshot name"}},
+		{"proxmox_get_task_status", `{"upid":"UPID:pve1:../../x"}`, []string{`upid: got "UPID:pve1:../../x"; expected a task id`}},
 		{"proxmox_get_task_log", `{"upid":"garbage","tail":0}`, []string{"upid:", "tail: got 0"}},
 		{"proxmox_resource_usage", `{"vmid":100,"timeframe":"decade"}`, []string{"timeframe: got \"decade\"; expected one of hour, day, week, month, year"}},
 		{"proxmox_resource_usage", `{}`, []string{"give vmid (a guest) or node (a node)"}},
 		{"proxmox_list_backups", `{"storage":"../etc"}`, []string{"storage:"}},
-		{"proxmox_create_vm", `{"node":"pve1","disk":"local-lvm:32,cache=unsafe","confirm":true}`, []string{"disk size"}},
+		{"proxmox_create_vm", `{"node":"pve1","disk":"local-lvm:32,cache=unsafe","confirm":true}`, []string{"disk: got a string of 25 characters; expected STORAGE:GiB"}},
 		{"proxmox_create_vm", `{"node":"pve1","memory":4,"confirm":true}`, []string{"memory: got 4; expected an integer 16…4194304"}},
-		{"proxmox_create_container", `{"node":"pve1","ostemplate":"debian","confirm":true}`, []string{"ostemplate: volume \"debian\" is not a valid volume id"}},
+		{"proxmox_create_container", `{"node":"pve1","ostemplate":"debian","confirm":true}`, []string{`ostemplate: got "debian"; expected a volume id`}},
 		{"proxmox_create_container", `{"node":"pve1","confirm":true}`, []string{"ostemplate is required"}},
-		{"proxmox_clone_resource", `{"vmid":9000,"newid":9000,"confirm":true}`, []string{"newid must differ"}},
-		{"proxmox_stop_resource", `{"vmid":100,"wait_seconds":0,"confirm":true}`, []string{"wait_seconds: got 0; expected an integer 1…600"}},
-		{"proxmox_stop_resource", `{"vmid":100,"wait":"false","confirm":true}`, []string{"wait: got the string \"false\""}},
+		{"proxmox_clone_resource", `{"vmid":9000,"newid":9000,"confirm":true}`, []string{"newid: got 9000, the source's own vmid"}},
+		{"proxmox_create_vm", `{"node":"pve1","disk":"local-lvm","confirm":true}`, []string{"disk: got \"local-lvm\"; expected STORAGE:GiB"}},
+		{"proxmox_create_container", `{"node":"pve1","ostemplate":"local:vztmpl/x.tar.zst","disk":"x:0","confirm":true}`, []string{"disk: got \"x:0\""}},
+		{"proxmox_stop_resource", `{"vmid":100,"wait_seconds":5,"confirm":true}`, []string{`unknown argument "wait_seconds"`}},
+		{"proxmox_start_resource", `{"vmid":100,"node":"pve1","confirm":true}`, []string{`unknown argument "node"`, "Valid arguments: vmid, confirm, dry_run."}},
+		{"proxmox_get_task_status", `{"upid":"UPID:pve1:00001234:00005678:6740F00D:qmstart:100:root@pam:","wait_seconds":601}`, []string{"wait_seconds: got 601; expected an integer 0…600"}},
 		{"proxmox_stop_resource", `{"vmid":100,"timeout":-1,"confirm":true}`, []string{"timeout: got -1"}},
 	}
 	for _, tc := range tests {
@@ -67,10 +73,35 @@ func TestBadInput(t *testing.T) {
 			if w := h.writes(); len(w) != 0 {
 				t.Errorf("bad input reached the cluster: %v", w)
 			}
-			// Validation comes before the lookup, except for arguments only Proxmox data can judge.
-			if n := len(h.sim.Requests()); n > 1 {
-				t.Errorf("bad input made %d requests", n)
+			// Every argument is validated before any request, reads included.
+			if n := len(h.sim.Requests()); n != 0 {
+				t.Errorf("bad input made %d requests: %v", n, h.sim.Requests())
 			}
 		})
+	}
+}
+
+// TestArgumentErrorsEchoNoSecret: an argument error shows a value only when it is a short plain near miss. A
+// secret pasted into the wrong argument, or as an argument's name, must not come back even in part.
+func TestArgumentErrorsEchoNoSecret(t *testing.T) {
+	h := newHarness(t, harnessOpts{})
+	const pasted = "5f0c2a0e-3d7b-4b8e-9a51-6c1f0b2d9e47"
+	for _, args := range []string{
+		`{"vmid":100,"node":"` + pasted + `"}`,
+		`{"vmid":100,"` + pasted + `":1}`,
+		`{"vmid":"` + pasted + `"}`,
+		`{"vmid":100,"node":"pve1 ` + pasted + `"}`,
+	} {
+		res := h.call(t, "proxmox_get_resource", args)
+		got := text(res)
+		if !res.IsError {
+			t.Fatalf("%s accepted: %s", args, got)
+		}
+		for n := 8; n <= len(pasted); n++ {
+			if strings.Contains(got, pasted[:n]) || strings.Contains(got, pasted[len(pasted)-n:]) {
+				t.Errorf("%s: the error echoes %d characters of the value: %s", args, n, got)
+				break
+			}
+		}
 	}
 }

@@ -11,55 +11,55 @@ func powerTools() []Def {
 	return []Def{
 		define("proxmox_start_resource", gate.Write,
 			"start a VM or container",
-			"Start a guest.",
-			power(pve.ActionStart)),
+			"Start a stopped VM or container.",
+			privs("VM.PowerMgmt"), power(pve.ActionStart)),
 		define("proxmox_stop_resource", gate.Write,
 			"graceful shutdown",
-			"Graceful shutdown.",
-			shutdown),
+			"Shut a guest down gracefully.",
+			privs("VM.PowerMgmt"), shutdown),
 		define("proxmox_reboot_resource", gate.Write,
 			"reboot",
-			"Reboot a guest.",
-			power(pve.ActionReboot)),
+			"Reboot a running guest gracefully.",
+			privs("VM.PowerMgmt"), power(pve.ActionReboot)),
 		define("proxmox_force_stop_resource", gate.Destructive,
 			"hard stop",
-			"Hard stop; unsaved data is lost.",
-			forceStop),
+			"Stop a guest at once, like pulling the plug: unsaved data is lost.",
+			privs("VM.PowerMgmt"), forceStop),
 	}
 }
 
 type powerArgs struct {
-	guestArgs
+	vmidArg
 	writeArgs
 }
 
-func power(action string) func(ctx context.Context, e *env, a *powerArgs) (*writeResult, error) {
-	return func(ctx context.Context, e *env, a *powerArgs) (*writeResult, error) {
-		return e.power(ctx, a.guestArgs, a.writeArgs, action, 0)
+func power(action string) func(ctx context.Context, e *env, c *call, a *powerArgs) (*writeResult, error) {
+	return func(ctx context.Context, e *env, c *call, a *powerArgs) (*writeResult, error) {
+		return e.power(ctx, c, a.vmidArg, action, 0)
 	}
 }
 
 type shutdownArgs struct {
-	guestArgs
-	Timeout int `json:"timeout" min:"1" max:"3600"`
+	vmidArg
+	Timeout int `json:"timeout" min:"1" max:"3600" desc:"Seconds to wait"`
 	writeArgs
 }
 
-func shutdown(ctx context.Context, e *env, a *shutdownArgs) (*writeResult, error) {
-	return e.power(ctx, a.guestArgs, a.writeArgs, pve.ActionShutdown, a.Timeout)
+func shutdown(ctx context.Context, e *env, c *call, a *shutdownArgs) (*writeResult, error) {
+	return e.power(ctx, c, a.vmidArg, pve.ActionShutdown, a.Timeout)
 }
 
 type forceStopArgs struct {
-	guestArgs
+	vmidArg
 	destructiveArgs
 }
 
-func forceStop(ctx context.Context, e *env, a *forceStopArgs) (*writeResult, error) {
-	return e.power(ctx, a.guestArgs, a.writeArgs, pve.ActionStop, 0)
+func forceStop(ctx context.Context, e *env, c *call, a *forceStopArgs) (*writeResult, error) {
+	return e.power(ctx, c, a.vmidArg, pve.ActionStop, 0)
 }
 
-func (e *env) power(ctx context.Context, ga guestArgs, wa writeArgs, action string, timeout int) (*writeResult, error) {
-	r, err := e.resolve(ctx, ga)
+func (e *env) power(ctx context.Context, c *call, va vmidArg, action string, timeout int) (*writeResult, error) {
+	r, err := e.target(ctx, va)
 	if err != nil {
 		return nil, err
 	}
@@ -72,5 +72,5 @@ func (e *env) power(ctx context.Context, ga guestArgs, wa writeArgs, action stri
 	if action == pve.ActionStop {
 		verb = "force stop"
 	}
-	return e.send(ctx, wa, &writeResult{Action: action, Target: &g, what: verb + " " + g.ref()}, req)
+	return e.send(ctx, c, &writeResult{action: action, Target: &g, what: verb + " " + g.ref()}, req)
 }

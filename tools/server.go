@@ -97,7 +97,7 @@ func Select(readOnly bool, only []string) ([]Def, error) {
 }
 
 // NewServer builds the MCP server: the selected tools, each registered with the gate, behind the middleware
-// chain recover+redact -> gate -> log -> handler.
+// chain recover+redact -> log -> handler, where every handler passes its call through the gate's Check.
 func NewServer(o Options) (*server.MCPServer, error) {
 	if o.Client == nil || o.Policy == nil {
 		return nil, errors.New("tools: a client and a policy are required")
@@ -116,10 +116,10 @@ func NewServer(o Options) (*server.MCPServer, error) {
 		server.WithToolCapabilities(false),
 		server.WithInstructions(Instructions(o.Policy.DestructiveEnabled(), o.ReadOnly)),
 	)
-	s.Use(guard(o.Redactor, o.Log), o.Policy.Middleware, logCalls(o.Log))
-	e := &env{client: o.Client, log: o.Log, defaultWait: o.DefaultWait}
+	s.Use(guard(o.Redactor, o.Log), logCalls(o.Log))
+	e := &env{client: o.Client, policy: o.Policy, redactor: o.Redactor, log: o.Log, defaultWait: o.DefaultWait}
 	for _, d := range defs {
-		tool, err := o.Policy.Register(d.tool, d.Tier)
+		tool, err := o.Policy.Register(d.Tool(), d.Tier)
 		if err != nil {
 			return nil, err
 		}
@@ -131,6 +131,8 @@ func NewServer(o Options) (*server.MCPServer, error) {
 // env is what handlers share.
 type env struct {
 	client      *pve.Client
+	policy      *gate.Policy
+	redactor    *redact.Redactor
 	log         zerolog.Logger
 	defaultWait time.Duration
 }

@@ -13,20 +13,20 @@ func snapshotTools() []Def {
 	return []Def{
 		define("proxmox_list_snapshots", gate.Read,
 			"a guest's snapshots",
-			"Guest snapshots.",
-			listSnapshots),
+			"A guest's snapshots: name, time, parent, RAM, notes.",
+			privs("VM.Audit"), listSnapshots),
 		define("proxmox_snapshot_resource", gate.Write,
 			"create a named snapshot",
-			"vmstate saves RAM.",
-			createSnapshot),
+			"Take a named snapshot of a guest.",
+			privs("VM.Snapshot"), createSnapshot),
 		define("proxmox_delete_snapshot", gate.Destructive,
 			"delete a snapshot",
-			"Delete a snapshot.",
-			deleteSnapshot),
+			"Delete a guest's snapshot. Irreversible.",
+			privs("VM.Snapshot"), deleteSnapshot),
 		define("proxmox_rollback_snapshot", gate.Destructive,
 			"roll a guest back to a snapshot (discards current state)",
-			"Loses changes since the snapshot.",
-			rollbackSnapshot),
+			"Return a guest to a snapshot, discarding all changes since.",
+			privs("VM.Snapshot.Rollback|VM.Snapshot"), rollbackSnapshot),
 	}
 }
 
@@ -40,7 +40,7 @@ type snapshotView struct {
 
 type snapshotsResult struct {
 	Guest     guestView      `json:"guest" out:"-"`
-	Snapshots []snapshotView `json:"snapshots" out:"-"`
+	Snapshots []snapshotView `json:"snapshots"`
 	Current   string         `json:"current_parent,omitempty" out:"-"`
 }
 
@@ -50,7 +50,7 @@ func (s *snapshotsResult) Summary() string {
 		fmt.Fprintf(&b, "%s has no snapshots.", s.Guest.ref())
 		return b.String()
 	}
-	fmt.Fprintf(&b, "%s has %d snapshots", s.Guest.ref(), len(s.Snapshots))
+	fmt.Fprintf(&b, "%s has %s", s.Guest.ref(), count(len(s.Snapshots), "snapshot", "snapshots"))
 	if s.Current != "" {
 		fmt.Fprintf(&b, "; the current state derives from %s", s.Current)
 	}
@@ -71,7 +71,7 @@ func (s *snapshotsResult) Summary() string {
 	return strings.TrimRight(b.String(), "\n")
 }
 
-func listSnapshots(ctx context.Context, e *env, a *guestArgs) (*snapshotsResult, error) {
+func listSnapshots(ctx context.Context, e *env, _ *call, a *guestArgs) (*snapshotsResult, error) {
 	r, err := e.resolve(ctx, *a)
 	if err != nil {
 		return nil, err
@@ -96,15 +96,15 @@ func listSnapshots(ctx context.Context, e *env, a *guestArgs) (*snapshotsResult,
 }
 
 type snapshotArgs struct {
-	guestArgs
-	Name        string `json:"name" arg:"required" check:"snapshot"`
-	Description string `json:"description" maxlen:"1024"`
-	VMState     bool   `json:"vmstate"`
+	vmidArg
+	Name        string `json:"name" arg:"required" check:"snapshot" desc:"Snapshot name"`
+	Description string `json:"description" maxlen:"1024" desc:"Snapshot notes"`
+	VMState     bool   `json:"vmstate" desc:"Include RAM"`
 	writeArgs
 }
 
-func createSnapshot(ctx context.Context, e *env, a *snapshotArgs) (*writeResult, error) {
-	r, err := e.resolve(ctx, a.guestArgs)
+func createSnapshot(ctx context.Context, e *env, c *call, a *snapshotArgs) (*writeResult, error) {
+	r, err := e.target(ctx, a.vmidArg)
 	if err != nil {
 		return nil, err
 	}
@@ -113,17 +113,17 @@ func createSnapshot(ctx context.Context, e *env, a *snapshotArgs) (*writeResult,
 		return nil, err
 	}
 	g := viewGuest(r)
-	return e.send(ctx, a.writeArgs, &writeResult{Action: "snapshot", Target: &g, what: "snapshot " + g.ref() + " as " + a.Name}, req)
+	return e.send(ctx, c, &writeResult{action: "snapshot", Target: &g, what: "snapshot " + g.ref() + " as " + a.Name}, req)
 }
 
 type snapshotNameArgs struct {
-	guestArgs
-	Name string `json:"name" arg:"required" check:"snapshot"`
+	vmidArg
+	Name string `json:"name" arg:"required" check:"snapshot" desc:"Snapshot name"`
 	destructiveArgs
 }
 
-func deleteSnapshot(ctx context.Context, e *env, a *snapshotNameArgs) (*writeResult, error) {
-	r, err := e.resolve(ctx, a.guestArgs)
+func deleteSnapshot(ctx context.Context, e *env, c *call, a *snapshotNameArgs) (*writeResult, error) {
+	r, err := e.target(ctx, a.vmidArg)
 	if err != nil {
 		return nil, err
 	}
@@ -132,18 +132,18 @@ func deleteSnapshot(ctx context.Context, e *env, a *snapshotNameArgs) (*writeRes
 		return nil, err
 	}
 	g := viewGuest(r)
-	return e.send(ctx, a.writeArgs, &writeResult{Action: "delete_snapshot", Target: &g, what: "delete snapshot " + a.Name + " of " + g.ref()}, req)
+	return e.send(ctx, c, &writeResult{action: "delete_snapshot", Target: &g, what: "delete snapshot " + a.Name + " of " + g.ref()}, req)
 }
 
 type rollbackArgs struct {
-	guestArgs
-	Name  string `json:"name" arg:"required" check:"snapshot"`
-	Start bool   `json:"start"`
+	vmidArg
+	Name  string `json:"name" arg:"required" check:"snapshot" desc:"Snapshot name"`
+	Start bool   `json:"start" desc:"Start afterwards"`
 	destructiveArgs
 }
 
-func rollbackSnapshot(ctx context.Context, e *env, a *rollbackArgs) (*writeResult, error) {
-	r, err := e.resolve(ctx, a.guestArgs)
+func rollbackSnapshot(ctx context.Context, e *env, c *call, a *rollbackArgs) (*writeResult, error) {
+	r, err := e.target(ctx, a.vmidArg)
 	if err != nil {
 		return nil, err
 	}
@@ -152,5 +152,5 @@ func rollbackSnapshot(ctx context.Context, e *env, a *rollbackArgs) (*writeResul
 		return nil, err
 	}
 	g := viewGuest(r)
-	return e.send(ctx, a.writeArgs, &writeResult{Action: "rollback", Target: &g, what: "roll back " + g.ref() + " to snapshot " + a.Name}, req)
+	return e.send(ctx, c, &writeResult{action: "rollback", Target: &g, what: "roll back " + g.ref() + " to snapshot " + a.Name}, req)
 }

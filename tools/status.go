@@ -13,8 +13,8 @@ func statusTools() []Def {
 	return []Def{
 		define("proxmox_status", gate.Read,
 			"cluster name, quorum, version; each node: online, CPU, memory, uptime",
-			"Cluster, quorum, version, per-node load.",
-			clusterStatus),
+			"Cluster overview: quorum, version, each node's load and guests. Start here.",
+			privs("Sys.Audit"), clusterStatus),
 	}
 }
 
@@ -33,9 +33,9 @@ type nodeView struct {
 }
 
 type statusResult struct {
-	Cluster string     `json:"cluster,omitempty" out:"-"`
-	Quorate bool       `json:"quorate" out:"-"`
-	Version string     `json:"version" out:"-"`
+	Cluster string     `json:"cluster,omitempty"`
+	Quorate bool       `json:"quorate"`
+	Version string     `json:"version"`
 	Nodes   []nodeView `json:"nodes"`
 }
 
@@ -69,7 +69,7 @@ func (s *statusResult) Summary() string {
 
 // clusterStatus reads three things: the version, the cluster's quorum, and every node and guest in one
 // /cluster/resources request.
-func clusterStatus(ctx context.Context, e *env, _ *noArgs) (*statusResult, error) {
+func clusterStatus(ctx context.Context, e *env, _ *call, _ *noArgs) (*statusResult, error) {
 	v, err := e.client.Version(ctx)
 	if err != nil {
 		return nil, err

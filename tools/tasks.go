@@ -16,16 +16,16 @@ func taskTools() []Def {
 	return []Def{
 		define("proxmox_recent_tasks", gate.Read,
 			"recent tasks, filterable by node, vmid, errors only",
-			"Newest first.",
-			recentTasks),
+			"Recent tasks and their outcomes, newest first.",
+			privs("Sys.Audit"), recentTasks),
 		define("proxmox_get_task_status", gate.Read,
 			"one task by UPID; may wait for it to finish, with progress",
-			"wait: true waits for the end.",
-			taskStatus),
+			"One task by UPID: running, or how it ended; can wait.",
+			privs("Sys.Audit"), taskStatus),
 		define("proxmox_get_task_log", gate.Read,
 			"a task's log, tail by default",
-			"Log tail, or from line start.",
-			taskLog),
+			"A task's log lines, to see why it failed.",
+			privs("Sys.Audit"), taskLog),
 	}
 }
 
@@ -62,14 +62,14 @@ func viewTask(t pve.Task) taskView {
 }
 
 type recentArgs struct {
-	Node   string `json:"node" check:"node"`
-	VMID   int    `json:"vmid" check:"vmid"`
-	Errors bool   `json:"errors"`
-	Limit  int    `json:"limit" min:"1" max:"200" schema:"-"`
+	Node   string `json:"node" check:"node" desc:"Node (adds running)"`
+	VMID   int    `json:"vmid" check:"vmid" desc:"Guest filter"`
+	Errors bool   `json:"errors" desc:"Failed only"`
+	Limit  int    `json:"limit" min:"1" max:"200" desc:"Default 20"`
 }
 
 type tasksResult struct {
-	Tasks []taskView `json:"tasks" out:"-"`
+	Tasks []taskView `json:"tasks"`
 }
 
 func (r *tasksResult) Summary() string {
@@ -83,7 +83,7 @@ func (r *tasksResult) Summary() string {
 			legend = " " + inlineLegend
 		}
 	}
-	fmt.Fprintf(&b, "%d tasks, newest first.%s\n", len(r.Tasks), legend)
+	fmt.Fprintf(&b, "%s, newest first.%s\n", count(len(r.Tasks), "task", "tasks"), legend)
 	for _, t := range r.Tasks {
 		b.WriteString(t.line())
 		b.WriteByte('\n')
@@ -98,7 +98,7 @@ func isErrorStatus(s string) bool {
 
 // recentTasks reads one node's task list (running ones included) when a node is given, else the cluster-wide
 // recent list, one request either way.
-func recentTasks(ctx context.Context, e *env, a *recentArgs) (*tasksResult, error) {
+func recentTasks(ctx context.Context, e *env, _ *call, a *recentArgs) (*tasksResult, error) {
 	limit := a.Limit
 	if limit == 0 {
 		limit = 20
@@ -129,14 +129,13 @@ func recentTasks(ctx context.Context, e *env, a *recentArgs) (*tasksResult, erro
 }
 
 type taskStatusArgs struct {
-	UPID        string `json:"upid" arg:"required" check:"upid"`
-	Wait        bool   `json:"wait"`
-	WaitSeconds int    `json:"wait_seconds" min:"1" max:"600" schema:"-"`
+	UPID        string `json:"upid" arg:"required" check:"upid" desc:"Task id"`
+	WaitSeconds int    `json:"wait_seconds" min:"0" max:"600" desc:"Wait for the end"`
 }
 
 type taskStatusResult struct {
-	taskView   `out:"-"`
-	Running    bool     `json:"running" out:"-"`
+	taskView   `json:"task" out:"-"`
+	Running    bool     `json:"running"`
 	OK         bool     `json:"ok"`
 	ExitStatus string   `json:"exitstatus,omitempty"`
 	LogTail    []string `json:"log_tail,omitempty" out:"-"`
@@ -163,18 +162,15 @@ func (r *taskStatusResult) Summary() string {
 	return strings.TrimRight(b.String(), "\n")
 }
 
-func taskStatus(ctx context.Context, e *env, a *taskStatusArgs) (*taskStatusResult, error) {
+func taskStatus(ctx context.Context, e *env, c *call, a *taskStatusArgs) (*taskStatusResult, error) {
 	u, err := pve.ParseUPID(a.UPID)
 	if err != nil {
 		return nil, err
 	}
 	res := &taskStatusResult{taskView: taskView{UPID: u.String(), Node: u.Node, Type: u.Type, ID: u.ID, User: u.User, StartTime: u.StartTime.Unix()}}
-	if a.Wait {
-		bound := e.defaultWait
-		if a.WaitSeconds > 0 {
-			bound = time.Duration(a.WaitSeconds) * time.Second
-		}
-		tr, err := e.client.WaitTask(ctx, u, pve.WaitOptions{Bound: bound, Progress: progressFrom(ctx, "task")})
+	if a.WaitSeconds > 0 {
+		bound := time.Duration(a.WaitSeconds) * time.Second
+		tr, err := e.client.WaitTask(ctx, u, pve.WaitOptions{Bound: bound, Progress: c.progressOf("task")})
 		if err != nil {
 			return nil, err
 		}
@@ -199,16 +195,16 @@ func taskStatus(ctx context.Context, e *env, a *taskStatusArgs) (*taskStatusResu
 }
 
 type taskLogArgs struct {
-	UPID  string `json:"upid" arg:"required" check:"upid"`
-	Tail  int    `json:"tail" min:"1" max:"500"`
-	Start int    `json:"start" min:"1" max:"1000000"`
+	UPID  string `json:"upid" arg:"required" check:"upid" desc:"Task id"`
+	Tail  int    `json:"tail" min:"1" max:"500" desc:"Default 50"`
+	Start int    `json:"start" min:"1" max:"1000000" desc:"From line N"`
 }
 
 type taskLogResult struct {
-	UPID  string   `json:"upid"`
-	Total int      `json:"total" out:"-"`
+	UPID  string   `json:"upid" out:"-"`
+	Total int      `json:"total"`
 	First int      `json:"first" out:"-"`
-	Lines []string `json:"lines" out:"-"`
+	Lines []string `json:"lines"`
 }
 
 func (r *taskLogResult) Summary() string {
@@ -222,7 +218,7 @@ func (r *taskLogResult) Summary() string {
 	return strings.TrimRight(b.String(), "\n")
 }
 
-func taskLog(ctx context.Context, e *env, a *taskLogArgs) (*taskLogResult, error) {
+func taskLog(ctx context.Context, e *env, _ *call, a *taskLogArgs) (*taskLogResult, error) {
 	u, err := pve.ParseUPID(a.UPID)
 	if err != nil {
 		return nil, err

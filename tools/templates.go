@@ -14,13 +14,13 @@ func templateTools() []Def {
 	return []Def{
 		define("proxmox_list_templates", gate.Read,
 			"VM templates and LXC templates available for clone and create",
-			"VM and CT templates.",
-			listTemplates),
+			"VM templates to clone and container templates to create from.",
+			privs("VM.Audit", "Datastore.Audit"), listTemplates),
 	}
 }
 
 type templatesArgs struct {
-	Node string `json:"node" check:"node"`
+	Node string `json:"node" check:"node" desc:"Node filter"`
 }
 
 // ctTemplate is one container template; a template on node-local storage is listed once with every node
@@ -32,9 +32,9 @@ type ctTemplate struct {
 }
 
 type templatesResult struct {
-	VMTemplates []guestView  `json:"vm_templates" out:"-"`
-	CTTemplates []ctTemplate `json:"ct_templates" out:"-"`
-	Skipped     []string     `json:"skipped,omitempty" out:"-"`
+	VMTemplates []guestView  `json:"vm_templates"`
+	CTTemplates []ctTemplate `json:"ct_templates"`
+	Skipped     []string     `json:"skipped,omitempty" out:"-"` // storages that could not be read
 }
 
 func (r *templatesResult) Summary() string {
@@ -53,7 +53,7 @@ func (r *templatesResult) Summary() string {
 	return strings.TrimRight(b.String(), "\n")
 }
 
-func listTemplates(ctx context.Context, e *env, a *templatesArgs) (*templatesResult, error) {
+func listTemplates(ctx context.Context, e *env, _ *call, a *templatesArgs) (*templatesResult, error) {
 	guests, err := e.client.ClusterResources(ctx, pve.ResourceVM)
 	if err != nil {
 		return nil, err

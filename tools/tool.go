@@ -3,6 +3,7 @@ package tools
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 
@@ -13,18 +14,30 @@ import (
 	"github.com/proxmox-mcp/proxmox-mcp/pve"
 )
 
-// Def is one tool: its name, tier, what it does, and a handler over typed arguments. Handlers are plain Go:
-// they get validated arguments and return a result value, whose Summary is the text the model reads and whose
-// JSON is the structured content.
+// Def is one tool, and the one home of its facts: name, tier, what it does, the privileges its requests need,
+// its arguments and its result. The MCP definition, the README table and role, `proxmox-mcp tools`, doctor's
+// privilege checks and the gate's registration all derive from it.
 type Def struct {
 	Name  string
 	Tier  gate.Tier
 	Brief string // one line for the README table and `proxmox-mcp tools`
-	Desc  string // what the model reads
-	tool  mcp.Tool
+	Desc  string // what the model reads: what the tool does and when to use it
+	// Privs are the Proxmox privileges its requests need (from the endpoints' permissions); "A|B" means either.
+	Privs []string
 	spec  *argSpec
-	call  func(ctx context.Context, e *env, raw json.RawMessage) (result, error)
+	out   reflect.Type
+	run   func(ctx context.Context, e *env, c *call, args object) (result, error)
 }
+
+// call is what one tool call carries besides its arguments: the gate's permit and where progress goes.
+type call struct {
+	tool     string
+	permit   gate.Permit
+	progress func(label string, p pve.Progress)
+}
+
+// dryRun reports whether the gate allowed this call only as a dry run.
+func (c *call) dryRun() bool { return c.permit.DryRun }
 
 // result is what every handler returns.
 type result interface {
@@ -35,52 +48,87 @@ type result interface {
 // failer is a result that reports failure (a task that ended in error) while still carrying data.
 type failer interface{ Failed() bool }
 
+// reporter is a result that says what a write attempt did, for the audit trail.
+type reporter interface{ outcome() gate.Outcome }
+
 // define builds a Def from a handler over argument struct A and result R.
-func define[A any, R result](name string, tier gate.Tier, brief, desc string, h func(ctx context.Context, e *env, a *A) (R, error)) Def {
+func define[A any, R result](name string, tier gate.Tier, brief, desc string, privs []string, h func(ctx context.Context, e *env, c *call, a *A) (R, error)) Def {
 	spec, err := specOf(reflect.TypeFor[A]())
 	if err != nil {
 		panic(fmt.Sprintf("tool %s: %v", name, err)) // a programming error, caught by every test run
 	}
 	return Def{
-		Name: name, Tier: tier, Brief: brief, Desc: desc, spec: spec,
-		tool: mcp.Tool{
-			Name:            name,
-			Description:     desc,
-			RawInputSchema:  spec.schema(),
-			RawOutputSchema: outputSchema(reflect.TypeFor[R]()),
-		},
-		call: func(ctx context.Context, e *env, raw json.RawMessage) (result, error) {
+		Name: name, Tier: tier, Brief: brief, Desc: desc, Privs: privs, spec: spec, out: reflect.TypeFor[R](),
+		run: func(ctx context.Context, e *env, c *call, m object) (result, error) {
 			a := new(A)
-			if err := spec.decode(raw, a); err != nil {
+			if err := spec.decode(m, a); err != nil {
 				return nil, err
 			}
-			return h(ctx, e, a)
+			return h(ctx, e, c, a)
 		},
 	}
 }
 
-// handler adapts a Def to mcp-go: strict decoding, a read-only client context where the tier or a dry run
-// forbids writing, and errors as isError results.
+func privs(p ...string) []string { return p }
+
+// Tool is the MCP definition clients see: description, input and output schemas. Annotations come from the
+// tier when the gate registers it.
+func (d Def) Tool() mcp.Tool {
+	return mcp.Tool{
+		Name:            d.Name,
+		Description:     d.Desc,
+		RawInputSchema:  mustJSON(d.spec.inputSchema()),
+		RawOutputSchema: mustJSON(outputSchema(d.out)),
+	}
+}
+
+// handler adapts a Def to mcp-go. Arguments are parsed once; the gate decides on them; the tool decodes and
+// validates them into its struct and runs; what it did flows back out as the result and the audit outcome.
 func (d Def) handler(e *env) server.ToolHandlerFunc {
 	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-		if d.Tier == gate.Read || gate.IsDryRun(ctx) {
-			// Whatever a read tool or a dry run does, the client refuses to send a write with this context.
-			ctx = pve.ReadOnly(ctx)
-		}
-		ctx = withProgress(ctx, req)
-		res, err := d.call(ctx, e, rawArgs(req))
+		args, err := parseObject(rawArgs(req))
 		if err != nil {
 			return errorResult(err), nil
 		}
-		out := &mcp.CallToolResult{
-			Content:           []mcp.Content{mcp.NewTextContent(res.Summary())},
-			StructuredContent: res,
-		}
-		if f, ok := res.(failer); ok && f.Failed() {
-			out.IsError = true
-		}
-		return out, nil
+		res := e.policy.Check(ctx, gate.Call{Tool: d.Name, Args: args}, func(ctx context.Context, p gate.Permit) (*mcp.CallToolResult, gate.Outcome) {
+			if d.Tier == gate.Read || p.DryRun {
+				// Whatever a read tool or a dry run does, the client refuses to send a write with this context.
+				ctx = pve.ReadOnly(ctx)
+			}
+			c := &call{tool: d.Name, permit: p, progress: e.progressSink(ctx, req)}
+			r, err := d.run(ctx, e, c, args)
+			if err != nil {
+				return errorResult(err), failure(err)
+			}
+			out := &mcp.CallToolResult{
+				Content:           []mcp.Content{mcp.NewTextContent(r.Summary())},
+				StructuredContent: r,
+			}
+			if f, ok := r.(failer); ok && f.Failed() {
+				out.IsError = true
+			}
+			var o gate.Outcome
+			if rep, ok := r.(reporter); ok {
+				o = rep.outcome()
+			}
+			return out, o
+		})
+		return res, nil
 	}
+}
+
+// failure is the audit outcome of a call that ended in an error: invalid when it was refused before anything
+// was sent, failed otherwise, with the request when one was sent.
+func failure(err error) gate.Outcome {
+	var se *sendError
+	if errors.As(err, &se) {
+		return gate.Outcome{Decision: gate.Failed, Target: se.target, Request: se.request, Error: explain(err)}
+	}
+	var argErr *ArgError
+	if errors.As(err, &argErr) || errors.Is(err, pve.ErrInvalidRequest) || errors.Is(err, pve.ErrNotFound) {
+		return gate.Outcome{Decision: gate.Invalid, Error: explain(err)}
+	}
+	return gate.Outcome{Decision: gate.Failed, Error: explain(err)}
 }
 
 // rawArgs returns the arguments exactly as sent, so that 100.7, "100" and 1e2 can be told from 100.

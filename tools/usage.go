@@ -14,15 +14,15 @@ func usageTools() []Def {
 	return []Def{
 		define("proxmox_resource_usage", gate.Read,
 			"CPU, memory, disk and network usage of a node or guest over a timeframe, summarised (not raw points)",
-			"Avg, peak, latest usage of a guest (vmid) or node.",
-			resourceUsage),
+			"Average, peak and latest CPU, memory, disk and network use of a guest or node.",
+			privs("VM.Audit", "Sys.Audit"), resourceUsage),
 	}
 }
 
 type usageArgs struct {
-	VMID      int    `json:"vmid" check:"vmid"`
-	Node      string `json:"node" check:"node"`
-	Timeframe string `json:"timeframe" enum:"hour|day|week|month|year"`
+	VMID      int    `json:"vmid" check:"vmid" desc:"Guest"`
+	Node      string `json:"node" check:"node" desc:"Node"`
+	Timeframe string `json:"timeframe" enum:"hour|day|week|month|year" desc:"Default hour"`
 }
 
 // stat summarises one metric over the points that carry it.
@@ -35,18 +35,23 @@ type stat struct {
 type usageResult struct {
 	Target    string `json:"target" out:"-"`
 	Timeframe string `json:"timeframe" out:"-"`
-	Points    int    `json:"points" out:"-"`
+	Points    int    `json:"points"`
 	From      int64  `json:"from" out:"-"`
 	To        int64  `json:"to" out:"-"`
-	CPU       *stat  `json:"cpu,omitempty" out:"-"`      // percent
-	Mem       *stat  `json:"mem,omitempty" out:"-"`      // bytes
-	MaxMem    int64  `json:"maxmem,omitempty" out:"-"`   // bytes
-	Disk      *stat  `json:"disk,omitempty" out:"-"`     // bytes used (containers, nodes)
-	MaxDisk   int64  `json:"maxdisk,omitempty" out:"-"`  // bytes
-	NetIn     *stat  `json:"netin,omitempty" out:"-"`    // bytes/s
-	NetOut    *stat  `json:"netout,omitempty" out:"-"`   // bytes/s
-	DiskRead  *stat  `json:"diskread,omitempty" out:"-"` // bytes/s
-	DiskWrite *stat  `json:"diskwrite,omitempty" out:"-"`
+	metrics   `json:"usage"`
+}
+
+// metrics are the summarised series, each absent when no point carried it.
+type metrics struct {
+	CPU       *stat `json:"cpu,omitempty"`       // percent
+	Mem       *stat `json:"mem,omitempty"`       // bytes
+	MaxMem    int64 `json:"maxmem,omitempty"`    // bytes
+	Disk      *stat `json:"disk,omitempty"`      // bytes used (containers, nodes)
+	MaxDisk   int64 `json:"maxdisk,omitempty"`   // bytes
+	NetIn     *stat `json:"netin,omitempty"`     // bytes/s
+	NetOut    *stat `json:"netout,omitempty"`    // bytes/s
+	DiskRead  *stat `json:"diskread,omitempty"`  // bytes/s
+	DiskWrite *stat `json:"diskwrite,omitempty"` // bytes/s
 }
 
 func (u *usageResult) Summary() string {
@@ -84,7 +89,7 @@ func (u *usageResult) Summary() string {
 	return strings.TrimRight(b.String(), "\n")
 }
 
-func resourceUsage(ctx context.Context, e *env, a *usageArgs) (*usageResult, error) {
+func resourceUsage(ctx context.Context, e *env, _ *call, a *usageArgs) (*usageResult, error) {
 	tf := a.Timeframe
 	if tf == "" {
 		tf = "hour"
@@ -96,7 +101,7 @@ func resourceUsage(ctx context.Context, e *env, a *usageArgs) (*usageResult, err
 	)
 	switch {
 	case a.VMID != 0:
-		r, rerr := e.resolve(ctx, guestArgs{VMID: a.VMID, Node: a.Node})
+		r, rerr := e.resolve(ctx, guestArgs{vmidArg: vmidArg{VMID: a.VMID}, Node: a.Node})
 		if rerr != nil {
 			return nil, rerr
 		}

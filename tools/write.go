@@ -15,35 +15,34 @@ import (
 	"github.com/proxmox-mcp/proxmox-mcp/pve"
 )
 
-// writeArgs are the arguments every write tool takes. The gate reads confirm and dry_run from the raw
-// arguments before the handler runs; they are declared here so that strict decoding accepts them. confirm is
-// in every write tool's schema; dry_run, wait and wait_seconds are explained once, in the instructions.
+// writeArgs are the arguments every write tool takes. The gate reads confirm and dry_run from the parsed
+// arguments before the handler runs; strict decoding then checks them like any other argument.
+//
+// A write waits for its task up to the server's PROXMOX_WAIT_SECONDS and then reports it running; waiting longer
+// is proxmox_get_task_status's job, so that there is one way to wait and every write's schema stays small.
 type writeArgs struct {
-	Confirm     bool  `json:"confirm"`
-	DryRun      bool  `json:"dry_run" schema:"-"`
-	Wait        *bool `json:"wait" schema:"-"`
-	WaitSeconds int   `json:"wait_seconds" min:"1" max:"600" schema:"-"`
+	Confirm bool `json:"confirm" desc:"Must be true"`
+	DryRun  bool `json:"dry_run" desc:"Preview only"`
 }
 
 // destructiveArgs add the second confirmation destructive tools need.
 type destructiveArgs struct {
 	writeArgs
-	Destructive bool `json:"destructive"`
+	Destructive bool `json:"destructive" desc:"Must be true"`
 }
 
 // writeResult is what every write returns.
 type writeResult struct {
-	Action     string       `json:"action" out:"-"`
-	Target     *guestView   `json:"target,omitempty" out:"-"`
-	Node       string       `json:"node,omitempty" out:"-"`
-	DryRun     bool         `json:"dry_run,omitempty" out:"-"`
-	Request    *requestView `json:"request,omitempty" out:"-"`
-	UPID       string       `json:"upid,omitempty" out:"-"`
-	Status     string       `json:"status" out:"-"` // dry_run, started, running, ok, failed
+	Status     string       `json:"status" enum:"dry_run|running|ok|failed"`
+	UPID       string       `json:"upid,omitempty"`
 	ExitStatus string       `json:"exitstatus,omitempty" out:"-"`
-	Seconds    float64      `json:"seconds,omitempty" out:"-"`
+	Target     *guestView   `json:"target,omitempty" out:"-"` // the guest written to, or created
+	Request    *requestView `json:"request,omitempty" out:"-"`
 	LogTail    []string     `json:"log_tail,omitempty" out:"-"`
 	Note       string       `json:"note,omitempty" out:"-"`
+	Seconds    float64      `json:"seconds,omitempty" out:"-"`
+	// action names the write in errors: "start", "clone".
+	action string
 	// what is the human phrase for the action, e.g. "roll back VM 102 (docker-host) on pve2 to weekly".
 	what string
 	// lost is set when the task started but following it failed: "running" is then its last known state.
@@ -56,6 +55,9 @@ type requestView struct {
 	Path   string            `json:"path"`
 	Params map[string]string `json:"params,omitempty"`
 }
+
+// line is the request as one line: "POST /api2/json/nodes/pve1/qemu/100/status/start".
+func (v *requestView) line() string { return v.Method + " " + v.Path }
 
 func viewRequest(r pve.Request) *requestView {
 	v := &requestView{Method: r.Method, Path: "/api2/json" + r.Path}
@@ -75,11 +77,9 @@ func (w *writeResult) Summary() string {
 	var b strings.Builder
 	what := w.what
 	if what == "" {
-		what = w.Action
+		what = w.action
 		if w.Target != nil {
 			what += " " + w.Target.ref()
-		} else if w.Node != "" {
-			what += " on " + w.Node
 		}
 	}
 	switch w.Status {
@@ -90,12 +90,10 @@ func (w *writeResult) Summary() string {
 			b.WriteString(formatParams(w.Request.Params))
 		}
 		b.WriteString(".")
-		if w.Target != nil {
+		if w.Target != nil && w.Target.Status != "" {
 			b.WriteString("\nTarget now: ")
 			b.WriteString(w.Target.line())
 		}
-	case "started":
-		fmt.Fprintf(&b, "Started %s: task %s (not waited for; follow it with proxmox_get_task_status).", what, w.UPID)
 	case "running":
 		if w.lost {
 			fmt.Fprintf(&b, "%s: task %s started, but its outcome is unknown. Follow it with proxmox_get_task_status.", capitalize(what), w.UPID)
@@ -149,40 +147,26 @@ func formatParams(p map[string]string) string {
 	return strings.Join(parts, " ")
 }
 
-// send is the one path every write takes: note the attempt for the audit, stop at the request in a dry run,
-// otherwise send it once and wait for its task within the caller's bound.
-func (e *env) send(ctx context.Context, a writeArgs, res *writeResult, req pve.Request) (*writeResult, error) {
-	note := gate.Note(ctx)
-	if res.Target != nil {
-		note.Target = res.Target.ref()
-	} else if res.Node != "" {
-		note.Target = "node " + res.Node
-	}
-	note.Request = req.Method + " /api2/json" + req.Path
-	if gate.IsDryRun(ctx) {
-		res.DryRun, res.Status, res.Request = true, "dry_run", viewRequest(req)
+// send is the one path every write takes: stop at the request in a dry run, otherwise send it once and wait for
+// its task within the caller's bound. What happened is in the result (or in a *sendError), for the audit.
+func (e *env) send(ctx context.Context, c *call, res *writeResult, req pve.Request) (*writeResult, error) {
+	res.Request = viewRequest(req)
+	if c.dryRun() {
+		res.Status = "dry_run"
+		res.Note = gate.DryRunNote(c.tool, c.permit.Tier, c.permit)
 		return res, nil
 	}
 	upid, err := e.client.Submit(ctx, req)
 	if err != nil {
-		if notCarriedOut(err) {
-			return nil, fmt.Errorf("%s: %w", res.Action, err)
+		se := &sendError{target: res.targetText(), request: req.String(), err: fmt.Errorf("%s: %w", res.action, err)}
+		if !notCarriedOut(err) {
+			// No answer from Proxmox itself: the request may or may not have reached it. It is not retried.
+			se.err = fmt.Errorf("%s: %w. The request may have reached Proxmox; it was not retried: check proxmox_recent_tasks before trying again", res.action, err)
 		}
-		// No answer from Proxmox itself: the request may or may not have reached it. It is not retried.
-		return nil, fmt.Errorf("%s: %w. The request may have reached Proxmox; it was not retried: check proxmox_recent_tasks before trying again", res.Action, err)
+		return nil, se
 	}
 	res.UPID = upid.String()
-	note.UPID = res.UPID
-	if a.Wait != nil && !*a.Wait {
-		res.Status = "started"
-		note.Outcome = "started"
-		return res, nil
-	}
-	bound := e.defaultWait
-	if a.WaitSeconds > 0 {
-		bound = time.Duration(a.WaitSeconds) * time.Second
-	}
-	tr, err := e.client.WaitTask(ctx, upid, pve.WaitOptions{Bound: bound, Progress: progressFrom(ctx, res.Action)})
+	tr, err := e.client.WaitTask(ctx, upid, pve.WaitOptions{Bound: e.defaultWait, Progress: c.progressOf(res.action)})
 	res.Seconds = tr.Duration.Round(100 * time.Millisecond).Seconds()
 	switch {
 	case err != nil:
@@ -196,11 +180,40 @@ func (e *env) send(ctx context.Context, a writeArgs, res *writeResult, req pve.R
 	default:
 		res.Status, res.ExitStatus, res.LogTail = "failed", clean(tr.ExitStatus, maxValue), cleanTail(tr.Tail)
 	}
-	note.Outcome = res.Status
-	if res.ExitStatus != "" {
-		note.Outcome = res.ExitStatus
-	}
 	return res, nil
+}
+
+// sendError is a write that was sent (or may have been) and did not start a task.
+type sendError struct {
+	target, request string
+	err             error
+}
+
+func (e *sendError) Error() string { return e.err.Error() }
+func (e *sendError) Unwrap() error { return e.err }
+
+// targetText names what a write is aimed at, for the audit trail.
+func (w *writeResult) targetText() string {
+	if w.Target != nil {
+		return w.Target.ref()
+	}
+	return ""
+}
+
+// outcome is the audit record's account of the write.
+func (w *writeResult) outcome() gate.Outcome {
+	o := gate.Outcome{Decision: gate.Sent, Target: w.targetText(), UPID: w.UPID, Result: w.Status}
+	if w.Request != nil {
+		o.Request = w.Request.line()
+	}
+	switch w.Status {
+	case "dry_run":
+		o.Decision = gate.DryRun
+		o.Result = ""
+	case "ok", "failed":
+		o.Result = w.ExitStatus
+	}
+	return o
 }
 
 // notCarriedOut reports whether a failed write is known not to have been carried out: Proxmox answered it with
@@ -226,37 +239,31 @@ func cleanTail(lines []string) []string {
 	return out
 }
 
-type progressKey struct{}
-
-type progressSink struct {
-	srv   *server.MCPServer
-	token mcp.ProgressToken
-}
-
-// withProgress remembers the caller's progress token, if it sent one.
-func withProgress(ctx context.Context, req mcp.CallToolRequest) context.Context {
+// progressSink reports task polls as notifications/progress, best effort: a client may see them after the
+// result, or not at all. Every message is cleaned and redacted like a result: it leaves the process too.
+func (e *env) progressSink(ctx context.Context, req mcp.CallToolRequest) func(label string, p pve.Progress) {
 	if req.Params.Meta == nil || req.Params.Meta.ProgressToken == nil {
-		return ctx
+		return nil
 	}
 	srv := server.ServerFromContext(ctx)
 	if srv == nil {
-		return ctx
-	}
-	return context.WithValue(ctx, progressKey{}, progressSink{srv: srv, token: req.Params.Meta.ProgressToken})
-}
-
-// progressFrom reports task polls as notifications/progress, best effort: a client may see them after the
-// result, or not at all.
-func progressFrom(ctx context.Context, action string) func(pve.Progress) {
-	sink, ok := ctx.Value(progressKey{}).(progressSink)
-	if !ok {
 		return nil
 	}
-	return func(p pve.Progress) {
-		_ = sink.srv.SendNotificationToClient(ctx, "notifications/progress", map[string]any{
-			"progressToken": sink.token,
+	token := req.Params.Meta.ProgressToken
+	return func(label string, p pve.Progress) {
+		msg := fmt.Sprintf("%s: %s (%s, %.0fs)", label, clean(p.Status, 32), clean(p.UPID.Type, 32), p.Elapsed.Seconds())
+		_ = srv.SendNotificationToClient(ctx, "notifications/progress", map[string]any{
+			"progressToken": token,
 			"progress":      p.Polls,
-			"message":       fmt.Sprintf("%s: %s (%s, %.0fs)", action, p.Status, p.UPID.Type, p.Elapsed.Seconds()),
+			"message":       e.redactor.String(msg),
 		})
 	}
+}
+
+// progressOf labels the call's progress reports with what is being waited for.
+func (c *call) progressOf(label string) func(pve.Progress) {
+	if c.progress == nil {
+		return nil
+	}
+	return func(p pve.Progress) { c.progress(label, p) }
 }

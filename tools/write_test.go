@@ -229,23 +229,22 @@ func TestDryRunSendsNothing(t *testing.T) {
 	}
 }
 
+// TestWriteWaiting: a write waits for its task up to the server's bound; a task still running then comes back
+// as running, with its UPID and how to follow it, not as an error.
 func TestWriteWaiting(t *testing.T) {
-	h := newHarness(t, harnessOpts{})
-	var w writeResult
-	structured(t, h.call(t, "proxmox_start_resource", `{"vmid":103,"confirm":true,"wait":false}`), &w)
-	if w.Status != "started" || w.UPID == "" {
-		t.Errorf("wait false: %+v", w)
-	}
-	// A task that never ends comes back as running, with its UPID, at the bound.
+	h := newHarness(t, harnessOpts{wait: time.Second})
 	h.sim.SetTaskDuration("qmreboot", -1)
-	start := time.Now()
-	res := h.call(t, "proxmox_reboot_resource", `{"vmid":101,"confirm":true,"wait_seconds":1}`)
+	var w writeResult
+	res := h.call(t, "proxmox_reboot_resource", `{"vmid":101,"confirm":true}`)
 	structured(t, res, &w)
-	if res.IsError || w.Status != "running" || w.UPID == "" || time.Since(start) > 5*time.Second {
+	if res.IsError || w.Status != "running" || w.UPID == "" {
 		t.Errorf("never-ending task: %s", text(res))
 	}
 	if !strings.Contains(text(res), "proxmox_get_task_status") {
 		t.Errorf("running result should say how to follow the task: %s", text(res))
+	}
+	if n := len(h.sim.Writes()); n != 1 {
+		t.Errorf("%d writes, want 1", n)
 	}
 }
 
@@ -258,7 +257,7 @@ func TestProxmoxErrors(t *testing.T) {
 		writes           int
 	}{
 		{name: "unknown vmid", tool: "proxmox_get_resource", args: `{"vmid":999}`, want: []string{"no VM or container with vmid 999"}},
-		{name: "node mismatch", tool: "proxmox_start_resource", args: `{"vmid":103,"node":"pve1","confirm":true}`, want: []string{"vmid 103 is on node pve2, not pve1"}},
+		{name: "node mismatch", tool: "proxmox_get_resource", args: `{"vmid":103,"node":"pve1"}`, want: []string{"vmid 103 is on node pve2, not pve1"}},
 		{name: "running CT", tool: "proxmox_start_resource", args: `{"vmid":200,"confirm":true}`, want: []string{"CT 200 already running"}, writes: 1},
 		{name: "running VM fails in its task", tool: "proxmox_start_resource", args: `{"vmid":100,"confirm":true}`, want: []string{"Failed: start VM 100", "VM 100 already running", "task log tail"}, writes: 1},
 		{name: "reboot stopped VM", tool: "proxmox_reboot_resource", args: `{"vmid":103,"confirm":true}`, want: []string{"VM 103 not running"}, writes: 1},

@@ -211,7 +211,7 @@ func (d *doctor) checkPrivileges(s *settings, perms pve.Permissions) {
 		if def.Tier == gate.Destructive && !s.destructive {
 			continue
 		}
-		for _, req := range tools.Privileges[def.Name] {
+		for _, req := range def.Privs {
 			for _, alt := range strings.Split(req, "|") {
 				needed[alt] = true
 			}
@@ -260,7 +260,7 @@ func (d *doctor) printRole(s *settings, tokenID string) {
 		if def.Tier == gate.Destructive && !s.destructive {
 			continue
 		}
-		for _, req := range tools.Privileges[def.Name] {
+		for _, req := range def.Privs {
 			set[strings.Split(req, "|")[0]] = true
 		}
 	}

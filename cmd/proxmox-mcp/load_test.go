@@ -132,7 +132,9 @@ func loadMix(t *testing.T, sim *pvesim.Server) []loadCall {
 		} else {
 			cts.Items = append(cts.Items, id)
 		}
-		mix = append(mix, loadCall{"get " + strconv.Itoa(vmid), "proxmox_get_resource", map[string]any{"vmid": vmid}, succeeded(id)})
+		mix = append(mix, loadCall{"get " + strconv.Itoa(vmid), "proxmox_get_resource", map[string]any{"vmid": vmid}, succeeded(struct {
+			Guest guestID `json:"guest"`
+		}{id})})
 	}
 	vms.Total, cts.Total = len(vms.Items), len(cts.Items)
 	type nodeOut struct {

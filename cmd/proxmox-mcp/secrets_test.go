@@ -251,10 +251,11 @@ func TestSecretsUnderPressure(t *testing.T) {
 		}
 	}
 	// The paths were really taken: the panic and debug lines were logged, writes were audited with the token id
-	// readable, and masks stand where the secret was.
+	// readable (the secret named as a snapshot is refused as invalid, without echoing it), and masks stand where
+	// the secret was.
 	for _, want := range []struct{ where, text string }{
 		{"stderr", "tool handler panicked"}, {"stderr", `"level":"debug"`}, {"stderr", redact.Mask},
-		{"audit log", hardTokenID}, {"audit log", "proxmox_stop_resource"}, {"audit log", redact.Mask},
+		{"audit log", hardTokenID}, {"audit log", "proxmox_stop_resource"}, {"audit log", `"decision":"invalid"`},
 		{"stdout", redact.Mask},
 	} {
 		if !strings.Contains(outputs[want.where], want.text) {
