@@ -32,7 +32,7 @@ for (const t of tools) {
 }
 
 const list = await client.callTool({ name: 'proxmox_list_vms', arguments: { status: 'running' } });
-if (list.isError || !text(list).includes('100 opnsense') || list.structuredContent?.total !== 5) {
+if (list.isError || !text(list).includes('100 «opnsense»') || list.structuredContent?.total !== 5) {
   fail(`read tool: ${JSON.stringify(list)}`);
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -69,7 +70,7 @@ func viewGuest(r pve.Resource) guestView {
 		VMID:     int(r.VMID),
 		Type:     r.Type,
 		Name:     clean(r.Name, maxName),
-		Node:     r.Node,
+		Node:     clean(r.Node, maxName),
 		Status:   clean(r.Status, 16),
 		Template: bool(r.Template),
 		Lock:     clean(r.Lock, 24),
@@ -99,15 +100,16 @@ func cleanTags(s string) []string {
 	return out
 }
 
-// line is the one-line text form of a guest: "100 opnsense (qemu) pve1 running cpu 3% mem 1.2/4.0 GiB up 3d4h [network,prod]".
+// line is the one-line text form of a guest: "100 «opnsense» (qemu) pve1 running cpu 3% mem 1.2/4.0 GiB up 3d4h
+// tags «network,prod»". Whatever a guest's editor chose (name, pool, tags) is quoted as cluster text.
 func (g guestView) line() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d %s (%s) %s %s", g.VMID, orDash(g.Name), g.Type, g.Node, g.Status)
+	fmt.Fprintf(&b, "%d %s (%s) %s %s", g.VMID, quotedName(g.Name), g.Type, nodeText(g.Node), known(g.Status, guestStates))
 	if g.Template {
 		b.WriteString(" template")
 	}
 	if g.Lock != "" {
-		fmt.Fprintf(&b, " locked:%s", g.Lock)
+		fmt.Fprintf(&b, " locked:%s", known(g.Lock, lockNames))
 	}
 	if g.Status == "running" {
 		fmt.Fprintf(&b, " cpu %s mem %s/%s up %s", fmtPercent(g.CPU), fmtGiB(g.Mem), fmtBytes(g.MaxMem), fmtUptime(g.Uptime))
@@ -115,12 +117,43 @@ func (g guestView) line() string {
 		fmt.Fprintf(&b, " mem %s", fmtBytes(g.MaxMem))
 	}
 	if g.Pool != "" {
-		fmt.Fprintf(&b, " pool:%s", g.Pool)
+		fmt.Fprintf(&b, " pool %s", inline(g.Pool, maxName))
 	}
 	if len(g.Tags) > 0 {
-		fmt.Fprintf(&b, " [%s]", strings.Join(g.Tags, ","))
+		fmt.Fprintf(&b, " tags %s", inline(strings.Join(g.Tags, ","), maxTags*(maxTag+1)))
 	}
 	return b.String()
+}
+
+// quotedName quotes a guest's name, or says it has none.
+func quotedName(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return inline(s, maxName)
+}
+
+// Proxmox's own words for a guest's state and locks pass as they are; anything else came from somewhere else.
+var (
+	guestStates = []string{"running", "stopped", "paused", "unknown", "prelaunch", "suspended"}
+	lockNames   = []string{"backup", "clone", "create", "migrate", "rollback", "snapshot", "snapshot-delete",
+		"suspending", "suspended", "disk", "fstrim", "mounted", "destroyed"}
+)
+
+// known shows s as it is when it is one of Proxmox's own values, else quoted as cluster text.
+func known(s string, values []string) string {
+	if slices.Contains(values, s) {
+		return s
+	}
+	return inline(s, 24)
+}
+
+// nodeText shows a node name; one that is not a valid node name did not come from Proxmox's own checks.
+func nodeText(s string) string {
+	if pve.ValidNode(s) == nil {
+		return s
+	}
+	return inline(s, maxName)
 }
 
 func orDash(s string) string {
@@ -207,4 +240,12 @@ func count(n int, one, many string) string {
 		return "1 " + one
 	}
 	return strconv.Itoa(n) + " " + many
+}
+
+// volumeText shows a volume id: STORAGE:PATH as Proxmox writes it passes, anything else is quoted.
+func volumeText(s string) string {
+	if pve.ValidVolumeID(s) == nil && plainConfig(s) {
+		return s
+	}
+	return inline(s, maxValue)
 }

@@ -2,6 +2,7 @@ package tools
 
 import (
 	"errors"
+	"strings"
 
 	"github.com/proxmox-mcp/proxmox-mcp/pve"
 )
@@ -24,17 +25,35 @@ var hints = []struct {
 	{pve.ErrConnection, "The connection to Proxmox failed."},
 }
 
-// explain turns an error into the text of an isError result: the error, then what to do about it.
+// explain turns an error into the text of an isError result: the error, then what to do about it. Whatever
+// Proxmox said in it (its message, each parameter's complaint) is quoted as cluster text, and the whole is one
+// clean, bounded line: an error is read by the model like any result.
 func explain(err error) string {
 	var argErr *ArgError
 	if errors.As(err, &argErr) {
 		return argErr.Error()
 	}
-	msg := "Error: " + err.Error()
-	for _, h := range hints {
-		if errors.Is(err, h.err) {
-			return msg + ". " + h.hint
+	msg, legend := err.Error(), ""
+	var apiErr *pve.APIError
+	if errors.As(err, &apiErr) {
+		texts := []string{apiErr.Text()}
+		for _, v := range apiErr.Params {
+			texts = append(texts, v)
+		}
+		for _, t := range texts {
+			if t != "" && strings.Contains(msg, t) {
+				msg, legend = strings.Replace(msg, t, inline(t, maxValue), 1), " "+inlineLegend
+			}
 		}
 	}
-	return msg
+	msg = "Error: " + clean(msg, maxError)
+	for _, h := range hints {
+		if errors.Is(err, h.err) {
+			return msg + ". " + h.hint + legend
+		}
+	}
+	return msg + "." + legend
 }
+
+// maxError bounds the text of an error result.
+const maxError = 2000

@@ -66,7 +66,7 @@ func (l *listResult) Summary() string {
 			fmt.Fprintf(&b, " (next_cursor %d)", l.NextCursor)
 		}
 	}
-	b.WriteString(":\n")
+	b.WriteString(". " + inlineLegend + "\n")
 	for _, g := range l.Items {
 		b.WriteString(g.line())
 		b.WriteByte('\n')

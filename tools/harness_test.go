@@ -40,6 +40,7 @@ type harnessOpts struct {
 	timeout     time.Duration              // the client's per-request timeout (default 5s)
 	maxBody     int64                      // the client's response size limit (default pve.DefaultMaxResponseBytes)
 	via         func(simURL string) string // the URL the client dials instead of the simulator's (a relay)
+	extra       []Def                      // tools only this test registers
 }
 
 // syncBuffer serialises writes from concurrent handlers.
@@ -95,7 +96,7 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 		wait = 5 * time.Second
 	}
 	srv, err := NewServer(Options{
-		Client: h.client, Redactor: r, Log: logger, Version: "test", ReadOnly: o.readOnly, Only: o.only, DefaultWait: wait,
+		Client: h.client, Redactor: r, Log: logger, Version: "test", ReadOnly: o.readOnly, Only: o.only, DefaultWait: wait, extra: o.extra,
 		Policy: gate.NewPolicy(o.destructive, gate.NewAuditor(logger, r.Writer(syncBuffer{&h.mu, &h.audit}), r.String)),
 	})
 	if err != nil {

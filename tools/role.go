@@ -1,27 +1,82 @@
 package tools
 
 import (
+	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/proxmox-mcp/proxmox-mcp/gate"
 )
 
-// Role is the least-privilege set of Proxmox privileges that lets every tool in defs run: each tool's
-// privileges, the first of each "A|B" pair, sorted. The README's pveum line and doctor's role are this.
+// Role is the least-privilege set of Proxmox privileges that lets every tool in defs run, sorted: each tool's
+// privileges, and for an "A|B" choice nothing when the role already holds one of them, else A. The README's
+// pveum line and doctor's role are this.
 func Role(defs []Def) []string {
 	var out []string
+	var choices [][]string
 	for _, d := range defs {
 		for _, p := range d.Privs {
-			first, _, _ := strings.Cut(p, "|")
-			if !slices.Contains(out, first) {
-				out = append(out, first)
+			if alts := strings.Split(p, "|"); len(alts) > 1 {
+				choices = append(choices, alts)
+			} else if !slices.Contains(out, p) {
+				out = append(out, p)
 			}
+		}
+	}
+	for _, alts := range choices {
+		if !slices.ContainsFunc(alts, func(a string) bool { return slices.Contains(out, a) }) {
+			out = append(out, alts[0])
 		}
 	}
 	slices.Sort(out)
 	return out
 }
 
-// RoleCommand is the pveum command that creates a role holding Role(defs).
-func RoleCommand(name string, defs []Def) string {
-	return "pveum role add " + name + " -privs \"" + strings.Join(Role(defs), ",") + "\""
+// SetupCommands are the pveum commands, run as root on a Proxmox node, that make a role holding Role(defs),
+// a user, and a privilege-separated token of that user with the role on "/".
+func SetupCommands(role, user, token string, defs []Def) []string {
+	return []string{
+		fmt.Sprintf("pveum role add %s -privs %q", role, strings.Join(Role(defs), ",")),
+		"pveum user add " + user,
+		fmt.Sprintf("pveum acl modify / -user %s -role %s", user, role),
+		fmt.Sprintf("pveum user token add %s %s --privsep 1", user, token),
+		fmt.Sprintf("pveum acl modify / -token '%s!%s' -role %s", user, token, role),
+	}
+}
+
+// ofTiers keeps the definitions of the given tiers.
+func ofTiers(defs []Def, tiers ...gate.Tier) []Def {
+	var out []Def
+	for _, d := range defs {
+		if slices.Contains(tiers, d.Tier) {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// setupText is the README's token set-up, derived from the definitions so that a privilege named there is
+// one the tools really need and Proxmox really has.
+func setupText(defs []Def) string {
+	var b strings.Builder
+	cmds := SetupCommands("MCPOperator", "mcp@pve", "mcp", ofTiers(defs, gate.Read, gate.Write))
+	b.WriteString("   ```sh\n")
+	for _, c := range cmds {
+		b.WriteString("   " + c)
+		if strings.Contains(c, "token add") {
+			b.WriteString("          # prints the secret once")
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("   ```\n\n")
+	fmt.Fprintf(&b, "   For a read-only assistant use `-privs %q` and `PROXMOX_READ_ONLY=1`.",
+		strings.Join(Role(ofTiers(defs, gate.Read)), ","))
+	operator, all := Role(ofTiers(defs, gate.Read, gate.Write)), Role(defs)
+	if extra := slices.DeleteFunc(slices.Clone(all), func(p string) bool { return slices.Contains(operator, p) }); len(extra) > 0 {
+		fmt.Fprintf(&b, " The destructive tools also need %s.", strings.Join(extra, ", "))
+	} else {
+		b.WriteString(" The same role covers the destructive tools, which stay off until the operator sets `PROXMOX_ENABLE_DESTRUCTIVE=1`.")
+	}
+	b.WriteString("\n   ")
+	return b.String()
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -105,27 +106,60 @@ func TestReadOnlyAndToolSelection(t *testing.T) {
 	}
 }
 
-// TestREADMETable fails when the README's tool table no longer matches the definitions.
-func TestREADMETable(t *testing.T) {
+// TestREADMEBlocks fails when a generated part of the README (the tool table, the token set-up) no longer
+// matches the definitions.
+func TestREADMEBlocks(t *testing.T) {
 	path := filepath.Join("..", "README.md")
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	readme := string(b)
-	i, j := strings.Index(readme, TableBegin), strings.Index(readme, TableEnd)
-	if i < 0 || j < i {
-		t.Fatalf("README.md lacks the markers %q and %q", TableBegin, TableEnd)
-	}
-	want := TableBegin + "\n" + Table(All()) + TableEnd
-	if got := readme[i : j+len(TableEnd)]; got != want {
-		if *update {
-			if err := os.WriteFile(path, []byte(readme[:i]+want+readme[j+len(TableEnd):]), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			return
+	for _, blk := range readmeBlocks {
+		begin, end := blk.markers()
+		i, j := strings.Index(readme, begin), strings.Index(readme, end)
+		if i < 0 || j < i {
+			t.Fatalf("README.md lacks the markers %q and %q", begin, end)
 		}
-		t.Errorf("README.md's tool table is stale; run go test ./tools -run TestREADMETable -update\n--- README\n%s\n--- definitions\n%s", got, want)
+		want := begin + "\n" + blk.text(All()) + end
+		if got := readme[i : j+len(end)]; got != want {
+			if *update {
+				readme = readme[:i] + want + readme[j+len(end):]
+				continue
+			}
+			t.Errorf("README.md's %s block is stale; run go test ./tools -run TestREADMEBlocks -update\n--- README\n%s\n--- definitions\n%s", blk.name, got, want)
+		}
+	}
+	if *update {
+		if err := os.WriteFile(path, []byte(readme), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// pvePrivileges are the privileges the official API schema names (apidata.json, PVE 9.1.3).
+var pvePrivileges = strings.Fields(`Datastore.Allocate Datastore.AllocateSpace Datastore.AllocateTemplate Datastore.Audit
+	Group.Allocate Mapping.Audit Mapping.Modify Mapping.Use Permissions.Modify Pool.Allocate Pool.Audit Realm.Allocate
+	Realm.AllocateUser SDN.Allocate SDN.Audit SDN.Use Sys.AccessNetwork Sys.Audit Sys.Console Sys.Incoming Sys.Modify
+	Sys.PowerMgmt Sys.Syslog User.Modify VM.Allocate VM.Audit VM.Backup VM.Clone VM.Config.CDROM VM.Config.CPU
+	VM.Config.Cloudinit VM.Config.Disk VM.Config.HWType VM.Config.Memory VM.Config.Network VM.Config.Options
+	VM.Console VM.GuestAgent.Audit VM.GuestAgent.FileRead VM.GuestAgent.FileSystemMgmt VM.GuestAgent.FileWrite
+	VM.GuestAgent.Unrestricted VM.Migrate VM.PowerMgmt VM.Replicate VM.Snapshot VM.Snapshot.Rollback`)
+
+// TestEveryToolNamesItsPrivileges: a tool without privileges would vanish from doctor's checks and the role;
+// a privilege Proxmox does not have makes pveum role add fail on a real node.
+func TestEveryToolNamesItsPrivileges(t *testing.T) {
+	for _, d := range All() {
+		if len(d.Privs) == 0 {
+			t.Errorf("%s names no privilege", d.Name)
+		}
+		for _, req := range d.Privs {
+			for _, p := range strings.Split(req, "|") {
+				if !slices.Contains(pvePrivileges, p) {
+					t.Errorf("%s needs %q, which Proxmox VE does not have", d.Name, p)
+				}
+			}
+		}
 	}
 }
 

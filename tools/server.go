@@ -28,8 +28,11 @@ type Options struct {
 	ReadOnly bool
 	// Only, when set, exposes only these tools (PROXMOX_TOOLS).
 	Only []string
-	// DefaultWait bounds a write's wait for its task when the caller gives no wait_seconds (default 30s).
+	// DefaultWait bounds a write's wait for its task (PROXMOX_WAIT_SECONDS, default 30s).
 	DefaultWait time.Duration
+
+	// extra are tools only tests register: a misbehaving tool proves the guards around every tool.
+	extra []Def
 }
 
 // order is the order tools/list shows: reads, writes, destructive, as the product's tool table lists them.
@@ -118,7 +121,7 @@ func NewServer(o Options) (*server.MCPServer, error) {
 	)
 	s.Use(guard(o.Redactor, o.Log), logCalls(o.Log))
 	e := &env{client: o.Client, policy: o.Policy, redactor: o.Redactor, log: o.Log, defaultWait: o.DefaultWait}
-	for _, d := range defs {
+	for _, d := range append(defs, o.extra...) {
 		tool, err := o.Policy.Register(d.Tool(), d.Tier)
 		if err != nil {
 			return nil, err

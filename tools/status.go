@@ -3,6 +3,7 @@ package tools
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -41,9 +42,9 @@ type statusResult struct {
 
 func (s *statusResult) Summary() string {
 	var b strings.Builder
-	name := s.Cluster
-	if name == "" {
-		name = "standalone node"
+	name := "standalone node"
+	if s.Cluster != "" {
+		name = inline(s.Cluster, maxName)
 	}
 	q := "quorate"
 	if !s.Quorate {
@@ -55,14 +56,14 @@ func (s *statusResult) Summary() string {
 			online++
 		}
 	}
-	fmt.Fprintf(&b, "Cluster %s: %s, Proxmox VE %s, %d of %d nodes online.\n", clean(name, maxName), q, s.Version, online, len(s.Nodes))
+	fmt.Fprintf(&b, "Cluster %s: %s, Proxmox VE %s, %d of %d nodes online. %s\n", name, q, versionText(s.Version), online, len(s.Nodes), inlineLegend)
 	for _, n := range s.Nodes {
 		if !n.Online {
-			fmt.Fprintf(&b, "%s OFFLINE\n", n.Node)
+			fmt.Fprintf(&b, "%s OFFLINE\n", nodeText(n.Node))
 			continue
 		}
 		fmt.Fprintf(&b, "%s online cpu %s of %d mem %s/%s up %s guests %d (%d running)\n",
-			n.Node, fmtPercent(n.CPU), n.MaxCPU, fmtGiB(n.Mem), fmtBytes(n.MaxMem), fmtUptime(n.Uptime), n.Guests, n.Running)
+			nodeText(n.Node), fmtPercent(n.CPU), n.MaxCPU, fmtGiB(n.Mem), fmtBytes(n.MaxMem), fmtUptime(n.Uptime), n.Guests, n.Running)
 	}
 	return strings.TrimRight(b.String(), "\n")
 }
@@ -82,12 +83,12 @@ func clusterStatus(ctx context.Context, e *env, _ *call, _ *noArgs) (*statusResu
 	if err != nil {
 		return nil, err
 	}
-	res := &statusResult{Version: v.Version, Quorate: true}
+	res := &statusResult{Version: clean(v.Version, 32), Quorate: true}
 	online := map[string]bool{}
 	for _, c := range cs {
 		switch c.Type {
 		case "cluster":
-			res.Cluster, res.Quorate = c.Name, bool(c.Quorate)
+			res.Cluster, res.Quorate = clean(c.Name, maxName), bool(c.Quorate)
 		case "node":
 			online[c.Name] = bool(c.Online)
 		}
@@ -95,7 +96,7 @@ func clusterStatus(ctx context.Context, e *env, _ *call, _ *noArgs) (*statusResu
 	nodes := map[string]*nodeView{}
 	for _, r := range all {
 		if r.Type == "node" {
-			n := &nodeView{Node: r.Node, Online: r.Status == "online", CPU: percent(float64(r.CPU)), MaxCPU: int(r.MaxCPU),
+			n := &nodeView{Node: clean(r.Node, maxName), Online: r.Status == "online", CPU: percent(float64(r.CPU)), MaxCPU: int(r.MaxCPU),
 				Mem: int64(r.Mem), MaxMem: int64(r.MaxMem), Uptime: int64(r.Uptime)}
 			if o, ok := online[r.Node]; ok {
 				n.Online = o
@@ -116,4 +117,14 @@ func clusterStatus(ctx context.Context, e *env, _ *call, _ *noArgs) (*statusResu
 	}
 	sort.Slice(res.Nodes, func(i, j int) bool { return res.Nodes[i].Node < res.Nodes[j].Node })
 	return res, nil
+}
+
+// versionPattern is what a Proxmox VE version looks like: 9.1.3, 8.4.0~rc1.
+var versionPattern = regexp.MustCompile(`^[0-9]+(\.[0-9]+)*[a-z0-9.~+-]*$`)
+
+func versionText(v string) string {
+	if len(v) <= 32 && versionPattern.MatchString(v) {
+		return v
+	}
+	return inline(v, 32)
 }

@@ -39,13 +39,17 @@ type templatesResult struct {
 
 func (r *templatesResult) Summary() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d VM templates (clone with proxmox_clone_resource):\n", len(r.VMTemplates))
+	fmt.Fprintf(&b, "%s (clone with proxmox_clone_resource). %s\n", count(len(r.VMTemplates), "VM template", "VM templates"), inlineLegend)
 	for _, g := range r.VMTemplates {
-		fmt.Fprintf(&b, "%d %s on %s\n", g.VMID, orDash(g.Name), g.Node)
+		fmt.Fprintf(&b, "%d %s on %s\n", g.VMID, quotedName(g.Name), nodeText(g.Node))
 	}
-	fmt.Fprintf(&b, "%d container templates (ostemplate for proxmox_create_container):\n", len(r.CTTemplates))
+	fmt.Fprintf(&b, "%s (ostemplate for proxmox_create_container):\n", count(len(r.CTTemplates), "container template", "container templates"))
 	for _, t := range r.CTTemplates {
-		fmt.Fprintf(&b, "%s %s on %s\n", t.VolID, fmtBytes(t.Size), strings.Join(t.Nodes, ","))
+		nodes := make([]string, len(t.Nodes))
+		for i, n := range t.Nodes {
+			nodes[i] = nodeText(n)
+		}
+		fmt.Fprintf(&b, "%s %s on %s\n", volumeText(t.VolID), fmtBytes(t.Size), strings.Join(nodes, ","))
 	}
 	for _, s := range r.Skipped {
 		fmt.Fprintf(&b, "Not read: %s\n", s)

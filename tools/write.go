@@ -122,9 +122,9 @@ func (g guestView) ref() string {
 		noun = "CT"
 	}
 	if g.Name != "" {
-		return fmt.Sprintf("%s %d (%s) on %s", noun, g.VMID, g.Name, g.Node)
+		return fmt.Sprintf("%s %d %s on %s", noun, g.VMID, inline(g.Name, maxName), nodeText(g.Node))
 	}
-	return fmt.Sprintf("%s %d on %s", noun, g.VMID, g.Node)
+	return fmt.Sprintf("%s %d on %s", noun, g.VMID, nodeText(g.Node))
 }
 
 func capitalize(s string) string {

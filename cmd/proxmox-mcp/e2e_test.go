@@ -312,7 +312,7 @@ func TestDemoCallCommands(t *testing.T) {
 		code int
 		want string
 	}{
-		{[]string{"--demo", "call", "proxmox_list_vms"}, 0, "100 opnsense (qemu) pve1 running"},
+		{[]string{"--demo", "call", "proxmox_list_vms"}, 0, "100 «opnsense» (qemu) pve1 running"},
 		{[]string{"--demo", "call", "proxmox_start_resource", "vmid=103"}, 1, "confirm: true (missing)"},
 		{[]string{"--demo", "call", "proxmox_start_resource", "vmid=103", "confirm=true"}, 0, "Done: start VM 103"},
 		{[]string{"--demo", "call", "proxmox_destroy_resource", "vmid=204", "confirm=true"}, 1, "destructive: true (missing)"},

@@ -177,8 +177,8 @@ func loadMix(t *testing.T, sim *pvesim.Server) []loadCall {
 		{"start with a string confirm", "proxmox_start_resource", map[string]any{"vmid": 204, "confirm": "true"}, refused(`needs confirm: true (got "true"`)},
 		{"stop without confirm", "proxmox_stop_resource", map[string]any{"vmid": 100}, refused("needs confirm: true (missing)")},
 		{"reboot with confirm false", "proxmox_reboot_resource", map[string]any{"vmid": 101, "confirm": false}, refused("needs confirm: true")},
-		{"dry-run stop", "proxmox_stop_resource", map[string]any{"vmid": 100, "dry_run": true}, textPrefix("Dry run of shutdown VM 100 (opnsense) on pve1: nothing was sent.")},
-		{"dry-run start", "proxmox_start_resource", map[string]any{"vmid": 103, "dry_run": true}, textPrefix("Dry run of start VM 103 (win11-desktop) on pve2: nothing was sent.")},
+		{"dry-run stop", "proxmox_stop_resource", map[string]any{"vmid": 100, "dry_run": true}, textPrefix("Dry run of shutdown VM 100 «opnsense» on pve1: nothing was sent.")},
+		{"dry-run start", "proxmox_start_resource", map[string]any{"vmid": 103, "dry_run": true}, textPrefix("Dry run of start VM 103 «win11-desktop» on pve2: nothing was sent.")},
 	}...)
 }
 
@@ -521,10 +521,10 @@ var soakWrites = []struct {
 	tool, want string
 	vmid       int
 }{
-	{"proxmox_start_resource", "Done: start CT 204 (test-ct) on pve3", 204},
-	{"proxmox_stop_resource", "Done: shutdown CT 204 (test-ct) on pve3", 204},
-	{"proxmox_stop_resource", "Done: shutdown VM 105 (k3s-agent-1) on pve3", 105},
-	{"proxmox_start_resource", "Done: start VM 105 (k3s-agent-1) on pve3", 105},
+	{"proxmox_start_resource", "Done: start CT 204 «test-ct» on pve3", 204},
+	{"proxmox_stop_resource", "Done: shutdown CT 204 «test-ct» on pve3", 204},
+	{"proxmox_stop_resource", "Done: shutdown VM 105 «k3s-agent-1» on pve3", 105},
+	{"proxmox_start_resource", "Done: start VM 105 «k3s-agent-1» on pve3", 105},
 }
 
 func soakDuration(t *testing.T) time.Duration {
