@@ -47,6 +47,8 @@ type writeResult struct {
 	what string
 	// lost is set when the task started but following it failed: "running" is then its last known state.
 	lost bool
+	// sent is the request line the audit records: "DELETE /api2/json/nodes/pve1/lxc/204?purge=1".
+	sent string
 }
 
 // requestView is the exact request a write sends (or would send, in a dry run).
@@ -55,9 +57,6 @@ type requestView struct {
 	Path   string            `json:"path"`
 	Params map[string]string `json:"params,omitempty"`
 }
-
-// line is the request as one line: "POST /api2/json/nodes/pve1/qemu/100/status/start".
-func (v *requestView) line() string { return v.Method + " " + v.Path }
 
 func viewRequest(r pve.Request) *requestView {
 	v := &requestView{Method: r.Method, Path: "/api2/json" + r.Path}
@@ -150,7 +149,7 @@ func formatParams(p map[string]string) string {
 // send is the one path every write takes: stop at the request in a dry run, otherwise send it once and wait for
 // its task within the caller's bound. What happened is in the result (or in a *sendError), for the audit.
 func (e *env) send(ctx context.Context, c *call, res *writeResult, req pve.Request) (*writeResult, error) {
-	res.Request = viewRequest(req)
+	res.Request, res.sent = viewRequest(req), req.String()
 	if c.dryRun() {
 		res.Status = "dry_run"
 		res.Note = gate.DryRunNote(c.tool, c.permit.Tier, c.permit)
@@ -202,10 +201,7 @@ func (w *writeResult) targetText() string {
 
 // outcome is the audit record's account of the write.
 func (w *writeResult) outcome() gate.Outcome {
-	o := gate.Outcome{Decision: gate.Sent, Target: w.targetText(), UPID: w.UPID, Result: w.Status}
-	if w.Request != nil {
-		o.Request = w.Request.line()
-	}
+	o := gate.Outcome{Decision: gate.Sent, Target: w.targetText(), Request: w.sent, UPID: w.UPID, Result: w.Status}
 	switch w.Status {
 	case "dry_run":
 		o.Decision = gate.DryRun

@@ -1,7 +1,10 @@
 package tools
 
 import (
+	"encoding/json"
+
 	"fmt"
+	"github.com/google/go-cmp/cmp"
 	"strings"
 	"testing"
 	"time"
@@ -222,7 +225,24 @@ func TestDryRunSendsNothing(t *testing.T) {
 			if n := len(h.sim.Writes()); n != 0 {
 				t.Errorf("a dry run wrote: %v", h.writes())
 			}
+			// It says whether the real call would go through: here (no confirm, no destructive switch) it
+			// would not, and it says why.
+			want := []string{"would be refused", "confirm: true (missing)"}
+			if d.Tier == gate.Destructive {
+				want = append(want, "destructive: true (missing)", "PROXMOX_ENABLE_DESTRUCTIVE=1 (not set)", "operator's decision")
+			}
+			for _, w := range want {
+				if !strings.Contains(got, w) {
+					t.Errorf("dry run does not say %q: %s", w, got)
+				}
+			}
 		})
+	}
+	// With every confirmation given, a dry run says the real call would be allowed.
+	hd := newHarness(t, harnessOpts{destructive: true})
+	res := hd.call(t, "proxmox_destroy_resource", `{"vmid":204,"confirm":true,"destructive":true,"dry_run":true}`)
+	if !strings.Contains(text(res), "The real call would be allowed") || len(hd.sim.Writes()) != 0 {
+		t.Errorf("confirmed dry run: %s; writes %v", text(res), hd.writes())
 	}
 	if !strings.Contains(h.audit.String(), `"decision":"dry_run"`) {
 		t.Errorf("audit lacks dry runs:\n%s", h.audit.String())
@@ -287,6 +307,52 @@ func TestProxmoxErrors(t *testing.T) {
 			}
 			if n := len(h.sim.Writes()); n != tc.writes {
 				t.Errorf("%d write requests, want %d: %v", n, tc.writes, h.writes())
+			}
+		})
+	}
+}
+
+// TestAuditSaysWhatHappened: each write attempt's audit record says what really happened to it: refused by the
+// gate, invalid before anything was sent, a dry run, sent (with its task), or failed (with the request when
+// one was sent).
+func TestAuditSaysWhatHappened(t *testing.T) {
+	h := newHarness(t, harnessOpts{})
+	type rec struct{ Decision, Request, Outcome string }
+	tests := []struct {
+		name, tool, args string
+		want             rec
+		upid             bool
+	}{
+		{"gate refuses", "proxmox_start_resource", `{"vmid":103}`, rec{Decision: "refused"}, false},
+		{"bad argument", "proxmox_start_resource", `{"vmid":103,"confirm":true,"bogus":1}`, rec{Decision: "invalid"}, false},
+		{"unknown vmid", "proxmox_start_resource", `{"vmid":999,"confirm":true}`, rec{Decision: "invalid"}, false},
+		{"bad snapshot name", "proxmox_snapshot_resource", `{"vmid":102,"name":"a","confirm":true}`, rec{Decision: "invalid"}, false},
+		{"dry run", "proxmox_start_resource", `{"vmid":103,"dry_run":true}`, rec{Decision: "dry_run", Request: "POST /api2/json/nodes/pve2/qemu/103/status/start"}, false},
+		{"proxmox refuses", "proxmox_start_resource", `{"vmid":200,"confirm":true}`, rec{Decision: "failed", Request: "POST /api2/json/nodes/pve1/lxc/200/status/start"}, false},
+		{"task fails", "proxmox_start_resource", `{"vmid":100,"confirm":true}`, rec{Decision: "sent", Request: "POST /api2/json/nodes/pve1/qemu/100/status/start", Outcome: "VM 100 already running"}, true},
+		{"task succeeds", "proxmox_start_resource", `{"vmid":103,"confirm":true}`, rec{Decision: "sent", Request: "POST /api2/json/nodes/pve2/qemu/103/status/start", Outcome: "OK"}, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h.mu.Lock()
+			h.audit.Reset()
+			h.mu.Unlock()
+			h.call(t, tc.tool, tc.args)
+			h.mu.Lock()
+			line := strings.TrimSpace(h.audit.String())
+			h.mu.Unlock()
+			var got struct {
+				rec
+				UPID string
+			}
+			if err := json.Unmarshal([]byte(line), &got); err != nil {
+				t.Fatalf("audit %q: %v", line, err)
+			}
+			if diff := cmp.Diff(tc.want, got.rec); diff != "" {
+				t.Errorf("audit (-want +got)\n%s\n%s", diff, line)
+			}
+			if (got.UPID != "") != tc.upid {
+				t.Errorf("upid %q: %s", got.UPID, line)
 			}
 		})
 	}
