@@ -64,7 +64,7 @@ func build(ctx context.Context, s *settings, stderr io.Writer) (*app, error) {
 		a.closers = append(a.closers, d.Close)
 		cfg = d.config
 	} else {
-		c, err := pve.ConfigFromEnv(s.pveEnv)
+		c, err := connectionFromEnv(s.pveEnv)
 		if err != nil {
 			return nil, err
 		}

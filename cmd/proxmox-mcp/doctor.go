@@ -47,7 +47,7 @@ func runDoctor(ctx context.Context, s *settings, stdout io.Writer) error {
 		cfg = dm.config
 		d.ok("demo mode: the built-in simulated cluster at %s", cfg.BaseURL)
 	} else {
-		c, err := pve.ConfigFromEnv(s.pveEnv)
+		c, err := connectionFromEnv(s.pveEnv)
 		if err != nil {
 			var ce *pve.ConfigError
 			if errors.As(err, &ce) {

@@ -8,11 +8,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/proxmox-mcp/proxmox-mcp/pve"
 	"github.com/proxmox-mcp/proxmox-mcp/tools"
 )
 
-// Environment variables of the server itself (the Proxmox connection's are in package pve).
+// Environment variables of the server itself (the Proxmox connection's are in connection.go).
 const (
 	envDestructive  = "PROXMOX_ENABLE_DESTRUCTIVE"
 	envReadOnly     = "PROXMOX_READ_ONLY"
@@ -39,7 +38,7 @@ type settings struct {
 	logLevel     string
 	wait         time.Duration
 
-	// pveEnv is the Proxmox connection's environment with flags applied on top, for pve.ConfigFromEnv.
+	// pveEnv is the Proxmox connection's environment with flags applied on top, for connectionFromEnv.
 	pveEnv func(string) string
 }
 
@@ -162,8 +161,8 @@ func (f *flagValues) resolve(getenv func(string) string) (*settings, error) {
 	if _, err := tools.Select(s.readOnly, s.tools); err != nil {
 		problems = append(problems, err.Error())
 	}
-	for name, flagVal := range map[string]string{pve.EnvURL: f.url, pve.EnvTokenID: f.tokenID, pve.EnvCAFile: f.caFile,
-		pve.EnvFingerprint: f.fingerprint, pve.EnvTimeout: f.timeout, pve.EnvTLSInsecure: f.tlsInsecure} {
+	for name, flagVal := range map[string]string{envURL: f.url, envTokenID: f.tokenID, envCAFile: f.caFile,
+		envFingerprint: f.fingerprint, envTimeout: f.timeout, envTLSInsecure: f.tlsInsecure} {
 		pick(flagVal, name)
 	}
 	s.pveEnv = func(k string) string {
