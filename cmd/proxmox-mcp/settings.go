@@ -49,7 +49,6 @@ type flagValues struct {
 	timeout, tools, auditLog, logLevel, hosts   string
 	origins, readOnly, destructive, tlsInsecure string
 	wait                                        string
-	set                                         map[string]bool
 }
 
 // register declares the global flags on fs. A flag's default is its current value, so that declaring the
@@ -177,10 +176,8 @@ func (f *flagValues) resolve(getenv func(string) string) (*settings, error) {
 	return s, nil
 }
 
+// splitList splits a comma or space separated list; nothing in it gives nil.
 func splitList(v string) []string {
 	var out []string
-	for _, p := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\t' }) {
-		out = append(out, p)
-	}
-	return out
+	return append(out, strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\t' })...)
 }
