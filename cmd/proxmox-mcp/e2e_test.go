@@ -22,8 +22,11 @@ import (
 	"github.com/proxmox-mcp/proxmox-mcp/pve/pvesim"
 )
 
-// binary is the proxmox-mcp built once for the end-to-end tests, which drive it as a subprocess.
+// binary is the proxmox-mcp built once for the end-to-end tests, which drive it as a subprocess. It is linked
+// with e2eVersion, as a release build is.
 var binary string
+
+const e2eVersion = "v0.0.0-e2e"
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "proxmox-mcp-e2e")
@@ -32,7 +35,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binary = filepath.Join(dir, "proxmox-mcp")
-	out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput()
+	out, err := exec.Command("go", "build", "-ldflags=-X main.version="+e2eVersion, "-o", binary, ".").CombinedOutput()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "build: %v\n%s", err, out)
 		os.Exit(1)

@@ -13,9 +13,6 @@ import (
 	"syscall"
 )
 
-// version is set at build time with -ldflags "-X main.version=v1.2.3".
-var version = "dev"
-
 const usage = `proxmox-mcp - an MCP server for operating a Proxmox VE cluster safely
 
 USAGE
