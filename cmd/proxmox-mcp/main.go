@@ -142,6 +142,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			fmt.Fprintf(stderr, "proxmox-mcp: unexpected argument %q\n", rest[0])
 			return 2
 		}
+		if s.http == "" {
+			noteTerminal(stdin, stderr, s.demo)
+		}
 		err = serve(ctx, s, stdin, stdout, stderr)
 	}
 	var code exitError

@@ -37,6 +37,8 @@ type settings struct {
 	auditLog     string
 	logLevel     string
 	wait         time.Duration
+	// humanLogs prints readable log lines instead of JSON: `call` sets it, a person reads its stderr.
+	humanLogs bool
 
 	// pveEnv is the Proxmox connection's environment with flags applied on top, for connectionFromEnv.
 	pveEnv func(string) string
