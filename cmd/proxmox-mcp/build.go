@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -124,10 +125,16 @@ func (a *app) announce(ctx context.Context, s *settings) {
 	if a.config.TLSInsecure {
 		a.log.Warn().Msg("TLS verification is OFF (PROXMOX_TLS_INSECURE): anyone on the path can read the token; pin the certificate with PROXMOX_TLS_FINGERPRINT instead (proxmox-mcp doctor prints it)")
 	}
+	// Close cancels the check first: a server that stops at once (stdin closed, Ctrl-C) has not found Proxmox
+	// unreachable.
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	a.closers = append(a.closers, cancel)
 	go func() {
-		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()
 		v, err := a.client.Version(ctx)
+		if errors.Is(ctx.Err(), context.Canceled) {
+			return
+		}
 		if err != nil {
 			a.log.Warn().Str("error", a.redactor.String(err.Error())).Msg("Proxmox not reached (tools will report the same); run proxmox-mcp doctor")
 			return

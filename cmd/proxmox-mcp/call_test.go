@@ -184,6 +184,10 @@ func TestStdioServerAtATerminalSaysWhatItIs(t *testing.T) {
 	if out != "" {
 		t.Errorf("stdout is the protocol's: %q", out)
 	}
+	// Stopping at once is not a failure to reach Proxmox.
+	if strings.Contains(errs, "Proxmox not reached") {
+		t.Errorf("a server stopped by end of input warns that Proxmox was not reached: %q", errs)
+	}
 	// From a pipe, as an MCP client starts it, nothing of the kind.
 	pr, pw, err := os.Pipe()
 	if err != nil {
