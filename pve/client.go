@@ -78,7 +78,7 @@ func WithUserAgent(ua string) Option { return func(c *Client) { c.agent = ua } }
 // WithTransport replaces the HTTP transport (tests; the TLS settings of cfg are then the transport's business).
 func WithTransport(rt http.RoundTripper) Option { return func(c *Client) { c.hc.Transport = rt } }
 
-// New builds a client from a configuration (see ConfigFromEnv).
+// New builds a client from a configuration (the command reads it from its environment).
 func New(cfg Config, opts ...Option) (*Client, error) {
 	if cfg.BaseURL == nil {
 		return nil, &ConfigError{Problems: []string{"no Proxmox URL"}}

@@ -28,7 +28,7 @@ func TestAPIErrorClasses(t *testing.T) {
 		want   []error
 		text   []string // the error must say these
 	}{
-		{"bad token", answer{status: 401, reason: "Authentication failed!"}, []error{ErrAuth}, []string{"authentication failed", "401", "PROXMOX_TOKEN_SECRET"}},
+		{"bad token", answer{status: 401, reason: "Authentication failed!"}, []error{ErrAuth}, []string{"authentication failed", "401", "check the token ID and its secret"}},
 		{"no ticket", answer{status: 401, reason: "No ticket"}, []error{ErrAuth}, []string{"No ticket"}},
 		{"permission with path", answer{status: 403, reason: "Permission check failed (/vms/100, VM.PowerMgmt)", body: `{"data":null,"message":"Permission check failed (/vms/100, VM.PowerMgmt)\n"}`},
 			[]error{ErrPermission}, []string{"permission denied", "needs VM.PowerMgmt on /vms/100"}},
@@ -66,6 +66,9 @@ func TestAPIErrorClasses(t *testing.T) {
 				if !strings.Contains(err.Error(), s) {
 					t.Errorf("error %q does not say %q", err, s)
 				}
+			}
+			if strings.Contains(err.Error(), "PROXMOX_") {
+				t.Errorf("error %q names an environment variable: that advice is the command's", err)
 			}
 		})
 	}
@@ -251,8 +254,8 @@ func TestTLS(t *testing.T) {
 			if tc.want == nil && err != nil || tc.want != nil && !errors.Is(err, tc.want) {
 				t.Fatalf("error = %v, want %v", err, tc.want)
 			}
-			if err != nil && strings.Contains(err.Error(), "PROXMOX_TLS_FINGERPRINT") && tc.cfg.Fingerprint == nil {
-				t.Errorf("unrelated hint in %q", err)
+			if err != nil && strings.Contains(err.Error(), "PROXMOX_") {
+				t.Errorf("error %q names an environment variable: that advice is the command's", err)
 			}
 		})
 	}
@@ -261,6 +264,18 @@ func TestTLS(t *testing.T) {
 		_, err := c.Version(context.Background())
 		if err == nil || !strings.Contains(err.Error(), FormatFingerprint(sum[:])) {
 			t.Errorf("error %v should show the server's fingerprint to pin", err)
+		}
+	})
+	t.Run("unusable CA file", func(t *testing.T) {
+		notPEM := filepath.Join(t.TempDir(), "not.pem")
+		if err := os.WriteFile(notPEM, []byte("not a certificate"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		for file, want := range map[string]string{notPEM: "holds no PEM certificate", filepath.Join(t.TempDir(), "missing.pem"): "read the CA file"} {
+			_, err := New(Config{BaseURL: u, TokenID: testTokenID, Secret: redact.NewSecret(testSecret), CAFile: file})
+			if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "PROXMOX_") {
+				t.Errorf("CA file %s: error %v, want one saying %q without naming a variable", file, err, want)
+			}
 		}
 	})
 	t.Run("TLS client to a plain HTTP server", func(t *testing.T) {

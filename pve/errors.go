@@ -24,7 +24,7 @@ var (
 	ErrDecode         = errors.New("malformed response")             // not the JSON envelope we expect
 	ErrTooLarge       = errors.New("response too large")             // body beyond the client's limit
 	ErrTimeout        = errors.New("timed out")                      // request or connect deadline
-	ErrConnRefused    = errors.New("connection refused")             // nothing listens at PROXMOX_URL
+	ErrConnRefused    = errors.New("connection refused")             // nothing listens at the address
 	ErrTLS            = errors.New("TLS verification failed")        // untrusted certificate, pin mismatch, not TLS
 	ErrConnection     = errors.New("connection failed")              // DNS, reset, dropped connection
 	ErrNoTask         = errors.New("proxmox started no task")        // a write answered something other than a UPID
@@ -91,7 +91,7 @@ func (e *APIError) Error() string {
 	}
 	switch {
 	case e.Status == 401:
-		b.WriteString(": check PROXMOX_TOKEN_ID and PROXMOX_TOKEN_SECRET")
+		b.WriteString(": check the token ID and its secret")
 	case e.Permission != nil:
 		fmt.Fprintf(&b, ": the token needs %s on %s", e.Permission.Privilege, e.Permission.Path)
 	}

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"sync"
 	"testing"
 	"time"
@@ -107,12 +106,3 @@ func pinnedClient(t testing.TB, srv *httptest.Server, opts ...Option) *Client {
 }
 
 func ok(data string) answer { return answer{status: 200, reason: "OK", body: `{"data":` + data + `}`} }
-
-func mustURL(t testing.TB, s string) *url.URL {
-	t.Helper()
-	u, err := url.Parse(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u
-}

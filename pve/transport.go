@@ -15,7 +15,7 @@ import (
 )
 
 // errPinMismatch is what the TLS handshake fails with when the server's certificate is not the pinned one.
-var errPinMismatch = errors.New("server certificate does not match PROXMOX_TLS_FINGERPRINT")
+var errPinMismatch = errors.New("server certificate does not match the pinned fingerprint")
 
 // newTransport builds the one HTTP transport a client uses: TLS 1.2 or newer, verified by default, pinned when
 // a fingerprint is set, keep-alive connections reused across requests.
@@ -24,11 +24,11 @@ func newTransport(cfg Config) (*http.Transport, error) {
 	if cfg.CAFile != "" {
 		pem, err := os.ReadFile(cfg.CAFile)
 		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", EnvCAFile, err)
+			return nil, fmt.Errorf("read the CA file: %w", err)
 		}
 		pool := x509.NewCertPool()
 		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("%s %s holds no PEM certificate", EnvCAFile, quote(cfg.CAFile))
+			return nil, fmt.Errorf("CA file %s holds no PEM certificate", quote(cfg.CAFile))
 		}
 		tc.RootCAs = pool
 	}

@@ -281,7 +281,7 @@ func CreateVMRequest(node string, s VMSpec) (Request, error) {
 		return Request{}, invalid(fmt.Errorf("cores must be 1…1024 and sockets 1…16"))
 	}
 	if s.OSType != "" && !qemuOSTypes[s.OSType] {
-		return Request{}, invalid(fmt.Errorf("ostype %s is not one of l26, win11, win10, other, ...", quote(s.OSType)))
+		return Request{}, invalid(fmt.Errorf("ostype %s is not a Proxmox ostype (l26, win11, win10, other, or another of pve's list)", quote(s.OSType)))
 	}
 	if s.Disk != "" {
 		if err := diskSpec(s.Disk); err != nil {

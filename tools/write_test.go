@@ -257,8 +257,8 @@ func TestWriteWaiting(t *testing.T) {
 	var w writeResult
 	res := h.call(t, "proxmox_reboot_resource", `{"vmid":101,"confirm":true}`)
 	structured(t, res, &w)
-	if res.IsError || w.Status != "running" || w.UPID == "" {
-		t.Errorf("never-ending task: %s", text(res))
+	if res.IsError || w.Status != "running" || w.UPID == "" || w.Seconds < 1 {
+		t.Errorf("never-ending task, waited %vs of the 1s bound: %s", w.Seconds, text(res))
 	}
 	if !strings.Contains(text(res), "proxmox_get_task_status") {
 		t.Errorf("running result should say how to follow the task: %s", text(res))

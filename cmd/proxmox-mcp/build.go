@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -33,16 +34,20 @@ func (a *app) Close() {
 	}
 }
 
-// newLogger writes JSON lines to stderr through the redactor: stdout belongs to the protocol.
-func newLogger(s *settings, r *redact.Redactor, stderr io.Writer) (zerolog.Logger, *redact.Writer) {
-	w := r.Writer(stderr)
+// newLogger writes JSON lines to stderr through the redactor: stdout belongs to the protocol. For `call`
+// (s.humanLogs) it writes one readable line per event instead. flush writes out what the redactor holds back.
+func newLogger(s *settings, r *redact.Redactor, stderr io.Writer) (log zerolog.Logger, flush func()) {
 	level := zerolog.InfoLevel
 	if s.logLevel != "" {
 		if l, err := zerolog.ParseLevel(s.logLevel); err == nil {
 			level = l
 		}
 	}
-	return zerolog.New(w).Level(level).With().Timestamp().Logger(), w
+	if s.humanLogs {
+		return zerolog.New(&humanLog{r: r, w: stderr}).Level(level), func() {}
+	}
+	w := r.Writer(stderr)
+	return zerolog.New(w).Level(level).With().Timestamp().Logger(), func() { _ = w.Flush() }
 }
 
 // build makes the MCP server for s: against the built-in simulated cluster in demo mode, else against the
@@ -51,9 +56,9 @@ func build(ctx context.Context, s *settings, stderr io.Writer) (*app, error) {
 	// The HTTP bearer token is a secret as much as Proxmox's; the client registers its own secret.
 	r := redact.New(s.httpToken)
 	a := &app{redactor: r}
-	log, lw := newLogger(s, r, stderr)
+	log, flush := newLogger(s, r, stderr)
 	a.log = log
-	a.closers = append(a.closers, func() { _ = lw.Flush() })
+	a.closers = append(a.closers, flush)
 
 	var cfg pve.Config
 	if s.demo {
@@ -64,7 +69,7 @@ func build(ctx context.Context, s *settings, stderr io.Writer) (*app, error) {
 		a.closers = append(a.closers, d.Close)
 		cfg = d.config
 	} else {
-		c, err := pve.ConfigFromEnv(s.pveEnv)
+		c, err := connectionFromEnv(s.pveEnv)
 		if err != nil {
 			return nil, err
 		}
@@ -120,10 +125,16 @@ func (a *app) announce(ctx context.Context, s *settings) {
 	if a.config.TLSInsecure {
 		a.log.Warn().Msg("TLS verification is OFF (PROXMOX_TLS_INSECURE): anyone on the path can read the token; pin the certificate with PROXMOX_TLS_FINGERPRINT instead (proxmox-mcp doctor prints it)")
 	}
+	// Close cancels the check first: a server that stops at once (stdin closed, Ctrl-C) has not found Proxmox
+	// unreachable.
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	a.closers = append(a.closers, cancel)
 	go func() {
-		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()
 		v, err := a.client.Version(ctx)
+		if errors.Is(ctx.Err(), context.Canceled) {
+			return
+		}
 		if err != nil {
 			a.log.Warn().Str("error", a.redactor.String(err.Error())).Msg("Proxmox not reached (tools will report the same); run proxmox-mcp doctor")
 			return

@@ -4,14 +4,20 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/proxmox-mcp/proxmox-mcp/gate"
 	"github.com/proxmox-mcp/proxmox-mcp/tools"
 )
 
@@ -30,24 +36,30 @@ func (c *callFlags) register(fs *flag.FlagSet) {
 }
 
 // runCall runs one tool through a real MCP client session against the same server an assistant gets: the
-// gate, the validation and the redaction all apply.
+// gate, the validation and the redaction all apply. What it prints is for a person's terminal: cluster text in
+// it is cleaned of escape sequences and invisible characters, and logs are readable lines.
 func runCall(ctx context.Context, s *settings, cf callFlags, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		return fmt.Errorf("call: name a tool (proxmox-mcp tools lists them)")
 	}
 	name, kv := args[0], args[1:]
 	if cf.output != "text" && cf.output != "json" {
-		return fmt.Errorf("call: --output %q: want text or json", cf.output)
+		return fmt.Errorf("call: --output %s: want text or json", shortQuote(cf.output))
 	}
 	arguments, err := callArguments(cf.json, kv)
 	if err != nil {
 		return fmt.Errorf("call: %w", err)
 	}
-	if s.logLevel == "" {
-		// A person reads this terminal: the result is the output, a JSON line per call is noise. Warnings
-		// still show, and the audit trail still goes to PROXMOX_AUDIT_LOG when set.
-		s.logLevel = "warn"
+	if err := toolHere(s, name); err != nil {
+		return err
 	}
+	if s.logLevel == "" {
+		// The result is the output, and it already says when and why a call failed: a log line per call would
+		// say it twice. What is worse than an error (a handler's panic) still shows, and the audit trail still
+		// goes to PROXMOX_AUDIT_LOG when set.
+		s.logLevel = "error"
+	}
+	s.humanLogs = true
 	a, err := build(ctx, s, stderr)
 	if err != nil {
 		return err
@@ -55,7 +67,7 @@ func runCall(ctx context.Context, s *settings, cf callFlags, args []string, stdo
 	defer a.Close()
 	res, err := callTool(ctx, a, name, arguments)
 	if err != nil {
-		return err
+		return errors.New(terminalLine(a.redactor, err.Error(), 2000))
 	}
 	if cf.output == "json" {
 		out := res.StructuredContent
@@ -66,14 +78,128 @@ func runCall(ctx context.Context, s *settings, cf callFlags, args []string, stdo
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "%s\n", b)
+		fmt.Fprintf(stdout, "%s\n", escapeInvisible(b))
 	} else {
-		fmt.Fprintln(stdout, resultText(res))
+		// Cleaned, then redacted again: removing an invisible character can join the pieces of a secret.
+		fmt.Fprintln(stdout, a.redactor.String(tools.PrintableText(resultText(res))))
 	}
 	if res.IsError {
 		return exitError(1)
 	}
 	return nil
+}
+
+// escapeInvisible rewrites, inside encoded JSON, every character a terminal could act on or hide that
+// encoding/json leaves as it is (C1 controls, DEL, bidi and zero-width characters, private use) as a \uXXXX
+// escape: the JSON means the same and prints safely. Outside strings JSON is ASCII, so only strings change.
+func escapeInvisible(b []byte) []byte {
+	var out bytes.Buffer
+	for len(b) > 0 {
+		r, size := utf8.DecodeRune(b)
+		if r == 0x7f || r >= 0x80 && (!unicode.IsGraphic(r) || r == utf8.RuneError) {
+			if r1, r2 := utf16.EncodeRune(r); r1 != utf8.RuneError {
+				fmt.Fprintf(&out, "\\u%04x\\u%04x", r1, r2)
+			} else {
+				fmt.Fprintf(&out, "\\u%04x", r)
+			}
+		} else {
+			out.Write(b[:size])
+		}
+		b = b[size:]
+	}
+	return out.Bytes()
+}
+
+// toolHere says why a tool cannot be called here, before anything is started: left out by read-only mode or by
+// PROXMOX_TOOLS, or no such tool, with the nearest names.
+func toolHere(s *settings, name string) error {
+	enabled, err := tools.Select(s.readOnly, s.tools)
+	if err != nil {
+		return err
+	}
+	for _, d := range enabled {
+		if d.Name == name {
+			return nil
+		}
+	}
+	all := tools.All()
+	for _, d := range all {
+		if d.Name != name {
+			continue
+		}
+		var why []string
+		if s.readOnly && d.Tier != gate.Read {
+			why = append(why, fmt.Sprintf("it is a %s tool and read-only mode (%s=1, --read-only) leaves those out", d.Tier, envReadOnly))
+		}
+		if len(s.tools) > 0 && !slices.Contains(s.tools, name) {
+			why = append(why, fmt.Sprintf("the %s list (--tools) leaves it out", envTools))
+		}
+		if len(why) == 0 {
+			why = append(why, "this server does not register it")
+		}
+		return fmt.Errorf("no tool %s here: %s", name, strings.Join(why, ", and "))
+	}
+	names := make([]string, len(all))
+	for i, d := range all {
+		names[i] = d.Name
+	}
+	msg := fmt.Sprintf("no tool %s", shortQuote(name))
+	if near := nearestNames(name, names, 3); len(near) > 0 {
+		msg += "; did you mean " + strings.Join(near, " or ") + "?"
+	}
+	return errors.New(msg + " (proxmox-mcp tools lists them)")
+}
+
+// nearestNames returns up to n of names closest to what was typed, by edit distance (at most 3, and at most
+// half the typed length), counting a missing "proxmox_" prefix as no difference; none when nothing is close.
+func nearestNames(typed string, names []string, n int) []string {
+	typed = strings.ToLower(typed)
+	type cand struct {
+		name string
+		d    int
+	}
+	var cands []cand
+	for _, name := range names {
+		d := min(editDistance(typed, name), editDistance("proxmox_"+typed, name))
+		if short := strings.TrimPrefix(name, "proxmox_"); len(typed) >= 3 && strings.Contains(short, typed) {
+			d = min(d, 2) // "vms" finds proxmox_list_vms
+		}
+		if d <= min(3, len(typed)/2) {
+			cands = append(cands, cand{name, d})
+		}
+	}
+	slices.SortStableFunc(cands, func(a, b cand) int { return a.d - b.d })
+	if len(cands) > 0 {
+		// the closest, and those nearly as close; when only the prefix was missing, that one alone
+		best := cands[0].d
+		cands = slices.DeleteFunc(cands, func(c cand) bool { return c.d > best+1 || best == 0 && c.d > 0 })
+	}
+	var out []string
+	for _, c := range cands[:min(n, len(cands))] {
+		out = append(out, c.name)
+	}
+	return out
+}
+
+// editDistance is the Levenshtein distance between a and b, by bytes (tool names are ASCII).
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 // callTool initializes an in-process MCP session and calls one tool with raw JSON arguments.
@@ -98,7 +224,7 @@ func callTool(ctx context.Context, a *app, name string, arguments json.RawMessag
 	res, err := mc.CallTool(ctx, req)
 	if err != nil {
 		if strings.Contains(err.Error(), "not found") {
-			return nil, fmt.Errorf("no tool %q here (proxmox-mcp tools lists them)", name)
+			return nil, fmt.Errorf("no tool %s here (proxmox-mcp tools lists them)", shortQuote(name))
 		}
 		return nil, a.redactor.Error(err)
 	}

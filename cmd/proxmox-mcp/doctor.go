@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"crypto/tls"
@@ -13,30 +14,54 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/proxmox-mcp/proxmox-mcp/gate"
 	"github.com/proxmox-mcp/proxmox-mcp/pve"
+	"github.com/proxmox-mcp/proxmox-mcp/redact"
 	"github.com/proxmox-mcp/proxmox-mcp/tools"
 )
 
+// doctorTimeout bounds each network step of doctor when PROXMOX_TIMEOUT is not set: doctor is run by a person
+// waiting for an answer, so it does not wait the client's 30 s default.
+const doctorTimeout = 10 * time.Second
+
 // doctor checks the set-up end to end and says what to fix. Each check prints one line, OK or FAIL or WARN
-// with the fix; the exit status is 1 when any check fails.
+// with the fix; the exit status is 1 when any check fails. A line already printed is not printed again, so a
+// piece of advice that several checks lead to appears once.
 type doctor struct {
 	w      io.Writer
+	r      *redact.Redactor
 	failed bool
+	seen   map[string]bool
 }
 
-func (d *doctor) ok(format string, a ...any)   { fmt.Fprintf(d.w, "OK    "+format+"\n", a...) }
-func (d *doctor) warn(format string, a ...any) { fmt.Fprintf(d.w, "WARN  "+format+"\n", a...) }
+func (d *doctor) line(prefix, format string, a ...any) {
+	text := fmt.Sprintf(format, a...)
+	if d.seen[text] {
+		return
+	}
+	d.seen[text] = true
+	fmt.Fprintf(d.w, "%s%s\n", prefix, text)
+}
+
+func (d *doctor) ok(format string, a ...any)   { d.line("OK    ", format, a...) }
+func (d *doctor) warn(format string, a ...any) { d.line("WARN  ", format, a...) }
 func (d *doctor) fail(format string, a ...any) {
 	d.failed = true
-	fmt.Fprintf(d.w, "FAIL  "+format+"\n", a...)
+	d.line("FAIL  ", format, a...)
 }
-func (d *doctor) say(format string, a ...any) { fmt.Fprintf(d.w, "      "+format+"\n", a...) }
+func (d *doctor) say(format string, a ...any) { d.line("      ", format, a...) }
+
+// show is how any text from the cluster or the network (a version, a privilege name, a certificate's name, an
+// error) reaches the terminal: redacted, cleaned of control and escape sequences, on one line, capped.
+func (d *doctor) show(s string) string { return terminalLine(d.r, s, 300) }
+
+func (d *doctor) showErr(err error) string { return d.show(err.Error()) }
 
 func runDoctor(ctx context.Context, s *settings, stdout io.Writer) error {
-	d := &doctor{w: stdout}
+	d := &doctor{w: stdout, r: redact.New(), seen: map[string]bool{}}
 	var cfg pve.Config
 	if s.demo {
 		dm, err := startDemo()
@@ -47,15 +72,15 @@ func runDoctor(ctx context.Context, s *settings, stdout io.Writer) error {
 		cfg = dm.config
 		d.ok("demo mode: the built-in simulated cluster at %s", cfg.BaseURL)
 	} else {
-		c, err := pve.ConfigFromEnv(s.pveEnv)
+		c, err := connectionFromEnv(s.pveEnv)
 		if err != nil {
 			var ce *pve.ConfigError
 			if errors.As(err, &ce) {
 				for _, p := range ce.Problems {
-					d.fail("configuration: %s", p)
+					d.fail("configuration: %s", d.show(p))
 				}
 			} else {
-				d.fail("configuration: %v", err)
+				d.fail("configuration: %s", d.showErr(err))
 			}
 			d.say("set the variables above (proxmox-mcp --help lists them) and run doctor again")
 			return exitError(1)
@@ -63,31 +88,41 @@ func runDoctor(ctx context.Context, s *settings, stdout io.Writer) error {
 		cfg = c
 		d.ok("configuration: %s as %s", cfg.BaseURL, cfg.TokenID)
 	}
+	d.r.Add(cfg.Secret.Reveal())
+	timeout := cfg.Timeout
+	if timeout <= 0 {
+		timeout = doctorTimeout
+	}
+	cfg.Timeout = timeout
 
-	if !d.checkTLS(ctx, cfg) {
+	if !d.checkConnection(ctx, cfg, timeout) {
 		return exitError(1)
 	}
-	client, err := pve.New(cfg, pve.WithRetries(0, 0))
+	client, err := pve.New(cfg, pve.WithRetries(0, 0), pve.WithRedactor(d.r), pve.WithUserAgent("proxmox-mcp-doctor/"+version))
 	if err != nil {
-		d.fail("client: %v", err)
+		d.fail("client: %s", d.showErr(err))
 		return exitError(1)
 	}
 	defer client.Close()
 	v, err := client.Version(ctx)
 	switch {
 	case errors.Is(err, pve.ErrAuth):
-		d.fail("token: Proxmox rejected %s (%v)", cfg.TokenID, err)
-		d.say("check PROXMOX_TOKEN_ID and PROXMOX_TOKEN_SECRET; in the GUI: Datacenter > Permissions > API Tokens")
+		d.fail("token: Proxmox rejected %s (%s)", cfg.TokenID, d.showErr(err))
+		d.say("check %s and %s; in the GUI: Datacenter > Permissions > API Tokens", envTokenID, envTokenSecret)
+		return exitError(1)
+	case errors.Is(err, pve.ErrTimeout):
+		d.fail("Proxmox API: no answer to GET /version within %v (%s)", timeout, d.showErr(err))
+		d.say("the server accepted the connection but did not answer: is it overloaded? %s sets how long to wait", envTimeout)
 		return exitError(1)
 	case err != nil:
-		d.fail("Proxmox API: %v", err)
+		d.fail("Proxmox API: %s", d.showErr(err))
 		return exitError(1)
 	}
-	d.ok("token accepted; Proxmox VE %s", v.Version)
+	d.ok("token accepted; Proxmox VE %s", d.show(v.Version))
 
 	perms, err := client.Permissions(ctx, "")
 	if err != nil {
-		d.fail("read the token's permissions (/access/permissions): %v", err)
+		d.fail("read the token's permissions (/access/permissions): %s", d.showErr(err))
 		return exitError(1)
 	}
 	d.checkPrivileges(s, perms)
@@ -98,28 +133,45 @@ func runDoctor(ctx context.Context, s *settings, stdout io.Writer) error {
 	return nil
 }
 
-// checkTLS connects, shows the certificate's fingerprint, and says whether the configured verification accepts
-// it. It returns false when the API cannot be reached securely as configured.
-func (d *doctor) checkTLS(ctx context.Context, cfg pve.Config) bool {
-	if cfg.BaseURL.Scheme == "http" {
-		d.warn("plain http to %s: fine on loopback only", cfg.BaseURL.Host)
-		return true
-	}
+// checkConnection opens a TCP connection and then a TLS handshake, each bounded by timeout, so that nothing
+// listening, a dropped packet, a port that accepts but never speaks TLS, and a port that speaks plain HTTP
+// each get their own message. Over TLS it shows the certificate's fingerprint and says whether the
+// configured verification accepts it. It returns false when the API cannot be reached as configured.
+func (d *doctor) checkConnection(ctx context.Context, cfg pve.Config, timeout time.Duration) bool {
 	host := cfg.BaseURL.Host
 	if cfg.BaseURL.Port() == "" {
-		host = net.JoinHostPort(cfg.BaseURL.Hostname(), "443")
+		port := "443"
+		if cfg.BaseURL.Scheme == "http" {
+			port = "80"
+		}
+		host = net.JoinHostPort(cfg.BaseURL.Hostname(), port)
 	}
-	dialer := &tls.Dialer{NetDialer: &net.Dialer{Timeout: 10 * time.Second}, Config: &tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS12}} //nolint:gosec // we only read the certificate here
-	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	conn, err := dialer.DialContext(cctx, "tcp", host)
+	conn, err := (&net.Dialer{Timeout: timeout}).DialContext(ctx, "tcp", host)
 	if err != nil {
-		d.fail("connect to %s: %v", host, err)
-		d.say("is PROXMOX_URL right, and is pveproxy (port 8006) reachable from here?")
+		d.dialFailed(cfg, host, err, timeout)
 		return false
 	}
 	defer conn.Close()
-	state := conn.(*tls.Conn).ConnectionState()
+	// Only the certificate is read here; whether it is trusted is decided below, as the client would.
+	tc := tls.Client(conn, &tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS12, ServerName: cfg.BaseURL.Hostname()}) //nolint:gosec
+	hctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	herr := tc.HandshakeContext(hctx)
+
+	if cfg.BaseURL.Scheme == "http" {
+		if herr == nil {
+			d.fail("%s speaks TLS, but %s says http://", host, envURL)
+			d.say("use %s=https://%s (Proxmox's API is https, port 8006)", envURL, host)
+			return false
+		}
+		d.warn("plain http to %s: fine on loopback only", host)
+		return true
+	}
+	if herr != nil {
+		d.handshakeFailed(host, herr, timeout)
+		return false
+	}
+	state := tc.ConnectionState()
 	if len(state.PeerCertificates) == 0 {
 		d.fail("TLS: %s presented no certificate", host)
 		return false
@@ -127,23 +179,27 @@ func (d *doctor) checkTLS(ctx context.Context, cfg pve.Config) bool {
 	leaf := state.PeerCertificates[0]
 	sum := sha256.Sum256(leaf.Raw)
 	fp := pve.FormatFingerprint(sum[:])
-	d.ok("reached %s over %s; certificate %q, SHA-256 fingerprint:", host, tls.VersionName(state.Version), leaf.Subject.CommonName)
+	subject := ""
+	if cn := d.show(leaf.Subject.CommonName); cn != "" {
+		subject = fmt.Sprintf(" for %q", cn)
+	}
+	d.ok("reached %s over %s; certificate%s, SHA-256 fingerprint:", host, tls.VersionName(state.Version), subject)
 	d.say("%s", fp)
 	switch {
 	case cfg.Fingerprint != nil:
 		if !slices.Equal(cfg.Fingerprint, sum[:]) {
-			d.fail("TLS: PROXMOX_TLS_FINGERPRINT does not match the certificate above")
-			d.say("if the certificate was renewed on purpose, set PROXMOX_TLS_FINGERPRINT=%s", fp)
+			d.fail("TLS: %s does not match the certificate above", envFingerprint)
+			d.say("if the certificate was renewed on purpose, set %s=%s", envFingerprint, fp)
 			return false
 		}
 		d.ok("TLS: pinned fingerprint matches")
 	case cfg.TLSInsecure:
-		d.warn("TLS: verification is OFF (PROXMOX_TLS_INSECURE); pin the certificate instead:")
-		d.say("PROXMOX_TLS_FINGERPRINT=%s  (and unset PROXMOX_TLS_INSECURE)", fp)
+		d.warn("TLS: verification is OFF (%s); pin the certificate instead:", envTLSInsecure)
+		d.say("%s=%s  (and unset %s)", envFingerprint, fp, envTLSInsecure)
 	default:
 		roots, err := rootsFor(cfg)
 		if err != nil {
-			d.fail("TLS: %v", err)
+			d.fail("TLS: %s: %s", envCAFile, d.showErr(err))
 			return false
 		}
 		inter := x509.NewCertPool()
@@ -151,13 +207,55 @@ func (d *doctor) checkTLS(ctx context.Context, cfg pve.Config) bool {
 			inter.AddCert(c)
 		}
 		if _, err := leaf.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, DNSName: cfg.BaseURL.Hostname()}); err != nil {
-			d.fail("TLS: the certificate is not trusted: %v", err)
-			d.say("Proxmox signs with its own cluster CA by default; pin this certificate: PROXMOX_TLS_FINGERPRINT=%s", fp)
+			d.fail("TLS: the certificate is not trusted: %s", d.showErr(err))
+			d.say("Proxmox signs with its own cluster CA by default; pin this certificate: %s=%s", envFingerprint, fp)
 			return false
 		}
-		d.ok("TLS: certificate verified against %s", map[bool]string{true: "PROXMOX_CA_FILE", false: "the system roots"}[cfg.CAFile != ""])
+		d.ok("TLS: certificate verified against %s", map[bool]string{true: envCAFile, false: "the system roots"}[cfg.CAFile != ""])
 	}
 	return true
+}
+
+// dialFailed explains a TCP connection that did not open.
+func (d *doctor) dialFailed(cfg pve.Config, host string, err error, timeout time.Duration) {
+	var dnsErr *net.DNSError
+	var netErr net.Error
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		d.fail("nothing listens at %s: connection refused", host)
+		d.say("is Proxmox running there, and is the port in %s right? pveproxy listens on 8006", envURL)
+	case errors.As(err, &dnsErr):
+		d.fail("cannot resolve %s: %s", cfg.BaseURL.Hostname(), d.showErr(err))
+		d.say("check the host name in %s, or use the node's IP address", envURL)
+	case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &netErr) && netErr.Timeout():
+		d.fail("no answer from %s within %v: the connection did not open", host, timeout)
+		d.say("the address may be wrong, or a firewall drops the packets to that port; %s sets how long to wait", envTimeout)
+	default:
+		d.fail("connect to %s: %s", host, d.showErr(err))
+		d.say("is %s right, and is pveproxy (port 8006) reachable from here?", envURL)
+	}
+}
+
+// handshakeFailed explains a TCP connection that opened but did not become TLS.
+func (d *doctor) handshakeFailed(host string, err error, timeout time.Duration) {
+	var rh tls.RecordHeaderError
+	var netErr net.Error
+	switch {
+	case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &netErr) && netErr.Timeout():
+		d.fail("%s accepted the connection, but the TLS handshake did not finish within %v", host, timeout)
+		d.say("something listens there that does not answer TLS, or answers very slowly: is this Proxmox's API port (8006)? %s sets how long to wait", envTimeout)
+	case errors.As(err, &rh) && bytes.HasPrefix(rh.RecordHeader[:], []byte("HTTP/")):
+		d.fail("%s speaks plain HTTP, not TLS", host)
+		d.say("Proxmox's API is https on port 8006; plain http is accepted only to a proxy on loopback: %s=http://%s", envURL, host)
+	case errors.As(err, &rh):
+		d.fail("%s does not speak TLS: %s", host, d.showErr(err))
+		d.say("is this Proxmox's API port (8006)?")
+	case errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET):
+		d.fail("%s closed the connection during the TLS handshake", host)
+		d.say("is this Proxmox's API port (8006)? A proxy in front of it may refuse this client or TLS version")
+	default:
+		d.fail("TLS handshake with %s: %s", host, d.showErr(err))
+	}
 }
 
 func rootsFor(cfg pve.Config) (*x509.CertPool, error) {
@@ -170,7 +268,7 @@ func rootsFor(cfg pve.Config) (*x509.CertPool, error) {
 	}
 	pool := x509.NewCertPool()
 	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("%s holds no PEM certificate", cfg.CAFile)
+		return nil, fmt.Errorf("%s holds no PEM certificate", shortQuote(cfg.CAFile))
 	}
 	return pool, nil
 }
@@ -196,47 +294,82 @@ func has(h map[string]bool, req string) bool {
 	return false
 }
 
-// checkPrivileges says which enabled tools will fail for lack of a privilege, and which privileges the token
-// holds beyond what the enabled tiers need.
-func (d *doctor) checkPrivileges(s *settings, perms pve.Permissions) {
-	h := held(perms)
+// rolePlan is what the enabled tiers need: the tools that are enabled, the privileges the printed role grants
+// (tools.Role, the same list the README prints), and every privilege that counts as needed (each alternative of
+// an "A|B" requirement), so that the surplus check never calls surplus what the role recommends.
+type rolePlan struct {
+	defs   []tools.Def
+	role   []string
+	needed map[string]bool
+}
+
+func planRole(s *settings) (rolePlan, error) {
 	defs, err := tools.Select(s.readOnly, s.tools)
 	if err != nil {
-		d.fail("tools: %v", err)
-		return
+		return rolePlan{}, err
 	}
-	needed := map[string]bool{}
-	missing := map[string][]string{}
+	p := rolePlan{needed: map[string]bool{}}
 	for _, def := range defs {
 		if def.Tier == gate.Destructive && !s.destructive {
 			continue
 		}
+		p.defs = append(p.defs, def)
 		for _, req := range def.Privs {
 			for _, alt := range strings.Split(req, "|") {
-				needed[alt] = true
-			}
-			if !has(h, req) {
-				missing[def.Name] = append(missing[def.Name], req)
+				p.needed[alt] = true
 			}
 		}
 	}
-	if len(missing) == 0 {
-		d.ok("privileges: the token holds every privilege the enabled tools need")
-	} else {
-		names := make([]string, 0, len(missing))
-		for n := range missing {
-			names = append(names, n)
+	p.role = tools.Role(p.defs)
+	return p, nil
+}
+
+// checkPrivileges says which enabled tools will fail for lack of a privilege, one line per missing privilege
+// with the tools that need it, and which privileges the token holds beyond what the enabled tiers need.
+// Missing read privileges fail the check: every assistant needs the reads. Missing write privileges are a
+// warning: those tools fail, the rest work.
+func (d *doctor) checkPrivileges(s *settings, perms pve.Permissions) {
+	h := held(perms)
+	plan, err := planRole(s)
+	if err != nil {
+		d.fail("tools: %s", d.showErr(err))
+		return
+	}
+	// lacking[read][privilege] = the tools of that tier that need it; failing[read] = how many tools fail
+	lacking := map[bool]map[string][]string{true: {}, false: {}}
+	failing := map[bool]int{}
+	for _, def := range plan.defs {
+		read := def.Tier == gate.Read
+		fails := false
+		for _, req := range def.Privs {
+			if !has(h, req) {
+				p := strings.ReplaceAll(req, "|", " or ")
+				lacking[read][p] = append(lacking[read][p], def.Name)
+				fails = true
+			}
 		}
-		sort.Strings(names)
-		d.fail("privileges: %d tools will fail with 403:", len(names))
-		for _, n := range names {
-			d.say("%s needs %s", n, strings.Join(missing[n], ", "))
+		if fails {
+			failing[read]++
+		}
+	}
+	if failing[true]+failing[false] == 0 {
+		d.ok("privileges: the token holds every privilege the enabled tools need")
+	}
+	if failing[true] > 0 {
+		d.fail("privileges: %d read tools will fail with 403; the token lacks:", failing[true])
+		d.listLacking(lacking[true])
+	}
+	if failing[false] > 0 {
+		d.warn("privileges: %d write tools will fail with 403 (the others work); the token lacks:", failing[false])
+		d.listLacking(lacking[false])
+		if !s.readOnly {
+			d.say("grant them (see the role below), or leave write tools out with --read-only (%s=1)", envReadOnly)
 		}
 	}
 	var extra []string
 	for p := range h {
-		if !needed[p] {
-			extra = append(extra, p)
+		if !plan.needed[p] {
+			extra = append(extra, d.show(p))
 		}
 	}
 	sort.Strings(extra)
@@ -249,26 +382,24 @@ func (d *doctor) checkPrivileges(s *settings, perms pve.Permissions) {
 	}
 }
 
-// printRole prints the pveum commands for a least-privilege role and token matching the enabled tiers.
-func (d *doctor) printRole(s *settings, tokenID string) {
-	defs, err := tools.Select(s.readOnly, s.tools)
-	if err != nil {
-		return
-	}
-	set := map[string]bool{"Pool.Audit": true}
-	for _, def := range defs {
-		if def.Tier == gate.Destructive && !s.destructive {
-			continue
-		}
-		for _, req := range def.Privs {
-			set[strings.Split(req, "|")[0]] = true
-		}
-	}
-	privs := make([]string, 0, len(set))
-	for p := range set {
+// listLacking prints one line per missing privilege, with the tools that need it.
+func (d *doctor) listLacking(by map[string][]string) {
+	privs := make([]string, 0, len(by))
+	for p := range by {
 		privs = append(privs, p)
 	}
 	sort.Strings(privs)
+	for _, p := range privs {
+		d.say("%s  needed by %s", p, strings.Join(by[p], ", "))
+	}
+}
+
+// printRole prints the pveum commands for a least-privilege role and token matching the enabled tiers.
+func (d *doctor) printRole(s *settings, tokenID string) {
+	plan, err := planRole(s)
+	if err != nil {
+		return
+	}
 	role := "MCPOperator"
 	switch {
 	case s.readOnly:
@@ -281,10 +412,8 @@ func (d *doctor) printRole(s *settings, tokenID string) {
 		user, tok = "mcp@pve", "mcp"
 	}
 	fmt.Fprintf(d.w, "\nLeast-privilege role and token for the enabled tiers (run on a Proxmox node as root):\n")
-	fmt.Fprintf(d.w, "  pveum role add %s -privs %q\n", role, strings.Join(privs, ","))
-	fmt.Fprintf(d.w, "  pveum user add %s\n", user)
-	fmt.Fprintf(d.w, "  pveum acl modify / -user %s -role %s\n", user, role)
-	fmt.Fprintf(d.w, "  pveum user token add %s %s --privsep 1\n", user, tok)
-	fmt.Fprintf(d.w, "  pveum acl modify / -token '%s!%s' -role %s\n", user, tok, role)
-	fmt.Fprintf(d.w, "The last two print the secret once: put it in PROXMOX_TOKEN_SECRET. Narrow / to /vms/ID or /pool/NAME to\nlimit the token to some guests.\n")
+	for _, c := range tools.SetupCommands(role, user, tok, plan.defs) {
+		fmt.Fprintf(d.w, "  %s\n", d.show(c))
+	}
+	fmt.Fprintf(d.w, "`pveum user token add` prints the token's secret, once: put it in %s. Narrow / to /vms/ID or\n/pool/NAME to limit the token to some guests.\n", envTokenSecret)
 }

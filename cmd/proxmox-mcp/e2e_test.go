@@ -22,8 +22,11 @@ import (
 	"github.com/proxmox-mcp/proxmox-mcp/pve/pvesim"
 )
 
-// binary is the proxmox-mcp built once for the end-to-end tests, which drive it as a subprocess.
+// binary is the proxmox-mcp built once for the end-to-end tests, which drive it as a subprocess. It is linked
+// with e2eVersion, as a release build is.
 var binary string
+
+const e2eVersion = "v0.0.0-e2e"
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "proxmox-mcp-e2e")
@@ -32,7 +35,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binary = filepath.Join(dir, "proxmox-mcp")
-	out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput()
+	out, err := exec.Command("go", "build", "-ldflags=-X main.version="+e2eVersion, "-o", binary, ".").CombinedOutput()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "build: %v\n%s", err, out)
 		os.Exit(1)
@@ -93,9 +96,9 @@ func stdioSession(t *testing.T, env []string, args ...string) (*client.Client, *
 	return c, stderr
 }
 
-func initialize(t *testing.T, c *client.Client) {
+func initialize(t testing.TB, c *client.Client) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), timeLeft(t))
 	defer cancel()
 	req := mcp.InitializeRequest{}
 	req.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
@@ -130,23 +133,22 @@ func httpServer(t *testing.T, env []string, args ...string) (addr string, stderr
 		_ = cmd.Process.Signal(os.Interrupt)
 		done := make(chan struct{})
 		go func() { _ = cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
+		if _, ok := waitFor(t, done); !ok {
 			_ = cmd.Process.Kill()
 			t.Error("server did not stop on SIGINT")
 		}
 	})
-	deadline := time.Now().Add(15 * time.Second)
-	for time.Now().Before(deadline) {
-		if c, err := net.Dial("tcp", addr); err == nil {
+	listening := waitUntil(t, func() bool {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
 			c.Close()
-			return addr, stderr
 		}
-		time.Sleep(20 * time.Millisecond)
+		return err == nil
+	})
+	if !listening {
+		t.Fatalf("server did not listen on %s: %s", addr, stderr.String())
 	}
-	t.Fatalf("server did not listen on %s: %s", addr, stderr.String())
-	return "", nil
+	return addr, stderr
 }
 
 func httpSession(t *testing.T, addr, token string) (*client.Client, error) {
@@ -160,7 +162,7 @@ func httpSession(t *testing.T, addr, token string) (*client.Client, error) {
 		return nil, err
 	}
 	t.Cleanup(func() { c.Close() })
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), timeLeft(t))
 	defer cancel()
 	if err := c.Start(ctx); err != nil {
 		return nil, err
@@ -174,7 +176,7 @@ func httpSession(t *testing.T, addr, token string) (*client.Client, error) {
 
 func callE2E(t *testing.T, c *client.Client, name, args string) *mcp.CallToolResult {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), timeLeft(t))
 	defer cancel()
 	req := mcp.CallToolRequest{}
 	req.Params.Name = name
@@ -238,7 +240,7 @@ func TestStdioEndToEnd(t *testing.T) {
 	c.Close()
 	wants := []string{`"decision":"refused"`, `"decision":"sent"`, "Proxmox reached"}
 	// The child wrote these before its answers, but the goroutine copying its stderr pipe may still be busy.
-	logs := waitForAll(stderr, wants, 10*time.Second)
+	logs := waitForAll(t, stderr, wants)
 	if strings.Contains(logs, pvesim.DefaultTokenSecret) {
 		t.Error("the secret reached stderr")
 	}
@@ -249,20 +251,18 @@ func TestStdioEndToEnd(t *testing.T) {
 	}
 }
 
-// waitForAll returns b's contents once they hold every one of wants, or at the deadline.
-func waitForAll(b *lockedBuffer, wants []string, d time.Duration) string {
-	deadline := time.Now().Add(d)
-	for {
+// waitForAll returns b's contents once they hold every one of wants (or when the test runs out of time).
+func waitForAll(t *testing.T, b *lockedBuffer, wants []string) string {
+	waitUntil(t, func() bool {
 		s := b.String()
-		missing := false
 		for _, w := range wants {
-			missing = missing || !strings.Contains(s, w)
+			if !strings.Contains(s, w) {
+				return false
+			}
 		}
-		if !missing || time.Now().After(deadline) {
-			return s
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return true
+	})
+	return b.String()
 }
 
 func TestHTTPEndToEnd(t *testing.T) {

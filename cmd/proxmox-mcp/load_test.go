@@ -3,6 +3,11 @@ package main
 // Load, burst and soak tests: many concurrent tool calls over streamable HTTP (served in this process, so its
 // goroutines and heap can be counted) and over stdio (the built binary, whose RSS is read from /proc), and a
 // soak of mixed calls whose length PROXMOX_MCP_SOAK sets (CI runs it for minutes; go test ./... for seconds).
+//
+// go test ./... checks what the calls return and that goroutines come back to their baseline (waiting as long as
+// that takes). Bounds on memory, and the soak's trends, depend on the machine, so they are checked only in the
+// soak CI runs (PROXMOX_MCP_SOAK set: .ci/run runs TestLoad*, TestBurst* and TestSoak* so), and the figures
+// are measured by BenchmarkBurstHTTP and BenchmarkBurstStdio (go test -run '^$' -bench Burst ./cmd/proxmox-mcp).
 
 import (
 	"bytes"
@@ -37,10 +42,11 @@ const (
 	loadToken = "load-test-token-0123456789abcdef"
 	// burstCalls is how many tool calls each burst fires at once.
 	burstCalls = 200
-	// callTimeout bounds one call; a confirmed write waits for its 10ms task, everything else is immediate.
-	callTimeout = 30 * time.Second
-	mib         = 1 << 20
+	mib        = 1 << 20
 )
+
+// soaking reports whether this is the soak run, which also checks the bounds on memory and trends.
+func soaking() bool { return os.Getenv("PROXMOX_MCP_SOAK") != "" }
 
 // defaultVMIDs are the guests of pvesim.Default, in the order the list tools return them.
 var defaultVMIDs = []int{100, 101, 102, 103, 104, 105, 106, 9000, 200, 201, 202, 203, 204}
@@ -113,7 +119,7 @@ func textPrefix(want string) func(*mcp.CallToolResult) error {
 
 // loadMix is the mixed traffic: every read the tests can check exactly, writes the gate must refuse, and dry
 // runs. The expected guests come from the simulator itself.
-func loadMix(t *testing.T, sim *pvesim.Server) []loadCall {
+func loadMix(t testing.TB, sim *pvesim.Server) []loadCall {
 	t.Helper()
 	type listOut struct {
 		Total int       `json:"total"`
@@ -182,9 +188,9 @@ func loadMix(t *testing.T, sim *pvesim.Server) []loadCall {
 	}...)
 }
 
-// call makes one call of the mix and checks its answer.
-func (lc loadCall) call(c *client.Client) error {
-	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+// call makes one call of the mix and checks its answer; it waits for the answer as long as tb may.
+func (lc loadCall) call(tb testing.TB, c *client.Client) error {
+	ctx, cancel := context.WithTimeout(context.Background(), timeLeft(tb))
 	defer cancel()
 	req := mcp.CallToolRequest{}
 	req.Params.Name = lc.tool
@@ -223,7 +229,7 @@ func burst(n int, call func(i int) error) (time.Duration, []error) {
 	return took, failed
 }
 
-func reportErrors(t *testing.T, what string, errs []error) {
+func reportErrors(t testing.TB, what string, errs []error) {
 	t.Helper()
 	for i, err := range errs {
 		if i == 5 {
@@ -244,7 +250,7 @@ type inProcess struct {
 	tr *http.Transport
 }
 
-func startInProcess(t *testing.T, simOpts ...pvesim.Option) *inProcess {
+func startInProcess(t testing.TB, simOpts ...pvesim.Option) *inProcess {
 	t.Helper()
 	sim := pvesim.Serve(pvesim.New(pvesim.Default(), simOpts...))
 	t.Cleanup(sim.Close)
@@ -285,7 +291,7 @@ func startInProcess(t *testing.T, simOpts ...pvesim.Option) *inProcess {
 }
 
 // clients opens n initialized MCP sessions with the bearer token, all over p.tr.
-func (p *inProcess) clients(t *testing.T, n int) []*client.Client {
+func (p *inProcess) clients(t testing.TB, n int) []*client.Client {
 	t.Helper()
 	cs := make([]*client.Client, n)
 	for i := range cs {
@@ -323,20 +329,9 @@ func liveHeap() uint64 {
 	return m.HeapAlloc
 }
 
-// settleGoroutines polls until at most want goroutines run, and returns the last count and whether it got there.
-func settleGoroutines(want int, within time.Duration) (int, bool) {
-	deadline := time.Now().Add(within)
-	for {
-		n := runtime.NumGoroutine()
-		if n <= want || time.Now().After(deadline) {
-			return n, n <= want
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 // steadyGoroutines returns the goroutine count once it has not changed for quiet (or when within has passed):
-// goroutines of a finished call or a closed connection take a moment to be scheduled and exit.
+// goroutines of a finished call or a closed connection take a moment to be scheduled and exit. It measures and
+// never fails: on a slow machine the count it returns is higher, which makes a baseline more lenient.
 func steadyGoroutines(quiet, within time.Duration) int {
 	deadline := time.Now().Add(within)
 	n, since := runtime.NumGoroutine(), time.Now()
@@ -356,7 +351,7 @@ func goroutineDump() string {
 }
 
 // vmRSS reads a process's resident set size from /proc.
-func vmRSS(t *testing.T, pid string) uint64 {
+func vmRSS(t testing.TB, pid string) uint64 {
 	t.Helper()
 	b, err := os.ReadFile("/proc/" + pid + "/status")
 	if err != nil {
@@ -377,9 +372,10 @@ func vmRSS(t *testing.T, pid string) uint64 {
 
 func mb(n uint64) string { return fmt.Sprintf("%.1f MiB", float64(n)/mib) }
 
-// goroutineSlack is what the goroutine count may exceed its baseline by once every connection is closed.
-// Nothing in a stateless call should outlive it; the slack covers a closed connection's goroutine that has not
-// yet been scheduled to notice, while a leak of one goroutine per call would show as 200.
+// goroutineSlack is what the goroutine count may exceed its baseline by once every connection is closed and
+// the goroutines have had all the time they need to exit. Nothing in a stateless call should outlive it; the
+// slack covers a baseline taken while a goroutine was briefly absent, while a leak of one goroutine per call
+// would show as 200.
 const goroutineSlack = 3
 
 // heapGrowthBound is how much the live heap may grow across a 200-call burst, measured after a first, identical
@@ -387,7 +383,7 @@ const goroutineSlack = 3
 // keeps on purpose: about 2,000 goroutines run at its peak and the runtime keeps their descriptors (about
 // 1 MiB) for reuse, net/http keeps its grown dial queues. The second burst must reuse all of that; what may
 // differ is noise of a few hundred KiB (timers, the test's own closed clients), while a per-call leak of
-// 2.5 KiB (one retained request or response) would add 500 KiB.
+// 2.5 KiB (one retained request or response) would add 500 KiB. Checked in the soak run only.
 const heapGrowthBound = 512 << 10
 
 func TestLoadHTTPConcurrentCalls(t *testing.T) {
@@ -424,7 +420,7 @@ func TestLoadHTTPConcurrentCalls(t *testing.T) {
 		var peak atomic.Int64
 		var errs []error
 		f.took, errs = burst(burstCalls, func(i int) error {
-			err := mix[i%len(mix)].call(clients[i%nClients])
+			err := mix[i%len(mix)].call(t, clients[i%nClients])
 			if n := int64(runtime.NumGoroutine()); n > peak.Load() {
 				peak.Store(n) // a racy maximum, good enough for a figure in the log
 			}
@@ -441,10 +437,12 @@ func TestLoadHTTPConcurrentCalls(t *testing.T) {
 		}
 		p.quiesce()
 		p.sim.ResetLog()
-		var ok bool
-		f.end, ok = settleGoroutines(f.goroutines+goroutineSlack, 5*time.Second)
+		// Deterministic: with every connection closed, a goroutine that is not leaked exits, however long the
+		// machine takes to schedule it.
+		ok := waitUntil(t, func() bool { return runtime.NumGoroutine() <= f.goroutines+goroutineSlack })
+		f.end = runtime.NumGoroutine()
 		if !ok {
-			t.Errorf("burst %d: goroutines %d before, still %d 5s after (slack %d):\n%s", round+1, f.goroutines, f.end, goroutineSlack, goroutineDump())
+			t.Errorf("burst %d: goroutines %d before, still %d after (slack %d):\n%s", round+1, f.goroutines, f.end, goroutineSlack, goroutineDump())
 		}
 		f.heapEnd = liveHeap()
 		f.rssEnd = vmRSS(t, "self")
@@ -452,12 +450,12 @@ func TestLoadHTTPConcurrentCalls(t *testing.T) {
 			round+1, burstCalls, nClients, f.took.Round(time.Millisecond), burstCalls/f.took.Seconds(), f.requests,
 			f.goroutines, f.peak, f.end, mb(f.heap), mb(f.heapEnd), mb(f.rssEnd))
 	}
-	if second := rounds[1]; second.heapEnd > second.heap+heapGrowthBound {
+	if second := rounds[1]; soaking() && second.heapEnd > second.heap+heapGrowthBound {
 		t.Errorf("live heap grew from %s to %s across the second burst (bound +%s)", mb(second.heap), mb(second.heapEnd), mb(heapGrowthBound))
 	}
 }
 
-// stdioRSSBound bounds the binary's resident memory right after a 200-call burst. Measured: about 15 MiB after
+// stdioRSSBound bounds the binary's resident memory right after a 200-call burst (checked in the soak run). Measured: about 15 MiB after
 // initialize and 19-24 MiB after the burst (200 calls in flight each hold a request, a response of a few KiB and a
 // goroutine). 64 MiB leaves room for another machine, Go version or allocator and still catches a server that
 // buffers without limit or copies the cluster per call.
@@ -491,7 +489,7 @@ func TestBurstStdio(t *testing.T) {
 
 	var rss [2]uint64
 	for round := range rss {
-		took, errs := burst(burstCalls, func(i int) error { return mix[i%len(mix)].call(c) })
+		took, errs := burst(burstCalls, func(i int) error { return mix[i%len(mix)].call(t, c) })
 		reportErrors(t, fmt.Sprintf("burst %d", round+1), errs)
 		rss[round] = vmRSS(t, pid)
 		t.Logf("burst %d: %d calls on one stdio session in %v (%.0f calls/s), child RSS %s", round+1, burstCalls,
@@ -500,10 +498,10 @@ func TestBurstStdio(t *testing.T) {
 	if w := sim.Writes(); len(w) != 0 {
 		t.Errorf("%d writes reached the cluster, the first %s %s", len(w), w[0].Method, w[0].Path)
 	}
-	if rss[0] > stdioRSSBound {
+	if soaking() && rss[0] > stdioRSSBound {
 		t.Errorf("child RSS %s after a burst, bound %s", mb(rss[0]), mb(stdioRSSBound))
 	}
-	if rss[1] > rss[0]+stdioRSSGrowth {
+	if soaking() && rss[1] > rss[0]+stdioRSSGrowth {
 		t.Errorf("child RSS grew from %s to %s over a second burst (bound +%s)", mb(rss[0]), mb(rss[1]), mb(stdioRSSGrowth))
 	}
 	overflows := strings.Count(stderr.String(), "queue full")
@@ -575,7 +573,7 @@ func TestSoakMixedCalls(t *testing.T) {
 		wg.Go(func() {
 			for k := r; ctx.Err() == nil; k += readers {
 				pause.RLock()
-				err := mix[k%len(mix)].call(clients[r])
+				err := mix[k%len(mix)].call(t, clients[r])
 				pause.RUnlock()
 				calls.Add(1)
 				if err != nil {
@@ -589,7 +587,7 @@ func TestSoakMixedCalls(t *testing.T) {
 			w := soakWrites[k%len(soakWrites)]
 			lc := loadCall{fmt.Sprintf("%s %d", w.tool, w.vmid), w.tool, map[string]any{"vmid": w.vmid, "confirm": true}, textPrefix(w.want)}
 			writing.Lock()
-			err := lc.call(clients[readers])
+			err := lc.call(t, clients[readers])
 			writing.Unlock()
 			calls.Add(1)
 			writes.Add(1)
@@ -662,6 +660,14 @@ func TestSoakMixedCalls(t *testing.T) {
 		}
 	}
 
+	n := calls.Load()
+	if !soaking() {
+		// How many samples fit in a few seconds, and how they spread, depends on the machine: the trends are
+		// judged in the soak run, over minutes.
+		t.Logf("soak %v: %d calls (%d confirmed writes) in %v; %d samples, goroutines %s; trends are checked with PROXMOX_MCP_SOAK set",
+			d, n, writes.Load(), elapsed.Round(time.Millisecond), len(samples), runLengths(samples))
+		return
+	}
 	// Warm-up: the first quarter of the samples (at least one), while connections open and the request log fills.
 	warm := max(1, len(samples)/4)
 	if len(samples)-warm < 3 {
@@ -696,7 +702,6 @@ func TestSoakMixedCalls(t *testing.T) {
 	if last > first+allowed {
 		t.Errorf("live heap trends up: %s in the first third, %s in the last (allowed +%s)", mb(first), mb(last), mb(allowed))
 	}
-	n := calls.Load()
 	t.Logf("goroutines per sample: %s", runLengths(samples))
 	t.Logf("soak %v: %d calls (%d confirmed writes) in %v, %.0f calls/s; %d samples, goroutines %d..%d after warm-up; live heap %s first third, %s last third (first sample %s, last %s); RSS %s",
 		d, n, writes.Load(), elapsed.Round(time.Millisecond), float64(n)/elapsed.Seconds(), len(samples), gmin, gmax,
@@ -721,4 +726,66 @@ func runLengths(samples []soakSample) string {
 		i = j
 	}
 	return b.String()
+}
+
+// BenchmarkBurstHTTP measures bursts of 200 mixed calls on 20 streamable HTTP clients against the server in this
+// process: calls a second, and what the live heap and the goroutine count keep across the bursts.
+func BenchmarkBurstHTTP(b *testing.B) {
+	p := startInProcess(b, pvesim.WithTaskDuration(10*time.Millisecond))
+	mix := loadMix(b, p.sim)
+	clients := p.clients(b, 20)
+	fire := func() {
+		p.sim.ResetLog()
+		_, errs := burst(burstCalls, func(i int) error { return mix[i%len(mix)].call(b, clients[i%len(clients)]) })
+		reportErrors(b, "burst", errs)
+	}
+	fire() // the first burst grows what the runtime and net/http keep for reuse
+	p.quiesce()
+	goroutines, heap := steadyGoroutines(100*time.Millisecond, 2*time.Second), liveHeap()
+	bursts := 0
+	b.ResetTimer()
+	for b.Loop() {
+		fire()
+		bursts++
+	}
+	b.StopTimer()
+	p.quiesce()
+	heapEnd := liveHeap()
+	b.ReportMetric(float64(bursts*burstCalls)/b.Elapsed().Seconds(), "calls/s")
+	b.ReportMetric((float64(heapEnd)-float64(heap))/float64(bursts), "heap-B/burst")
+	b.ReportMetric(float64(steadyGoroutines(100*time.Millisecond, 2*time.Second)-goroutines), "goroutines-kept")
+}
+
+// BenchmarkBurstStdio measures bursts of 200 mixed calls on one stdio session of the built binary: calls a
+// second, and the child's resident memory after the bursts.
+func BenchmarkBurstStdio(b *testing.B) {
+	sim := pvesim.Serve(pvesim.New(pvesim.Default(), pvesim.WithTaskDuration(10*time.Millisecond)))
+	b.Cleanup(sim.Close)
+	mix := loadMix(b, sim)
+	var cmd *exec.Cmd
+	c, err := client.NewStdioMCPClientWithOptions(binary, nil, nil,
+		transport.WithCommandFunc(func(ctx context.Context, command string, _ []string, args []string) (*exec.Cmd, error) {
+			cmd = exec.CommandContext(ctx, command, args...)
+			cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "PROXMOX_URL=" + sim.URL, "PROXMOX_TOKEN_ID=" + pvesim.DefaultTokenID,
+				"PROXMOX_TOKEN_SECRET=" + pvesim.DefaultTokenSecret, "PROXMOX_TLS_FINGERPRINT=" + sim.Fingerprint, "PROXMOX_WAIT_SECONDS=10"}
+			return cmd, nil
+		}))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { c.Close() })
+	initialize(b, c)
+	pid := strconv.Itoa(cmd.Process.Pid)
+	rssStart := vmRSS(b, pid)
+	bursts := 0
+	b.ResetTimer()
+	for b.Loop() {
+		_, errs := burst(burstCalls, func(i int) error { return mix[i%len(mix)].call(b, c) })
+		reportErrors(b, "burst", errs)
+		bursts++
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(bursts*burstCalls)/b.Elapsed().Seconds(), "calls/s")
+	b.ReportMetric(float64(rssStart)/mib, "RSS-MiB-start")
+	b.ReportMetric(float64(vmRSS(b, pid))/mib, "RSS-MiB-after")
 }

@@ -13,9 +13,6 @@ import (
 	"syscall"
 )
 
-// version is set at build time with -ldflags "-X main.version=v1.2.3".
-var version = "dev"
-
 const usage = `proxmox-mcp - an MCP server for operating a Proxmox VE cluster safely
 
 USAGE
@@ -144,6 +141,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		if len(rest) > 0 {
 			fmt.Fprintf(stderr, "proxmox-mcp: unexpected argument %q\n", rest[0])
 			return 2
+		}
+		if s.http == "" {
+			noteTerminal(stdin, stderr, s.demo)
 		}
 		err = serve(ctx, s, stdin, stdout, stderr)
 	}

@@ -118,7 +118,7 @@ func TestSecretsUnderPressure(t *testing.T) {
 					t.Fatalf("%s: stdout closed", method)
 				}
 				line = l
-			case <-time.After(30 * time.Second):
+			case <-time.After(timeLeft(t)):
 				t.Fatalf("%s: no answer", method)
 			}
 			var msg struct {

@@ -8,11 +8,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/proxmox-mcp/proxmox-mcp/pve"
 	"github.com/proxmox-mcp/proxmox-mcp/tools"
 )
 
-// Environment variables of the server itself (the Proxmox connection's are in package pve).
+// Environment variables of the server itself (the Proxmox connection's are in connection.go).
 const (
 	envDestructive  = "PROXMOX_ENABLE_DESTRUCTIVE"
 	envReadOnly     = "PROXMOX_READ_ONLY"
@@ -38,8 +37,10 @@ type settings struct {
 	auditLog     string
 	logLevel     string
 	wait         time.Duration
+	// humanLogs prints readable log lines instead of JSON: `call` sets it, a person reads its stderr.
+	humanLogs bool
 
-	// pveEnv is the Proxmox connection's environment with flags applied on top, for pve.ConfigFromEnv.
+	// pveEnv is the Proxmox connection's environment with flags applied on top, for connectionFromEnv.
 	pveEnv func(string) string
 }
 
@@ -50,7 +51,6 @@ type flagValues struct {
 	timeout, tools, auditLog, logLevel, hosts   string
 	origins, readOnly, destructive, tlsInsecure string
 	wait                                        string
-	set                                         map[string]bool
 }
 
 // register declares the global flags on fs. A flag's default is its current value, so that declaring the
@@ -162,8 +162,8 @@ func (f *flagValues) resolve(getenv func(string) string) (*settings, error) {
 	if _, err := tools.Select(s.readOnly, s.tools); err != nil {
 		problems = append(problems, err.Error())
 	}
-	for name, flagVal := range map[string]string{pve.EnvURL: f.url, pve.EnvTokenID: f.tokenID, pve.EnvCAFile: f.caFile,
-		pve.EnvFingerprint: f.fingerprint, pve.EnvTimeout: f.timeout, pve.EnvTLSInsecure: f.tlsInsecure} {
+	for name, flagVal := range map[string]string{envURL: f.url, envTokenID: f.tokenID, envCAFile: f.caFile,
+		envFingerprint: f.fingerprint, envTimeout: f.timeout, envTLSInsecure: f.tlsInsecure} {
 		pick(flagVal, name)
 	}
 	s.pveEnv = func(k string) string {
@@ -178,10 +178,8 @@ func (f *flagValues) resolve(getenv func(string) string) (*settings, error) {
 	return s, nil
 }
 
+// splitList splits a comma or space separated list; nothing in it gives nil.
 func splitList(v string) []string {
 	var out []string
-	for _, p := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\t' }) {
-		out = append(out, p)
-	}
-	return out
+	return append(out, strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\t' })...)
 }

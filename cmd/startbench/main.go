@@ -25,14 +25,29 @@ import (
 	"github.com/proxmox-mcp/proxmox-mcp/pve/pvesim"
 )
 
-func main() {
-	bin := flag.String("bin", "", "proxmox-mcp binary (default: build ./cmd/proxmox-mcp)")
-	runs := flag.Int("runs", 30, "runs per mode")
-	cgo := flag.Bool("cgo", false, "build with cgo (a dynamically linked binary) instead of the static build the README installs")
-	flag.Parse()
+func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+
+// run is main with an exit status instead of os.Exit, so that its deferred clean-up (the temporary build
+// directory, the simulator) runs on every way out.
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("startbench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	bin := fs.String("bin", "", "proxmox-mcp binary (default: build ./cmd/proxmox-mcp)")
+	runs := fs.Int("runs", 30, "runs per mode")
+	cgo := fs.Bool("cgo", false, "build with cgo (a dynamically linked binary) instead of the static build the README installs")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *runs < 1 {
+		fmt.Fprintln(stderr, "-runs must be at least 1")
+		return 2
+	}
 	if *bin == "" {
 		dir, err := os.MkdirTemp("", "startbench")
-		check(err)
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			return 1
+		}
 		defer os.RemoveAll(dir)
 		*bin = filepath.Join(dir, "proxmox-mcp")
 		build := exec.Command("go", "build", "-o", *bin, "./cmd/proxmox-mcp")
@@ -40,11 +55,11 @@ func main() {
 		if *cgo {
 			build.Env = append(os.Environ(), "CGO_ENABLED=1")
 		}
-		fmt.Printf("built with %s\n", build.Env[len(build.Env)-1])
+		fmt.Fprintf(stdout, "built with %s\n", build.Env[len(build.Env)-1])
 		out, err := build.CombinedOutput()
 		if err != nil {
-			fmt.Fprintf(os.Stderr, "build: %v\n%s", err, out)
-			os.Exit(1)
+			fmt.Fprintf(stderr, "build: %v\n%s", err, out)
+			return 1
 		}
 	}
 	sim := pvesim.Serve(pvesim.New(pvesim.Default()))
@@ -56,7 +71,7 @@ func main() {
 		"PROXMOX_TOKEN_SECRET=" + pvesim.DefaultTokenSecret,
 		"PROXMOX_TLS_FINGERPRINT=" + sim.Fingerprint,
 	}
-	fmt.Printf("proxmox-mcp start-up, %d runs per mode, %s/%s, %d CPUs\n", *runs, runtime.GOOS, runtime.GOARCH, runtime.NumCPU())
+	fmt.Fprintf(stdout, "proxmox-mcp start-up, %d runs per mode, %s/%s, %d CPUs\n", *runs, runtime.GOOS, runtime.GOARCH, runtime.NumCPU())
 	for _, mode := range []struct {
 		name string
 		args []string
@@ -74,10 +89,11 @@ func main() {
 		}
 		sort.Slice(starts, func(i, j int) bool { return starts[i] < starts[j] })
 		sort.Ints(rss)
-		fmt.Printf("%-14s spawn->initialize: min %v median %v p95 %v max %v | RSS after tools/list: median %.1f MiB max %.1f MiB\n",
+		fmt.Fprintf(stdout, "%-14s spawn->initialize: min %v median %v p95 %v max %v | RSS after tools/list: median %.1f MiB max %.1f MiB\n",
 			mode.name, ms(starts[0]), ms(starts[len(starts)/2]), ms(starts[len(starts)*95/100]), ms(starts[len(starts)-1]),
 			float64(rss[len(rss)/2])/1024, float64(rss[len(rss)-1])/1024)
 	}
+	return 0
 }
 
 // once spawns the binary, times initialize, sends tools/list, and reads VmRSS.

@@ -166,12 +166,11 @@ func (g *guest) name() string {
 	return g.conf["name"]
 }
 
-func (g *guest) lock() string     { return g.conf["lock"] }
-func (g *guest) template() bool   { return g.conf["template"] == "1" }
-func (g *guest) tags() string     { return g.conf["tags"] }
-func (g *guest) noun() string     { return guestNoun(g.kind) }
-func (g *guest) status() string   { return map[bool]string{true: "running", false: "stopped"}[g.running] }
-func (g *guest) confPath() string { return confPath(g.node, g.kind, g.vmid) }
+func (g *guest) lock() string   { return g.conf["lock"] }
+func (g *guest) template() bool { return g.conf["template"] == "1" }
+func (g *guest) tags() string   { return g.conf["tags"] }
+func (g *guest) noun() string   { return guestNoun(g.kind) }
+func (g *guest) status() string { return map[bool]string{true: "running", false: "stopped"}[g.running] }
 
 func guestNoun(kind string) string {
 	if kind == "lxc" {

@@ -7,11 +7,22 @@ import (
 	"time"
 )
 
-// waitConns polls OpenConns until it is want, or fails after a deadline: the server learns of a close
-// asynchronously.
+// giveUpAt is when a test that waits for something that must happen stops waiting: shortly before go test's
+// -timeout would end the binary (so the test can still say what it waited for), never after a fixed time that a
+// slow machine could exceed.
+func giveUpAt(t *testing.T) time.Time {
+	deadline, ok := t.Deadline()
+	if !ok {
+		return time.Now().Add(time.Hour)
+	}
+	left := time.Until(deadline)
+	return time.Now().Add(max(left-max(left/20, 5*time.Second), time.Second))
+}
+
+// waitConns polls OpenConns until it is want: the server learns of a close asynchronously.
 func waitConns(t *testing.T, srv *Server, want int) {
 	t.Helper()
-	deadline := time.Now().Add(2 * time.Second)
+	deadline := giveUpAt(t)
 	for srv.OpenConns() != want {
 		if time.Now().After(deadline) {
 			t.Fatalf("OpenConns = %d, want %d", srv.OpenConns(), want)

@@ -1,0 +1,156 @@
+package main
+
+import (
+	"crypto/x509"
+	"fmt"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/proxmox-mcp/proxmox-mcp/pve"
+	"github.com/proxmox-mcp/proxmox-mcp/redact"
+)
+
+// Environment variables of the Proxmox connection. The first five match the existing Proxmox MCP servers, so a
+// user's configuration carries over. They belong to the command: package pve takes a pve.Config and knows no
+// environment.
+const (
+	envURL         = "PROXMOX_URL"
+	envTokenID     = "PROXMOX_TOKEN_ID"
+	envTokenSecret = "PROXMOX_TOKEN_SECRET"
+	envTLSInsecure = "PROXMOX_TLS_INSECURE"
+	envCAFile      = "PROXMOX_CA_FILE"
+	envFingerprint = "PROXMOX_TLS_FINGERPRINT"
+	envTimeout     = "PROXMOX_TIMEOUT"
+)
+
+// connectionFromEnv reads the Proxmox connection from the environment and reports every problem at once, as a
+// *pve.ConfigError that never contains the secret.
+func connectionFromEnv(getenv func(string) string) (pve.Config, error) {
+	var cfg pve.Config
+	var problems []string
+	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+
+	if raw := strings.TrimSpace(getenv(envURL)); raw == "" {
+		bad("%s is not set (e.g. https://pve.example.com:8006)", envURL)
+	} else if u, err := pve.ParseBaseURL(raw); err != nil {
+		if p, perr := url.Parse(raw); perr == nil && p.User != nil {
+			bad("%s: %v; put the token in %s and %s", envURL, err, envTokenID, envTokenSecret)
+		} else {
+			bad("%s: %v", envURL, err)
+		}
+	} else {
+		cfg.BaseURL = u
+	}
+
+	switch id := strings.TrimSpace(getenv(envTokenID)); {
+	case id == "":
+		bad("%s is not set (e.g. root@pam!mcp)", envTokenID)
+	case strings.Contains(id, "="):
+		// Someone pasted the whole "id=secret" pair: do not echo it, the part after '=' is the secret.
+		bad("%s must hold only user@realm!tokenid; put the secret in %s", envTokenID, envTokenSecret)
+	case pve.ValidTokenID(id) != nil:
+		bad("%s %s is not of the form user@realm!tokenid", envTokenID, shortQuote(id))
+	default:
+		cfg.TokenID = id
+	}
+
+	switch secret := getenv(envTokenSecret); {
+	case secret == "":
+		bad("%s is not set", envTokenSecret)
+	case strings.TrimSpace(secret) != secret || strings.ContainsFunc(secret, func(r rune) bool { return r < 0x21 || r == 0x7f }):
+		bad("%s contains whitespace or control characters (value not shown)", envTokenSecret)
+	default:
+		cfg.Secret = redact.NewSecret(secret)
+	}
+
+	if v := getenv(envTLSInsecure); v != "" {
+		b, ok := parseBool(v)
+		if !ok {
+			bad("%s %s is not a boolean (true/1/yes or false/0/no)", envTLSInsecure, shortQuote(v))
+		}
+		cfg.TLSInsecure = b
+	}
+
+	if v := strings.TrimSpace(getenv(envCAFile)); v != "" {
+		if err := checkCAFile(v); err != nil {
+			bad("%s: %v", envCAFile, err)
+		}
+		cfg.CAFile = v
+	}
+
+	if v := strings.TrimSpace(getenv(envFingerprint)); v != "" {
+		fp, err := pve.ParseFingerprint(v)
+		if err != nil {
+			bad("%s: %v", envFingerprint, err)
+		}
+		cfg.Fingerprint = fp
+	}
+	if cfg.TLSInsecure && (cfg.Fingerprint != nil || cfg.CAFile != "") {
+		bad("%s turns verification off, which contradicts %s/%s: unset %s", envTLSInsecure, envFingerprint, envCAFile, envTLSInsecure)
+	}
+
+	if v := strings.TrimSpace(getenv(envTimeout)); v != "" {
+		d, err := parseTimeout(v)
+		if err != nil {
+			bad("%s: %v", envTimeout, err)
+		}
+		cfg.Timeout = d
+	}
+
+	if len(problems) > 0 {
+		return pve.Config{}, &pve.ConfigError{Problems: problems}
+	}
+	return cfg, nil
+}
+
+// checkCAFile reads a CA bundle now, so that a wrong path or a file without a certificate is named with its
+// variable at start-up rather than at the first request.
+func checkCAFile(path string) error {
+	pem, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if !x509.NewCertPool().AppendCertsFromPEM(pem) {
+		return fmt.Errorf("%s holds no PEM certificate", shortQuote(path))
+	}
+	return nil
+}
+
+// shortQuote quotes a value for a message, cut at 64 bytes: enough to recognise it, too little to flood a
+// terminal with something pasted by mistake.
+func shortQuote(s string) string {
+	const max = 64
+	if len(s) > max {
+		return strconv.Quote(s[:max]) + "…"
+	}
+	return strconv.Quote(s)
+}
+
+func parseBool(v string) (bool, bool) {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "1", "true", "yes", "on":
+		return true, true
+	case "0", "false", "no", "off", "":
+		return false, true
+	}
+	return false, false
+}
+
+// parseTimeout accepts a Go duration ("45s", "2m") or whole seconds ("45").
+func parseTimeout(v string) (time.Duration, error) {
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		n, nerr := strconv.Atoi(v)
+		if nerr != nil {
+			return 0, fmt.Errorf("%s is not a duration (e.g. 30s) or a number of seconds", shortQuote(v))
+		}
+		d = time.Duration(n) * time.Second
+	}
+	if d <= 0 || d > time.Hour {
+		return 0, fmt.Errorf("%s is out of range: more than 0 and at most 1h", shortQuote(v))
+	}
+	return d, nil
+}
