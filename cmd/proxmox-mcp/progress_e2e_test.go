@@ -35,7 +35,7 @@ func hostileTaskStatus(t *testing.T, sim *pvesim.Server) string {
 		req.Header = r.Header.Clone()
 		resp, err := hc.Do(req)
 		if err != nil {
-			http.Error(w, err.Error(), 502)
+			http.Error(w, err.Error(), http.StatusBadGateway)
 			return
 		}
 		defer resp.Body.Close()
