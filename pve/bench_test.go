@@ -51,13 +51,13 @@ func BenchmarkClusterResources5000(b *testing.B) {
 	})
 }
 
-func clientFor(b *testing.B, base string, fp []byte) *Client {
+func clientFor(b *testing.B, base string, fp []byte, opts ...Option) *Client {
 	u, err := ParseBaseURL(base)
 	if err != nil {
 		b.Fatal(err)
 	}
 	c, err := New(Config{BaseURL: u, TokenID: pvesim.DefaultTokenID, Secret: redact.NewSecret(pvesim.DefaultTokenSecret),
-		Fingerprint: fp, Timeout: 30 * time.Second})
+		Fingerprint: fp, Timeout: 30 * time.Second}, opts...)
 	if err != nil {
 		b.Fatal(err)
 	}
