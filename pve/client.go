@@ -143,20 +143,15 @@ func ReadOnly(ctx context.Context) context.Context {
 // IsReadOnly reports whether ctx was marked by ReadOnly.
 func IsReadOnly(ctx context.Context) bool { v, _ := ctx.Value(readOnlyKey{}).(bool); return v }
 
-// Do sends req and decodes the answer's data member into out (which may be nil). Reads are retried on
-// failed connections, 502/503/504 and 595/596; writes are sent exactly once.
-func (c *Client) Do(ctx context.Context, req Request, out any) error {
-	_, err := c.do(ctx, req, out)
-	return err
-}
-
-// do is Do that also returns the envelope's "total" member (task logs).
+// do sends req and decodes the answer's data member into out (which may be nil), returning the envelope's
+// "total" member too (task logs). Reads are retried on failed connections, 502/503/504 and 595/596; writes are
+// sent exactly once. It is the one way out of the package, reached only through the typed methods and Submit.
 func (c *Client) do(ctx context.Context, req Request, out any) (total int, err error) {
 	if req.IsWrite() && IsReadOnly(ctx) {
 		return 0, fmt.Errorf("%w: %s in a read-only context", ErrReadOnly, req)
 	}
 	attempts := 1
-	if req.Method == http.MethodGet {
+	if req.method == http.MethodGet {
 		attempts += c.retries
 	}
 	wait := c.backoff
@@ -213,34 +208,34 @@ func (c *Client) once(ctx context.Context, req Request, out any, attempt int) (i
 
 func (c *Client) emit(req Request, status, attempt int, start time.Time, err error) {
 	if c.observe != nil {
-		c.observe(Event{Method: req.Method, Path: req.Path, Status: status, Attempt: attempt, Duration: time.Since(start), Err: err})
+		c.observe(Event{Method: req.method, Path: req.path, Status: status, Attempt: attempt, Duration: time.Since(start), Err: err})
 	}
 }
 
 func (c *Client) newHTTPRequest(ctx context.Context, req Request) (*http.Request, error) {
-	switch req.Method {
+	switch req.method {
 	case http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete:
 	default:
-		return nil, fmt.Errorf("%w: method %s", ErrInvalidRequest, quote(req.Method))
+		return nil, fmt.Errorf("%w: method %s", ErrInvalidRequest, quote(req.method))
 	}
-	if !strings.HasPrefix(req.Path, "/") || strings.ContainsAny(req.Path, "?#") {
-		return nil, fmt.Errorf("%w: path %s", ErrInvalidRequest, quote(req.Path))
+	if !strings.HasPrefix(req.path, "/") || strings.ContainsAny(req.path, "?#") {
+		return nil, fmt.Errorf("%w: path %s", ErrInvalidRequest, quote(req.path))
 	}
 	u := *c.base
-	u.RawPath = c.base.EscapedPath() + req.Path
+	u.RawPath = c.base.EscapedPath() + req.path
 	p, err := url.PathUnescape(u.RawPath)
 	if err != nil {
-		return nil, fmt.Errorf("%w: path %s: %v", ErrInvalidRequest, quote(req.Path), err)
+		return nil, fmt.Errorf("%w: path %s: %v", ErrInvalidRequest, quote(req.path), err)
 	}
 	u.Path = p
 	var body io.Reader
-	if req.Method == http.MethodGet || req.Method == http.MethodDelete {
+	if req.method == http.MethodGet || req.method == http.MethodDelete {
 		// Proxmox answers 501 to a body on GET or DELETE: their parameters go in the query.
-		u.RawQuery = req.Params.Encode()
-	} else if len(req.Params) > 0 {
-		body = strings.NewReader(req.Params.Encode())
+		u.RawQuery = req.params.Encode()
+	} else if len(req.params) > 0 {
+		body = strings.NewReader(req.params.Encode())
 	}
-	hreq, err := http.NewRequestWithContext(ctx, req.Method, u.String(), body)
+	hreq, err := http.NewRequestWithContext(ctx, req.method, u.String(), body)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidRequest, err)
 	}
@@ -259,7 +254,7 @@ func (c *Client) readResponse(req Request, resp *http.Response, out any) (int, e
 		return 0, c.transportError(req, err)
 	}
 	if int64(len(body)) > c.maxBody {
-		return 0, &TransportError{Method: req.Method, Path: req.Path, Kind: ErrTooLarge,
+		return 0, &TransportError{Method: req.method, Path: req.path, Kind: ErrTooLarge,
 			Detail: fmt.Sprintf("more than %d bytes", c.maxBody)}
 	}
 	if resp.StatusCode != http.StatusOK {
@@ -272,7 +267,7 @@ func (c *Client) readResponse(req Request, resp *http.Response, out any) (int, e
 	}
 	env.Total = &total
 	if err := json.Unmarshal(body, &env); err != nil {
-		return 0, &TransportError{Method: req.Method, Path: req.Path, Kind: ErrDecode,
+		return 0, &TransportError{Method: req.method, Path: req.path, Kind: ErrDecode,
 			Detail: c.redactor.String(decodeDetail(err, body)), Err: err}
 	}
 	return int(total), nil
@@ -297,8 +292,8 @@ func decodeDetail(err error, body []byte) string {
 func (c *Client) apiError(req Request, resp *http.Response, body []byte) error {
 	reason := strings.TrimSpace(strings.TrimPrefix(resp.Status, strconv.Itoa(resp.StatusCode)))
 	e := &APIError{
-		Method: req.Method,
-		Path:   req.Path,
+		Method: req.method,
+		Path:   req.path,
 		Status: resp.StatusCode,
 		Reason: c.redactor.String(reason),
 	}
@@ -356,7 +351,7 @@ func (c *Client) transportError(req Request, err error) error {
 		// a bare "EOF" tells an operator nothing
 		detail = "the server closed the connection unexpectedly (" + detail + ")"
 	}
-	return &TransportError{Method: req.Method, Path: req.Path, Kind: kind, Detail: c.redactor.String(detail), Err: err}
+	return &TransportError{Method: req.method, Path: req.path, Kind: kind, Detail: c.redactor.String(detail), Err: err}
 }
 
 // innermost is the text of the deepest error, without the URL that *url.Error prepends.

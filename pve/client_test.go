@@ -183,7 +183,7 @@ func TestRetriesOnlyReads(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			c, rec, _ := newTestServer(t, func(*http.Request) answer { return answer{status: tc.status, reason: "x"} })
-			err := c.Do(context.Background(), Request{Method: tc.method, Path: "/nodes/pve1/qemu/100/status/start"}, nil)
+			err := send(context.Background(), c, Request{method: tc.method, path: "/nodes/pve1/qemu/100/status/start"})
 			if err == nil {
 				t.Fatal("want an error")
 			}
@@ -413,8 +413,8 @@ func TestInvalidRequestsNeverSent(t *testing.T) {
 		"storage":    func() error { _, err := c.StorageContent(ctx, "pve1", "../x", "", 0); return err },
 		"rrd":        func() error { _, err := c.RRDData(ctx, "pve1", nil, "forever", ""); return err },
 		"tasks":      func() error { _, err := c.Tasks(ctx, "pve1", TaskFilter{Source: "x"}); return err },
-		"method":     func() error { return c.Do(ctx, Request{Method: "PATCH", Path: "/version"}, nil) },
-		"path query": func() error { return c.Do(ctx, Request{Method: "GET", Path: "/version?x=1"}, nil) },
+		"method":     func() error { return send(ctx, c, Request{method: "PATCH", path: "/version"}) },
+		"path query": func() error { return send(ctx, c, Request{method: "GET", path: "/version?x=1"}) },
 		"task log":   func() error { _, _, err := c.TaskLog(ctx, UPID{}, 0, 10); return err },
 	}
 	for name, call := range calls {

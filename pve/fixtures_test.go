@@ -66,7 +66,7 @@ var decoders = []struct {
 
 func typed[T any](ctx context.Context, c *Client, req Request) (any, error) {
 	var out T
-	err := c.Do(ctx, req, &out)
+	_, err := c.do(ctx, req, &out)
 	return out, err
 }
 
@@ -103,9 +103,9 @@ func TestFixturesDecode(t *testing.T) {
 				return answer{status: fx.Response.Status, reason: fx.Response.Reason, body: body}
 			}, WithRetries(0, 0))
 			path := strings.TrimPrefix(fx.Request.Path, "/api2/json")
-			req := Request{Method: fx.Request.Method, Path: path}
-			if req.Method == "HEAD" {
-				req.Method = "GET" // the client never sends HEAD; the answer's decoding is what we test
+			req := Request{method: fx.Request.Method, path: path}
+			if req.method == "HEAD" {
+				req.method = "GET" // the client never sends HEAD; the answer's decoding is what we test
 			}
 			var decode func(context.Context, *Client, Request) (any, error)
 			for _, d := range decoders {

@@ -69,20 +69,20 @@ func FuzzGuestPaths(f *testing.F) {
 		g := GuestRef{Node: node, Type: GuestType(typ), VMID: int(vmid)}
 		req, err := DeleteSnapshotRequest(g, snap)
 		if err != nil {
-			if req.Path != "" {
-				t.Fatalf("refused request has a path %q", req.Path)
+			if req.path != "" {
+				t.Fatalf("refused request has a path %q", req.path)
 			}
 			return
 		}
 		want := []string{"nodes", node, typ, strconv.FormatInt(vmid, 10), "snapshot", snap}
-		checkSegments(t, req.Path, want)
+		checkSegments(t, req.path, want)
 		if ValidNode(node) != nil || ValidSnapshotName(snap) != nil || ValidVMID(int(vmid)) != nil || GuestType(typ).Valid() != nil {
 			t.Fatalf("accepted invalid input %q %q %q %d", node, typ, snap, vmid)
 		}
 		u := *mustParse(t, "https://pve.example.com:8006/api2/json")
-		u.RawPath = u.EscapedPath() + req.Path
+		u.RawPath = u.EscapedPath() + req.path
 		if pu, err := url.Parse(u.String()); err != nil || pu.RawQuery != "" || pu.Fragment != "" {
-			t.Fatalf("path %q makes URL %q with query or fragment (%v)", req.Path, u.String(), err)
+			t.Fatalf("path %q makes URL %q with query or fragment (%v)", req.path, u.String(), err)
 		}
 	})
 }
@@ -132,8 +132,8 @@ func FuzzRequestBuilders(f *testing.F) {
 		check := func(what string, req Request, err error, valid bool, want []string) {
 			t.Helper()
 			if err != nil {
-				if req.Path != "" || req.Method != "" {
-					t.Fatalf("%s: refused request has %s %q", what, req.Method, req.Path)
+				if req.path != "" || req.method != "" {
+					t.Fatalf("%s: refused request has %s %q", what, req.method, req.path)
 				}
 				if valid {
 					t.Fatalf("%s: refused valid input %q %q %q %q %d %d: %v", what, node, typ, name, storage, vmid, newid, err)
@@ -143,7 +143,7 @@ func FuzzRequestBuilders(f *testing.F) {
 			if !valid {
 				t.Fatalf("%s: accepted invalid input %q %q %q %q %d %d", what, node, typ, name, storage, vmid, newid)
 			}
-			checkSegments(t, req.Path, want)
+			checkSegments(t, req.path, want)
 		}
 		for _, action := range []string{"start", "shutdown", "reboot", "stop"} {
 			req, err := PowerRequest(g, action, 0, false)
@@ -151,8 +151,8 @@ func FuzzRequestBuilders(f *testing.F) {
 		}
 		req, err := SnapshotRequest(g, name, name, false)
 		check("snapshot", req, err, guestOK && ValidSnapshotName(name) == nil, append(slices.Clone(base), "snapshot"))
-		if err == nil && req.Params.Get("snapname") != name {
-			t.Fatalf("snapname %q, want %q", req.Params.Get("snapname"), name)
+		if err == nil && req.params.Get("snapname") != name {
+			t.Fatalf("snapname %q, want %q", req.params.Get("snapname"), name)
 		}
 		req, err = RollbackRequest(g, name, false)
 		check("rollback", req, err, guestOK && ValidSnapshotName(name) == nil, append(slices.Clone(base), "snapshot", name, "rollback"))
@@ -163,8 +163,8 @@ func FuzzRequestBuilders(f *testing.F) {
 		check("clone", req, err, cloneOK, append(slices.Clone(base), "clone"))
 		req, err = BackupRequest(g, BackupOptions{Storage: storage})
 		check("backup", req, err, guestOK && (storage == "" || ValidStorage(storage) == nil), []string{"nodes", node, "vzdump"})
-		if err == nil && storage != "" && req.Params.Get("storage") != storage {
-			t.Fatalf("backup storage %q, want %q", req.Params.Get("storage"), storage)
+		if err == nil && storage != "" && req.params.Get("storage") != storage {
+			t.Fatalf("backup storage %q, want %q", req.params.Get("storage"), storage)
 		}
 		req, err = CreateVMRequest(node, VMSpec{VMID: int(vmid), Name: "vm1", Memory: 1024, Cores: 1, Disk: storage + ":8"})
 		check("create vm", req, err, ValidNode(node) == nil && ValidVMID(int(vmid)) == nil && ValidStorage(storage) == nil, []string{"nodes", node, "qemu"})

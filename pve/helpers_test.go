@@ -1,6 +1,7 @@
 package pve
 
 import (
+	"context"
 	"crypto/sha256"
 	"fmt"
 	"io"
@@ -115,4 +116,10 @@ func mustURL(t testing.TB, s string) *url.URL {
 		t.Fatal(err)
 	}
 	return u
+}
+
+// send sends a raw request, as only the package itself can.
+func send(ctx context.Context, c *Client, req Request) error {
+	_, err := c.do(ctx, req, nil)
+	return err
 }

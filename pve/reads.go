@@ -10,7 +10,7 @@ import (
 // get sends a GET and decodes its data member.
 func get[T any](ctx context.Context, c *Client, path string, q url.Values, what string) (T, error) {
 	var out T
-	if err := c.Do(ctx, Request{Method: "GET", Path: path, Params: q}, &out); err != nil {
+	if _, err := c.do(ctx, Request{method: "GET", path: path, params: q}, &out); err != nil {
 		return out, fmt.Errorf("%s: %w", what, err)
 	}
 	return out, nil

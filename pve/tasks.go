@@ -37,7 +37,7 @@ func (c *Client) TaskLog(ctx context.Context, u UPID, start, limit int) ([]LogLi
 		return nil, 0, err
 	}
 	var lines []LogLine
-	total, err := c.do(ctx, Request{Method: "GET", Path: p, Params: url.Values{
+	total, err := c.do(ctx, Request{method: "GET", path: p, params: url.Values{
 		"start": {strconv.Itoa(start)}, "limit": {strconv.Itoa(limit)},
 	}}, &lines)
 	if err != nil {
@@ -62,15 +62,6 @@ func (c *Client) TaskLogTail(ctx context.Context, u UPID, n int) ([]LogLine, int
 	}
 	lines, total, err = c.TaskLog(ctx, u, total-n, n)
 	return lines, total, err
-}
-
-// StopTaskRequest describes DELETE /nodes/{node}/tasks/{upid}: ask Proxmox to stop a running task.
-func StopTaskRequest(u UPID) (Request, error) {
-	p, err := taskPath(u)
-	if err != nil {
-		return Request{}, err
-	}
-	return Request{Method: "DELETE", Path: p}, nil
 }
 
 // TaskResult is how a task ended, or that it was still running when the wait ended.

@@ -42,7 +42,7 @@ func PowerRequest(g GuestRef, action string, timeout int, forceStop bool) (Reque
 	if action == ActionShutdown {
 		q.setBool("forceStop", forceStop)
 	}
-	return Request{Method: "POST", Path: p, Params: url.Values(q)}, nil
+	return Request{method: "POST", path: p, params: url.Values(q)}, nil
 }
 
 // SnapshotRequest describes POST .../snapshot. vmstate (qemu only) saves the RAM of a running VM too.
@@ -60,7 +60,7 @@ func SnapshotRequest(g GuestRef, name, description string, vmstate bool) (Reques
 	q := params{"snapname": {name}}
 	q.set("description", description)
 	q.setBool("vmstate", vmstate)
-	return Request{Method: "POST", Path: p, Params: url.Values(q)}, nil
+	return Request{method: "POST", path: p, params: url.Values(q)}, nil
 }
 
 // DeleteSnapshotRequest describes DELETE .../snapshot/{name}.
@@ -72,7 +72,7 @@ func DeleteSnapshotRequest(g GuestRef, name string) (Request, error) {
 	if err != nil {
 		return Request{}, err
 	}
-	return Request{Method: "DELETE", Path: p}, nil
+	return Request{method: "DELETE", path: p}, nil
 }
 
 // RollbackRequest describes POST .../snapshot/{name}/rollback; start starts the guest afterwards.
@@ -86,7 +86,7 @@ func RollbackRequest(g GuestRef, name string, start bool) (Request, error) {
 	}
 	q := params{}
 	q.setBool("start", start)
-	return Request{Method: "POST", Path: p, Params: url.Values(q)}, nil
+	return Request{method: "POST", path: p, params: url.Values(q)}, nil
 }
 
 // CloneOptions are the settings of a clone.
@@ -139,7 +139,7 @@ func CloneRequest(g GuestRef, o CloneOptions) (Request, error) {
 	q.set("pool", o.Pool)
 	q.set("description", o.Description)
 	q.set("snapname", o.SnapName)
-	return Request{Method: "POST", Path: p, Params: url.Values(q)}, nil
+	return Request{method: "POST", path: p, params: url.Values(q)}, nil
 }
 
 // DestroyRequest describes DELETE /nodes/{node}/{type}/{vmid}; purge also removes the vmid from backup
@@ -151,7 +151,7 @@ func DestroyRequest(g GuestRef, purge bool) (Request, error) {
 	}
 	q := params{}
 	q.setBool("purge", purge)
-	return Request{Method: "DELETE", Path: p, Params: url.Values(q)}, nil
+	return Request{method: "DELETE", path: p, params: url.Values(q)}, nil
 }
 
 // BackupOptions are the settings of a vzdump run of one guest.
@@ -200,7 +200,7 @@ func BackupRequest(g GuestRef, o BackupOptions) (Request, error) {
 	q.set("compress", o.Compress)
 	q.set("notes-template", o.Notes)
 	q.setBool("protected", o.Protect)
-	return Request{Method: "POST", Path: p, Params: url.Values(q)}, nil
+	return Request{method: "POST", path: p, params: url.Values(q)}, nil
 }
 
 // VMSpec describes a new QEMU VM.
@@ -311,7 +311,7 @@ func CreateVMRequest(node string, s VMSpec) (Request, error) {
 		q.set("net0", "virtio,bridge="+s.Bridge)
 	}
 	setNewGuest(q, s.Start, s.Tags, s.Pool, s.Description)
-	return Request{Method: "POST", Path: p, Params: url.Values(q)}, nil
+	return Request{method: "POST", path: p, params: url.Values(q)}, nil
 }
 
 // checkNewGuest checks the settings VM and container creation share.
@@ -407,14 +407,14 @@ func CreateContainerRequest(node string, s ContainerSpec) (Request, error) {
 	q.setBool("unprivileged", s.Unprivileged)
 	q.set("ssh-public-keys", s.SSHPublicKeys)
 	setNewGuest(q, s.Start, s.Tags, s.Pool, s.Description)
-	return Request{Method: "POST", Path: p, Params: url.Values(q)}, nil
+	return Request{method: "POST", path: p, params: url.Values(q)}, nil
 }
 
 // Submit sends a write that starts a task and returns the task's id. A write is sent exactly once. An answer
 // that is not a UPID (vzdump's "OK" when the guest is on another node) is an error matching ErrNoTask.
 func (c *Client) Submit(ctx context.Context, req Request) (UPID, error) {
 	var s string
-	if err := c.Do(ctx, req, &s); err != nil {
+	if _, err := c.do(ctx, req, &s); err != nil {
 		return UPID{}, err
 	}
 	u, err := ParseUPID(s)
