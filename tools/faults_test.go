@@ -18,7 +18,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/mark3labs/mcp-go/mcp"
 
-	"github.com/proxmox-mcp/proxmox-mcp/pve"
 	"github.com/proxmox-mcp/proxmox-mcp/pve/pvesim"
 )
 
@@ -567,16 +566,8 @@ func TestTaskFaults(t *testing.T) {
 	}
 	leaks := newLeakCheck(t, h)
 	stopTask := func(t *testing.T, upid string) {
-		u, err := pve.ParseUPID(upid)
-		if err != nil {
+		if err := h.sim.StopTask(upid); err != nil {
 			t.Fatal(err)
-		}
-		req, err := pve.StopTaskRequest(u)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := h.client.Do(context.Background(), req, nil); err != nil {
-			t.Fatalf("stop task: %v", err)
 		}
 	}
 	t.Run("task never ends", func(t *testing.T) {

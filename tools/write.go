@@ -58,11 +58,11 @@ type requestView struct {
 }
 
 func viewRequest(r pve.Request) *requestView {
-	v := &requestView{Method: r.Method, Path: "/api2/json" + r.Path}
-	if len(r.Params) > 0 {
+	v := &requestView{Method: r.Method(), Path: "/api2/json" + r.Path()}
+	if params := r.Params(); len(params) > 0 {
 		v.Params = map[string]string{}
-		for k := range r.Params {
-			v.Params[k] = clean(r.Params.Get(k), maxValue)
+		for k := range params {
+			v.Params[k] = clean(params.Get(k), maxValue)
 		}
 	}
 	return v
@@ -158,7 +158,7 @@ func (e *env) send(ctx context.Context, a writeArgs, res *writeResult, req pve.R
 	} else if res.Node != "" {
 		note.Target = "node " + res.Node
 	}
-	note.Request = req.Method + " /api2/json" + req.Path
+	note.Request = req.Method() + " /api2/json" + req.Path()
 	if gate.IsDryRun(ctx) {
 		res.DryRun, res.Status, res.Request = true, "dry_run", viewRequest(req)
 		return res, nil
