@@ -1,6 +1,7 @@
 package pve
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -248,15 +249,20 @@ func (c *Client) newHTTPRequest(ctx context.Context, req Request) (*http.Request
 	return hreq, nil
 }
 
+// readResponse reads the answer within the request's bound and scrubs it before anything else looks at it:
+// no code above this point, in this package or outside, ever holds a secret the cluster sent back.
 func (c *Client) readResponse(req Request, resp *http.Response, out any) (int, error) {
-	body, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
+	limit := c.bodyLimit(req)
+	body, err := readBody(resp, limit)
 	if err != nil {
 		return 0, c.transportError(req, err)
 	}
-	if int64(len(body)) > c.maxBody {
+	if int64(len(body)) > limit {
 		return 0, &TransportError{Method: req.method, Path: req.path, Kind: ErrTooLarge,
-			Detail: fmt.Sprintf("more than %d bytes", c.maxBody)}
+			Detail: fmt.Sprintf("more than %d bytes", limit)}
 	}
+	raw := body
+	body = c.redactor.Bytes(body)
 	if resp.StatusCode != http.StatusOK {
 		return 0, c.apiError(req, resp, body)
 	}
@@ -267,10 +273,54 @@ func (c *Client) readResponse(req Request, resp *http.Response, out any) (int, e
 	}
 	env.Total = &total
 	if err := json.Unmarshal(body, &env); err != nil {
+		detail := decodeDetail(err, body)
+		if !sameBytes(raw, body) {
+			// Masking a secret can break the JSON it sat in (a secret outside a string, or cut off by an
+			// escape): say so, since the server's answer itself may have been fine.
+			detail += ", after masking a secret the server sent back"
+		}
 		return 0, &TransportError{Method: req.method, Path: req.path, Kind: ErrDecode,
-			Detail: c.redactor.String(decodeDetail(err, body)), Err: err}
+			Detail: c.redactor.String(detail), Err: c.scrubbed(err)}
 	}
 	return int(total), nil
+}
+
+// bodyLimit is the most a request's answer may hold: its own bound, within the client's maximum.
+func (c *Client) bodyLimit(req Request) int64 {
+	if req.limit > 0 && req.limit < c.maxBody {
+		return req.limit
+	}
+	return c.maxBody
+}
+
+// readBody reads at most limit+1 bytes of the body, in one allocation when the server said how long it is.
+func readBody(resp *http.Response, limit int64) ([]byte, error) {
+	r := io.LimitReader(resp.Body, limit+1)
+	if n := resp.ContentLength; n >= 0 && n <= limit {
+		buf := bytes.NewBuffer(make([]byte, 0, n+1))
+		_, err := buf.ReadFrom(r)
+		return buf.Bytes(), err
+	}
+	return io.ReadAll(r)
+}
+
+// sameBytes reports whether b is a itself (the redactor returns its input when nothing matched).
+func sameBytes(a, b []byte) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
+}
+
+// scrubbed keeps err as the cause of a TransportError when its text holds nothing to mask, so errors.Is and
+// errors.As still see the chain; otherwise it becomes plain text, scrubbed, as nothing in its chain may keep
+// what the server sent back.
+func (c *Client) scrubbed(err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	if clean := c.redactor.String(msg); clean != msg {
+		return errors.New(clean)
+	}
+	return err
 }
 
 // decodeDetail says what was wrong with a body without dumping it.
@@ -291,6 +341,7 @@ func decodeDetail(err error, body []byte) string {
 
 func (c *Client) apiError(req Request, resp *http.Response, body []byte) error {
 	reason := strings.TrimSpace(strings.TrimPrefix(resp.Status, strconv.Itoa(resp.StatusCode)))
+	// The body is scrubbed already; the reason phrase and the headers come from the status line.
 	e := &APIError{
 		Method: req.method,
 		Path:   req.path,
@@ -351,7 +402,7 @@ func (c *Client) transportError(req Request, err error) error {
 		// a bare "EOF" tells an operator nothing
 		detail = "the server closed the connection unexpectedly (" + detail + ")"
 	}
-	return &TransportError{Method: req.method, Path: req.path, Kind: kind, Detail: c.redactor.String(detail), Err: err}
+	return &TransportError{Method: req.method, Path: req.path, Kind: kind, Detail: c.redactor.String(detail), Err: c.scrubbed(err)}
 }
 
 // innermost is the text of the deepest error, without the URL that *url.Error prepends.

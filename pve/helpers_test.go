@@ -27,6 +27,8 @@ type answer struct {
 	reason string
 	header map[string]string
 	body   string
+	// statusLine, when set, replaces the whole first line (a malformed answer).
+	statusLine string
 }
 
 // writeRaw hijacks the connection and writes a with its own reason phrase.
@@ -44,7 +46,11 @@ func writeRaw(w http.ResponseWriter, a answer) {
 	if reason == "" {
 		reason = http.StatusText(a.status)
 	}
-	fmt.Fprintf(buf, "HTTP/1.1 %d %s\r\n", a.status, reason)
+	if a.statusLine != "" {
+		fmt.Fprintf(buf, "%s\r\n", a.statusLine)
+	} else {
+		fmt.Fprintf(buf, "HTTP/1.1 %d %s\r\n", a.status, reason)
+	}
 	if a.body != "" {
 		buf.WriteString("Content-Type: application/json;charset=UTF-8\r\n")
 	}
