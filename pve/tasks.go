@@ -1,7 +1,9 @@
 package pve
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -24,30 +26,75 @@ func (c *Client) TaskStatus(ctx context.Context, u UPID) (TaskStatus, error) {
 	if err != nil {
 		return TaskStatus{}, err
 	}
-	return get[TaskStatus](ctx, c, p, nil, "read task status")
+	return get[TaskStatus](ctx, c, p, nil, objectBody, "read task status")
 }
 
-// TaskLog is GET .../log from line start (0-based) for at most limit lines, with the log's total line count.
+// MaxLogPage is the most lines one TaskLog read asks for.
+const MaxLogPage = 5000
+
+// Bounds on a task log page: what Proxmox sends for a page of n lines is a few dozen bytes a line; a line
+// may be long (a command's output), so each asked-for line may take logLineBytes, and the page logPageBytes
+// on top. A server that sends more than that (lines beyond the page, or without end) is cut off.
+const (
+	logLineBytes = 8 << 10
+	logPageBytes = 64 << 10
+)
+
+// TaskLog is GET .../log from line start (0-based) for at most limit lines (1…MaxLogPage), with the log's
+// total line count. It never keeps more than limit lines, whatever the server sends.
 func (c *Client) TaskLog(ctx context.Context, u UPID, start, limit int) ([]LogLine, int, error) {
-	if start < 0 || limit < 0 {
-		return nil, 0, invalid(errors.New("log start and limit must not be negative"))
+	if start < 0 || limit < 1 || limit > MaxLogPage {
+		return nil, 0, invalid(fmt.Errorf("log start must not be negative and limit must be 1…%d", MaxLogPage))
 	}
 	p, err := taskPath(u, "log")
 	if err != nil {
 		return nil, 0, err
 	}
-	var lines []LogLine
+	page := &logPage{limit: limit}
 	total, err := c.do(ctx, Request{method: "GET", path: p, params: url.Values{
 		"start": {strconv.Itoa(start)}, "limit": {strconv.Itoa(limit)},
-	}}, &lines)
+	}, limit: logPageBytes + int64(limit)*logLineBytes}, page)
 	if err != nil {
 		return nil, 0, fmt.Errorf("read task log: %w", err)
 	}
-	if total < len(lines) {
+	if total < len(page.lines) {
 		// Servers before PVE 7 omit "total"; what we got is then all we know.
-		total = start + len(lines)
+		total = start + len(page.lines)
 	}
-	return lines, total, nil
+	return page.lines, total, nil
+}
+
+// logPage decodes a task log's data member, keeping the first limit lines and only counting the rest.
+type logPage struct {
+	limit int
+	lines []LogLine
+}
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (p *logPage) UnmarshalJSON(data []byte) error {
+	if string(bytes.TrimSpace(data)) == "null" {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
+		return fmt.Errorf("task log: not a list of lines")
+	}
+	var skip json.RawMessage // reused: lines beyond the page cost no allocation each
+	for dec.More() {
+		if len(p.lines) < p.limit {
+			var l LogLine
+			if err := dec.Decode(&l); err != nil {
+				return fmt.Errorf("task log line %d: %w", len(p.lines)+1, err)
+			}
+			p.lines = append(p.lines, l)
+			continue
+		}
+		if err := dec.Decode(&skip); err != nil {
+			return fmt.Errorf("task log: %w", err)
+		}
+	}
+	_, err := dec.Token()
+	return err
 }
 
 // TaskLogTail returns the last n lines of a task log and its total line count.

@@ -414,6 +414,9 @@ func CreateContainerRequest(node string, s ContainerSpec) (Request, error) {
 // that is not a UPID (vzdump's "OK" when the guest is on another node) is an error matching ErrNoTask.
 func (c *Client) Submit(ctx context.Context, req Request) (UPID, error) {
 	var s string
+	if req.limit == 0 {
+		req.limit = objectBody // a task id, or Proxmox's "OK"
+	}
 	if _, err := c.do(ctx, req, &s); err != nil {
 		return UPID{}, err
 	}
