@@ -36,6 +36,7 @@ type Client struct {
 	retries  int
 	backoff  time.Duration
 	poll     pollPolicy
+	after    func(time.Duration) <-chan time.Time // time.After; tests read the waits a task poll asks for
 	observe  func(Event)
 	agent    string
 }
@@ -62,9 +63,13 @@ func WithRetries(n int, backoff time.Duration) Option {
 	return func(c *Client) { c.retries, c.backoff = max(n, 0), backoff }
 }
 
-// WithTaskPolling sets the first and the longest interval between task status polls. Default 250ms, 2s.
+// WithTaskPolling sets the interval between task status polls for the first 20 polls after the first, which
+// is immediate, and the longest interval it then grows to, by half each poll. Default 100ms, 2s: a task
+// that ends within two seconds is seen to end within 100ms of it.
 func WithTaskPolling(first, longest time.Duration) Option {
-	return func(c *Client) { c.poll = pollPolicy{first: first, longest: max(first, longest)} }
+	return func(c *Client) {
+		c.poll = pollPolicy{fast: first, fastPolls: defaultPolling.fastPolls, longest: max(first, longest)}
+	}
 }
 
 // WithObserver receives an Event after every HTTP exchange.
@@ -108,7 +113,8 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 		maxBody: DefaultMaxResponseBytes,
 		retries: 2,
 		backoff: 200 * time.Millisecond,
-		poll:    pollPolicy{first: 250 * time.Millisecond, longest: 2 * time.Second},
+		poll:    defaultPolling,
+		after:   time.After,
 		agent:   "proxmox-mcp",
 	}
 	if c.timeout <= 0 {

@@ -163,14 +163,23 @@ type WaitOptions struct {
 	TailLines int
 }
 
-type pollPolicy struct{ first, longest time.Duration }
+// pollPolicy is when a task wait polls: at once, then every fast for fastPolls polls, then each interval
+// half as long again as the one before, up to longest. Most tasks an assistant starts (power actions,
+// snapshots of small guests) end within a second or two and are seen to end within fast; long ones (backups,
+// clones) settle at one poll per longest.
+type pollPolicy struct {
+	fast, longest time.Duration
+	fastPolls     int
+}
+
+var defaultPolling = pollPolicy{fast: 100 * time.Millisecond, fastPolls: 20, longest: 2 * time.Second}
 
 // notYetVisible is how long after a task starts its status may answer "no such task": pvedaemon forks the
 // worker before the task index knows it (bpg's provider tolerates the same on its first polls).
 const notYetVisible = 5 * time.Second
 
 // WaitTask polls a task until it stops, the bound passes (Running result, nil error) or ctx ends (error).
-// The interval grows from the first to the longest poll interval.
+// It polls at once, then on the client's schedule (see WithTaskPolling).
 func (c *Client) WaitTask(ctx context.Context, u UPID, o WaitOptions) (TaskResult, error) {
 	start := time.Now()
 	var deadline <-chan time.Time
@@ -183,7 +192,7 @@ func (c *Client) WaitTask(ctx context.Context, u UPID, o WaitOptions) (TaskResul
 	if tail <= 0 {
 		tail = 10
 	}
-	interval := c.poll.first
+	interval := c.poll.fast
 	for polls := 1; ; polls++ {
 		st, err := c.TaskStatus(ctx, u)
 		switch {
@@ -211,14 +220,16 @@ func (c *Client) WaitTask(ctx context.Context, u UPID, o WaitOptions) (TaskResul
 			}
 			return res, nil
 		}
+		if polls > c.poll.fastPolls {
+			interval = min(interval*3/2, c.poll.longest)
+		}
 		select {
 		case <-ctx.Done():
 			return TaskResult{UPID: u, Running: true, Duration: time.Since(start)}, ctx.Err()
 		case <-deadline:
 			return TaskResult{UPID: u, Running: true, Duration: time.Since(start)}, nil
-		case <-time.After(interval):
+		case <-c.after(interval):
 		}
-		interval = min(interval*3/2, c.poll.longest)
 	}
 }
 
