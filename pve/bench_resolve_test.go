@@ -53,14 +53,21 @@ func measure(b *testing.B, c *counted, op func() error) {
 	b.ReportMetric(float64(c.requests.Load())/float64(b.N), "requests/op")
 }
 
-// BenchmarkRawGet is the yardstick: one GET of a guest's current status, its address known.
+// BenchmarkRawGet is the yardstick: one GET of a guest's current status (or its config), its address known.
 func BenchmarkRawGet(b *testing.B) {
 	srv, c := bigCluster(b)
 	vmid, node := someGuest(b, srv)
 	ctx := context.Background()
-	measure(b, c, func() error {
-		_, err := c.GuestStatus(ctx, GuestRef{Node: node, Type: Qemu, VMID: vmid})
-		return err
+	ref := GuestRef{Node: node, Type: Qemu, VMID: vmid}
+	b.Run("status", func(b *testing.B) {
+		measure(b, c, func() error { _, err := c.GuestStatus(ctx, ref); return err })
+	})
+	b.Run("config", func(b *testing.B) {
+		measure(b, c, func() error { _, err := c.GuestConfig(ctx, ref); return err })
+	})
+	defer srv.Inject(pvesim.Fault{Kind: pvesim.FaultLatency, Latency: time.Millisecond})()
+	b.Run("status+1ms", func(b *testing.B) {
+		measure(b, c, func() error { _, err := c.GuestStatus(ctx, ref); return err })
 	})
 }
 
@@ -74,16 +81,50 @@ func BenchmarkGetByVMID(b *testing.B) {
 			measure(b, c, func() error { return getByVMID(ctx, c.Client, vmid, bc.node) })
 		})
 	}
+	// With a millisecond of server latency, as a real node has, the two reads overlap.
+	defer srv.Inject(pvesim.Fault{Kind: pvesim.FaultLatency, Latency: time.Millisecond})()
+	b.Run("vmid+1ms", func(b *testing.B) {
+		measure(b, c, func() error { return getByVMID(ctx, c.Client, vmid, "") })
+	})
 }
 
-// BenchmarkStartByVMID resolves a vmid and submits a start (not waiting for the task).
+// BenchmarkStartByVMID resolves a vmid and submits a start (not waiting for the task), round the running
+// VMs of one node so that no start meets the lock of the one before on the same guest.
 func BenchmarkStartByVMID(b *testing.B) {
 	srv, c := bigCluster(b, pvesim.WithTaskDuration(time.Millisecond))
-	vmid, node := someGuest(b, srv)
+	_, node := someGuest(b, srv)
+	var vmids []int
+	for id := 100; id < 5100; id++ {
+		if g, ok := srv.Guest(id); ok && g.Type == "qemu" && !g.Template && g.Node == node && g.Lock == "" {
+			vmids = append(vmids, id)
+		}
+	}
 	ctx := context.Background()
 	for _, bc := range []struct{ name, node string }{{"vmid", ""}, {"node", node}} {
 		b.Run(bc.name, func(b *testing.B) {
-			measure(b, c, func() error { return startByVMID(ctx, c.Client, vmid, bc.node) })
+			i := 0
+			measure(b, c, func() error {
+				i++
+				return startByVMID(ctx, c.Client, vmids[i%len(vmids)], bc.node)
+			})
 		})
 	}
+}
+
+func getByVMID(ctx context.Context, c *Client, vmid int, node string) error {
+	_, err := c.ReadGuest(ctx, vmid, node)
+	return err
+}
+
+func startByVMID(ctx context.Context, c *Client, vmid int, node string) error {
+	g, err := c.Locate(ctx, vmid, node)
+	if err != nil {
+		return err
+	}
+	req, err := PowerRequest(g.Ref(), ActionStart, 0, false)
+	if err != nil {
+		return err
+	}
+	_, err = c.Submit(ctx, req)
+	return err
 }

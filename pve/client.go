@@ -38,6 +38,7 @@ type Client struct {
 	poll     pollPolicy
 	after    func(time.Duration) <-chan time.Time // time.After; tests read the waits a task poll asks for
 	observe  func(Event)
+	index    guestIndex
 	agent    string
 }
 
@@ -114,6 +115,7 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 		retries: 2,
 		backoff: 200 * time.Millisecond,
 		poll:    defaultPolling,
+		index:   guestIndex{ttl: DefaultGuestIndexTTL},
 		after:   time.After,
 		agent:   "proxmox-mcp",
 	}
@@ -165,6 +167,7 @@ func (c *Client) do(ctx context.Context, req Request, out any) (total int, err e
 	for attempt := 1; ; attempt++ {
 		total, err = c.once(ctx, req, out, attempt)
 		if err == nil || attempt >= attempts || !retryable(err) || ctx.Err() != nil {
+			c.observeGuest(req, err)
 			return total, err
 		}
 		// Full jitter around a growing base keeps retries from many callers apart.

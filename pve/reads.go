@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
+	"time"
 )
 
 // Bounds on answers, by what a request reads: each typed read picks the one that fits it, so a server that
@@ -59,37 +60,19 @@ func (c *Client) ClusterResources(ctx context.Context, typ string) ([]Resource, 
 	default:
 		return nil, invalid(fmt.Errorf("resource type %s is not vm, node, storage or sdn", quote(typ)))
 	}
-	return get[[]Resource](ctx, c, "/cluster/resources", q, wholeCluster, "list cluster resources")
-}
-
-// FindGuest locates a guest by vmid with one cluster-wide request, so callers need not know its node or type.
-// A vmid that is not in the cluster is an error matching ErrNotFound.
-func (c *Client) FindGuest(ctx context.Context, vmid int) (Resource, error) {
-	if err := ValidVMID(vmid); err != nil {
-		return Resource{}, invalid(err)
-	}
-	all, err := c.ClusterResources(ctx, ResourceVM)
-	if err != nil {
-		return Resource{}, err
-	}
-	for _, r := range all {
-		if int(r.VMID) == vmid && r.IsGuest() {
-			return r, nil
+	asked := time.Now()
+	all, err := get[[]Resource](ctx, c, "/cluster/resources", q, wholeCluster, "list cluster resources")
+	if err == nil && typ != ResourceNode && typ != ResourceStorage && typ != "sdn" {
+		// A listing of the guests is also what the guest index is made of.
+		entries := make([]indexEntry, 0, len(all))
+		for _, r := range all {
+			entries = append(entries, indexEntry{VMID: r.VMID, Type: r.Type, Node: r.Node, Name: r.Name, Status: r.Status,
+				Template: r.Template, Lock: r.Lock, Tags: r.Tags, Pool: r.Pool, HAState: r.HAState})
 		}
+		c.index.fill(entries, asked)
 	}
-	return Resource{}, &GuestNotFoundError{VMID: vmid}
+	return all, err
 }
-
-// GuestNotFoundError says a vmid is not in the cluster (or the token may not see it: Proxmox hides guests
-// without VM.Audit from lists).
-type GuestNotFoundError struct{ VMID int }
-
-func (e *GuestNotFoundError) Error() string {
-	return fmt.Sprintf("no VM or container with vmid %d in the cluster (or the token lacks VM.Audit on it)", e.VMID)
-}
-
-// Is matches ErrNotFound.
-func (e *GuestNotFoundError) Is(target error) bool { return target == ErrNotFound }
 
 // NextID is GET /cluster/nextid: the lowest free vmid.
 func (c *Client) NextID(ctx context.Context) (int, error) {
