@@ -170,6 +170,6 @@ func runBackup(ctx context.Context, e *env, a *backupArgs) (*writeResult, error)
 	if err != nil {
 		return nil, err
 	}
-	g := viewGuest(r)
+	g := viewLocated(r)
 	return e.send(ctx, a.writeArgs, &writeResult{Action: "backup", Target: &g, what: "back up " + g.ref()}, req)
 }

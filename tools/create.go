@@ -125,7 +125,7 @@ func cloneGuest(ctx context.Context, e *env, a *cloneArgs) (*writeResult, error)
 	if err != nil {
 		return nil, err
 	}
-	g := viewGuest(r)
+	g := viewLocated(r)
 	return e.send(ctx, a.writeArgs, &writeResult{Action: "clone", Target: &g,
 		what: fmt.Sprintf("clone %s to %d", g.ref(), newID)}, req)
 }

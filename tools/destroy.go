@@ -31,6 +31,6 @@ func destroyGuest(ctx context.Context, e *env, a *destroyArgs) (*writeResult, er
 	if err != nil {
 		return nil, err
 	}
-	g := viewGuest(r)
+	g := viewLocated(r)
 	return e.send(ctx, a.writeArgs, &writeResult{Action: "destroy", Target: &g, what: "destroy " + g.ref()}, req)
 }

@@ -67,7 +67,7 @@ func (e *env) power(ctx context.Context, ga guestArgs, wa writeArgs, action stri
 	if err != nil {
 		return nil, err
 	}
-	g := viewGuest(r)
+	g := viewLocated(r)
 	verb := action
 	if action == pve.ActionStop {
 		verb = "force stop"
