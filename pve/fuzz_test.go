@@ -28,13 +28,19 @@ func FuzzParseUPID(f *testing.F) {
 			if !u.IsZero() {
 				t.Fatalf("error %v with a non-zero UPID", err)
 			}
+			if oracleUPID(s) {
+				t.Fatalf("refused %q, which PVE's pattern accepts: %v", s, err)
+			}
 			return
 		}
 		if u.String() != s {
 			t.Fatalf("String() = %q, want %q", u.String(), s)
 		}
-		if err := ValidNode(u.Node); err != nil && len(u.Node) <= maxNameLen {
-			t.Fatalf("parsed node %q is not a valid node: %v", u.Node, err)
+		if !oracleUPID(s) {
+			t.Fatalf("parsed %q, which PVE's pattern refuses", s)
+		}
+		if !oracleNode(u.Node) && len(u.Node) <= maxNameLen {
+			t.Fatalf("parsed node %q is not a valid node", u.Node)
 		}
 		if strings.ContainsAny(u.Type+u.ID+u.User, ":/ \t\n\r") {
 			t.Fatalf("field with separator: %+v", u)
@@ -76,7 +82,7 @@ func FuzzGuestPaths(f *testing.F) {
 		}
 		want := []string{"nodes", node, typ, strconv.FormatInt(vmid, 10), "snapshot", snap}
 		checkSegments(t, req.path, want)
-		if ValidNode(node) != nil || ValidSnapshotName(snap) != nil || ValidVMID(int(vmid)) != nil || GuestType(typ).Valid() != nil {
+		if !oracleNode(node) || !oracleSnapshot(snap) || !oracleVMID(vmid) || typ != "qemu" && typ != "lxc" {
 			t.Fatalf("accepted invalid input %q %q %q %d", node, typ, snap, vmid)
 		}
 		u := *mustParse(t, "https://pve.example.com:8006/api2/json")
@@ -127,7 +133,7 @@ func FuzzRequestBuilders(f *testing.F) {
 	f.Add("pve1", "qemu", "snap", "local", int64(-1), int64(1e12))
 	f.Fuzz(func(t *testing.T, node, typ, name, storage string, vmid, newid int64) {
 		g := GuestRef{Node: node, Type: GuestType(typ), VMID: int(vmid)}
-		guestOK := g.Validate() == nil
+		guestOK := oracleNode(node) && (typ == "qemu" || typ == "lxc") && oracleVMID(vmid)
 		base := []string{"nodes", node, typ, strconv.FormatInt(vmid, 10)}
 		check := func(what string, req Request, err error, valid bool, want []string) {
 			t.Helper()
@@ -150,23 +156,23 @@ func FuzzRequestBuilders(f *testing.F) {
 			check("power "+action, req, err, guestOK, append(slices.Clone(base), "status", action))
 		}
 		req, err := SnapshotRequest(g, name, name, false)
-		check("snapshot", req, err, guestOK && ValidSnapshotName(name) == nil, append(slices.Clone(base), "snapshot"))
+		check("snapshot", req, err, guestOK && oracleSnapshot(name), append(slices.Clone(base), "snapshot"))
 		if err == nil && req.params.Get("snapname") != name {
 			t.Fatalf("snapname %q, want %q", req.params.Get("snapname"), name)
 		}
 		req, err = RollbackRequest(g, name, false)
-		check("rollback", req, err, guestOK && ValidSnapshotName(name) == nil, append(slices.Clone(base), "snapshot", name, "rollback"))
+		check("rollback", req, err, guestOK && oracleSnapshot(name), append(slices.Clone(base), "snapshot", name, "rollback"))
 		req, err = DestroyRequest(g, true)
 		check("destroy", req, err, guestOK, base)
 		req, err = CloneRequest(g, CloneOptions{NewID: int(newid), Target: node, Storage: storage, Full: storage != ""})
-		cloneOK := guestOK && ValidVMID(int(newid)) == nil && newid != vmid && (storage == "" || ValidStorage(storage) == nil)
+		cloneOK := guestOK && oracleVMID(newid) && newid != vmid && (storage == "" || oracleStorage(storage)) && (node == "" || oracleNode(node))
 		check("clone", req, err, cloneOK, append(slices.Clone(base), "clone"))
 		req, err = BackupRequest(g, BackupOptions{Storage: storage})
-		check("backup", req, err, guestOK && (storage == "" || ValidStorage(storage) == nil), []string{"nodes", node, "vzdump"})
+		check("backup", req, err, guestOK && (storage == "" || oracleStorage(storage)), []string{"nodes", node, "vzdump"})
 		if err == nil && storage != "" && req.params.Get("storage") != storage {
 			t.Fatalf("backup storage %q, want %q", req.params.Get("storage"), storage)
 		}
 		req, err = CreateVMRequest(node, VMSpec{VMID: int(vmid), Name: "vm1", Memory: 1024, Cores: 1, Disk: storage + ":8"})
-		check("create vm", req, err, ValidNode(node) == nil && ValidVMID(int(vmid)) == nil && ValidStorage(storage) == nil, []string{"nodes", node, "qemu"})
+		check("create vm", req, err, oracleNode(node) && oracleVMID(vmid) && oracleStorage(storage), []string{"nodes", node, "qemu"})
 	})
 }

@@ -19,15 +19,17 @@ const (
 )
 
 var (
+	// The schema's patterns are case-insensitive; the classes spell out both cases instead of using (?i),
+	// which in Go also folds in non-ASCII letters ("ſ" for s, the Kelvin sign for k).
 	nodePattern     = regexp.MustCompile(`^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?$`)
-	configIDPattern = regexp.MustCompile(`^(?i:[a-z][a-z0-9_-]+)$`)
-	storagePattern  = regexp.MustCompile(`^(?i:[a-z][a-z0-9._-]*[a-z0-9])$`)
+	configIDPattern = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_-]+$`)
+	storagePattern  = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9._-]*[a-zA-Z0-9]$`)
 	// Pools may nest up to three levels (PVE 8.1+): parent/child/grandchild.
 	poolPattern = regexp.MustCompile(`^[A-Za-z0-9._-]+(?:/[A-Za-z0-9._-]+){0,2}$`)
 	// dnsName follows pve-common's dns-name format: labels of letters, digits and '-', dot separated.
 	dnsNamePattern  = regexp.MustCompile(`^(?:(?:[a-zA-Z0-9](?:[a-zA-Z0-9\-]*[a-zA-Z0-9])?)\.)*(?:[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)$`)
 	tokenIDPattern  = regexp.MustCompile(`^[^\s:/@!=]+@[A-Za-z][A-Za-z0-9.\-_]+![A-Za-z][A-Za-z0-9.\-_]+$`)
-	volumeIDPattern = regexp.MustCompile(`^(?i:[a-z][a-z0-9._-]*[a-z0-9]):[^\x00-\x1f\x7f\s,]+$`)
+	volumeIDPattern = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9._-]*[a-zA-Z0-9]:[^\x00-\x1f\x7f\s,]+$`)
 	tagPattern      = regexp.MustCompile(`^[a-zA-Z0-9_][a-zA-Z0-9_\-+.]*$`)
 )
 
