@@ -100,3 +100,44 @@ func TestRequestString(t *testing.T) {
 		t.Error("DELETE must count as a write")
 	}
 }
+
+// TestSettingsValidateBeforeAnyRequest: every setting a write takes can be checked before the caller
+// resolves the guest or asks for the next free vmid, so that an invalid argument is refused with no
+// request at all: a clone onto its own vmid, a bad disk for a guest whose vmid is still to be chosen (VMID
+// 0), a bad backup mode. The builders apply the same checks.
+func TestSettingsValidateBeforeAnyRequest(t *testing.T) {
+	const template = "local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst"
+	tests := []struct {
+		name  string
+		err   error
+		valid bool
+	}{
+		{"clone onto itself", CloneOptions{NewID: 100}.Validate(100), false},
+		{"clone to the next free vmid", CloneOptions{}.Validate(100), true},
+		{"clone newid out of range", CloneOptions{NewID: 99}.Validate(100), false},
+		{"clone storage of a linked clone", CloneOptions{Storage: "local-lvm"}.Validate(100), false},
+		{"clone bad name", CloneOptions{Name: "web_01"}.Validate(100), false},
+		{"clone source out of range", CloneOptions{NewID: 150}.Validate(5), false},
+		{"vm bad disk, vmid to choose", VMSpec{Disk: "local-lvm:0"}.Validate(), false},
+		{"vm bad bridge, vmid to choose", VMSpec{Bridge: "vmbr0,firewall=1"}.Validate(), false},
+		{"vm, vmid to choose", VMSpec{Disk: "local-lvm:32", Memory: 2048}.Validate(), true},
+		{"vm vmid out of range", VMSpec{VMID: 50}.Validate(), false},
+		{"ct bad disk, vmid to choose", ContainerSpec{OSTemplate: template, RootFS: "local-lvm:x"}.Validate(), false},
+		{"ct no template", ContainerSpec{RootFS: "local-lvm:8"}.Validate(), false},
+		{"ct, vmid to choose", ContainerSpec{OSTemplate: template, RootFS: "local-lvm:8"}.Validate(), true},
+		{"backup mode", BackupOptions{Mode: "live"}.Validate(), false},
+		{"backup", BackupOptions{Mode: "stop", Storage: "nas-backup"}.Validate(), true},
+	}
+	for _, tc := range tests {
+		if tc.valid && tc.err != nil || !tc.valid && !errors.Is(tc.err, ErrInvalidRequest) {
+			t.Errorf("%s: error %v, want valid=%v (else ErrInvalidRequest)", tc.name, tc.err, tc.valid)
+		}
+	}
+	// A builder refuses what Validate refuses, and still requires the vmid Validate lets be chosen later.
+	if _, err := CreateVMRequest("pve1", VMSpec{Disk: "local-lvm:32"}); !errors.Is(err, ErrInvalidRequest) {
+		t.Errorf("CreateVMRequest without a vmid: %v", err)
+	}
+	if _, err := CloneRequest(GuestRef{Node: "pve1", Type: Qemu, VMID: 100}, CloneOptions{}); !errors.Is(err, ErrInvalidRequest) {
+		t.Errorf("CloneRequest without a newid: %v", err)
+	}
+}
