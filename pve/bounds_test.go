@@ -102,7 +102,6 @@ func TestAnswersAreBoundedByKind(t *testing.T) {
 		"task status":  func(c *Client) error { _, err := c.TaskStatus(ctx, u); return err },
 		"guest status": func(c *Client) error { _, err := c.GuestStatus(ctx, vm); return err },
 		"guest config": func(c *Client) error { _, err := c.GuestConfig(ctx, vm); return err },
-		"node status":  func(c *Client) error { _, err := c.NodeStatus(ctx, "pve1"); return err },
 		"submit": func(c *Client) error {
 			req, err := PowerRequest(vm, ActionStart, 0, false)
 			if err != nil {

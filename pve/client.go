@@ -27,7 +27,6 @@ const DefaultMaxResponseBytes = 64 << 20
 // Client talks to one Proxmox VE cluster. It is safe for concurrent use.
 type Client struct {
 	base     *url.URL
-	tokenID  string
 	auth     redact.Secret // the whole Authorization header value
 	hc       *http.Client
 	redactor *redact.Redactor
@@ -82,9 +81,6 @@ func WithMaxResponseBytes(n int64) Option { return func(c *Client) { c.maxBody =
 // WithUserAgent sets the User-Agent header.
 func WithUserAgent(ua string) Option { return func(c *Client) { c.agent = ua } }
 
-// WithTransport replaces the HTTP transport (tests; the TLS settings of cfg are then the transport's business).
-func WithTransport(rt http.RoundTripper) Option { return func(c *Client) { c.hc.Transport = rt } }
-
 // New builds a client from a configuration (see ConfigFromEnv).
 func New(cfg Config, opts ...Option) (*Client, error) {
 	if cfg.BaseURL == nil {
@@ -101,9 +97,8 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 		return nil, err
 	}
 	c := &Client{
-		base:    cfg.BaseURL,
-		tokenID: cfg.TokenID,
-		auth:    redact.NewSecret("PVEAPIToken=" + cfg.TokenID + "=" + cfg.Secret.Reveal()),
+		base: cfg.BaseURL,
+		auth: redact.NewSecret("PVEAPIToken=" + cfg.TokenID + "=" + cfg.Secret.Reveal()),
 		hc: &http.Client{
 			Transport: tr,
 			// Never follow a redirect: Go would carry the Authorization header to the new location when
@@ -132,12 +127,6 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 	return c, nil
 }
 
-// TokenID is the API token the client authenticates with.
-func (c *Client) TokenID() string { return c.tokenID }
-
-// BaseURL is the API root the client talks to.
-func (c *Client) BaseURL() string { return c.base.String() }
-
 // Close releases idle connections.
 func (c *Client) Close() { c.hc.CloseIdleConnections() }
 
@@ -149,14 +138,14 @@ func ReadOnly(ctx context.Context) context.Context {
 	return context.WithValue(ctx, readOnlyKey{}, true)
 }
 
-// IsReadOnly reports whether ctx was marked by ReadOnly.
-func IsReadOnly(ctx context.Context) bool { v, _ := ctx.Value(readOnlyKey{}).(bool); return v }
+// isReadOnly reports whether ctx was marked by ReadOnly.
+func isReadOnly(ctx context.Context) bool { v, _ := ctx.Value(readOnlyKey{}).(bool); return v }
 
 // do sends req and decodes the answer's data member into out (which may be nil), returning the envelope's
 // "total" member too (task logs). Reads are retried on failed connections, 502/503/504 and 595/596; writes are
 // sent exactly once. It is the one way out of the package, reached only through the typed methods and Submit.
 func (c *Client) do(ctx context.Context, req Request, out any) (total int, err error) {
-	if req.IsWrite() && IsReadOnly(ctx) {
+	if req.IsWrite() && isReadOnly(ctx) {
 		return 0, fmt.Errorf("%w: %s in a read-only context", ErrReadOnly, req)
 	}
 	attempts := 1

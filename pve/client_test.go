@@ -411,7 +411,7 @@ func TestInvalidRequestsNeverSent(t *testing.T) {
 		"locate":      func() error { _, err := c.Locate(ctx, 1e10, ""); return err },
 		"locate node": func() error { _, err := c.Locate(ctx, 100, "pve1/../x"); return err },
 		"read guest":  func() error { _, err := c.ReadGuest(ctx, 99, ""); return err },
-		"node":        func() error { _, err := c.NodeStatus(ctx, "pve1/../../cluster"); return err },
+		"node":        func() error { _, err := c.Tasks(ctx, "pve1/../../cluster", TaskFilter{}); return err },
 		"storage":     func() error { _, err := c.StorageContent(ctx, "pve1", "../x", "", 0); return err },
 		"rrd":         func() error { _, err := c.RRDData(ctx, "pve1", nil, "forever", ""); return err },
 		"tasks":       func() error { _, err := c.Tasks(ctx, "pve1", TaskFilter{Source: "x"}); return err },

@@ -47,8 +47,6 @@ var decoders = []struct {
 	{regexp.MustCompile(`^/version$`), typed[Version]},
 	{regexp.MustCompile(`^/cluster/status$`), typed[[]ClusterStatusItem]},
 	{regexp.MustCompile(`^/cluster/resources$`), typed[[]Resource]},
-	{regexp.MustCompile(`^/nodes$`), typed[[]NodeInfo]},
-	{regexp.MustCompile(`^/nodes/[^/]+/status$`), typed[NodeStatus]},
 	{regexp.MustCompile(`^/nodes/[^/]+/(qemu|lxc)$`), typed[[]GuestStatus]},
 	{regexp.MustCompile(`^/nodes/[^/]+/(qemu|lxc)/\d+/status/current$`), typed[GuestStatus]},
 	{regexp.MustCompile(`^/nodes/[^/]+/(qemu|lxc)/\d+/config$`), typed[GuestConfig]},

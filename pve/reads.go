@@ -42,10 +42,9 @@ func (c *Client) ClusterStatus(ctx context.Context) ([]ClusterStatusItem, error)
 	return get[[]ClusterStatusItem](ctx, c, "/cluster/status", nil, listBody, "read cluster status")
 }
 
-// Resource types accepted by ClusterResources.
+// Resource types accepted by ClusterResources (as are "node" and "sdn").
 const (
 	ResourceVM      = "vm"
-	ResourceNode    = "node"
 	ResourceStorage = "storage"
 )
 
@@ -55,14 +54,14 @@ func (c *Client) ClusterResources(ctx context.Context, typ string) ([]Resource, 
 	var q url.Values
 	switch typ {
 	case "":
-	case ResourceVM, ResourceNode, ResourceStorage, "sdn":
+	case ResourceVM, "node", ResourceStorage, "sdn":
 		q = url.Values{"type": {typ}}
 	default:
 		return nil, invalid(fmt.Errorf("resource type %s is not vm, node, storage or sdn", quote(typ)))
 	}
 	asked := time.Now()
 	all, err := get[[]Resource](ctx, c, "/cluster/resources", q, wholeCluster, "list cluster resources")
-	if err == nil && typ != ResourceNode && typ != ResourceStorage && typ != "sdn" {
+	if err == nil && typ != "node" && typ != ResourceStorage && typ != "sdn" {
 		// A listing of the guests is also what the guest index is made of.
 		entries := make([]indexEntry, 0, len(all))
 		for _, r := range all {
@@ -84,32 +83,6 @@ func (c *Client) NextID(ctx context.Context) (int, error) {
 // ClusterTasks is GET /cluster/tasks: a short list of recent tasks cluster-wide, running ones included.
 func (c *Client) ClusterTasks(ctx context.Context) ([]Task, error) {
 	return get[[]Task](ctx, c, "/cluster/tasks", nil, listBody, "list cluster tasks")
-}
-
-// Nodes is GET /nodes.
-func (c *Client) Nodes(ctx context.Context) ([]NodeInfo, error) {
-	return get[[]NodeInfo](ctx, c, "/nodes", nil, listBody, "list nodes")
-}
-
-// NodeStatus is GET /nodes/{node}/status.
-func (c *Client) NodeStatus(ctx context.Context, node string) (NodeStatus, error) {
-	p, err := nodePath(node, "status")
-	if err != nil {
-		return NodeStatus{}, err
-	}
-	return get[NodeStatus](ctx, c, p, nil, objectBody, "read status of node "+node)
-}
-
-// Guests is GET /nodes/{node}/{qemu|lxc}: one node's guests of one type.
-func (c *Client) Guests(ctx context.Context, node string, typ GuestType) ([]GuestStatus, error) {
-	if err := typ.Valid(); err != nil {
-		return nil, invalid(err)
-	}
-	p, err := nodePath(node, string(typ))
-	if err != nil {
-		return nil, err
-	}
-	return get[[]GuestStatus](ctx, c, p, nil, listBody, fmt.Sprintf("list %s guests on %s", typ, node))
 }
 
 // GuestStatus is GET .../status/current.
@@ -215,22 +188,6 @@ func (c *Client) Tasks(ctx context.Context, node string, f TaskFilter) ([]Task, 
 	return get[[]Task](ctx, c, p, url.Values(q), listBody, "list tasks on "+node)
 }
 
-// Storages is GET /nodes/{node}/storage, optionally only those holding content (backup, vztmpl, iso, ...).
-func (c *Client) Storages(ctx context.Context, node, content string) ([]Storage, error) {
-	p, err := nodePath(node, "storage")
-	if err != nil {
-		return nil, err
-	}
-	q := params{}
-	if content != "" {
-		if !storageContent[content] {
-			return nil, invalid(fmt.Errorf("content type %s is not one of backup, images, iso, rootdir, snippets, vztmpl, import", quote(content)))
-		}
-		q.set("content", content)
-	}
-	return get[[]Storage](ctx, c, p, url.Values(q), listBody, "list storages on "+node)
-}
-
 var storageContent = map[string]bool{"backup": true, "images": true, "iso": true, "rootdir": true, "snippets": true, "vztmpl": true, "import": true}
 
 // StorageContent is GET /nodes/{node}/storage/{storage}/content, filtered by content type and vmid (0: any).
@@ -256,20 +213,6 @@ func (c *Client) StorageContent(ctx context.Context, node, storage, content stri
 		q.setInt("vmid", vmid)
 	}
 	return get[[]Volume](ctx, c, p, url.Values(q), wholeCluster, fmt.Sprintf("list %s content on %s", storage, node))
-}
-
-// Appliances is GET /nodes/{node}/aplinfo: container templates available for download.
-func (c *Client) Appliances(ctx context.Context, node string) ([]Appliance, error) {
-	p, err := nodePath(node, "aplinfo")
-	if err != nil {
-		return nil, err
-	}
-	return get[[]Appliance](ctx, c, p, nil, listBody, "list appliances on "+node)
-}
-
-// Pools is GET /pools.
-func (c *Client) Pools(ctx context.Context) ([]Pool, error) {
-	return get[[]Pool](ctx, c, "/pools", nil, listBody, "list pools")
 }
 
 // Permissions is GET /access/permissions: the token's own effective privileges, per ACL path.

@@ -92,16 +92,16 @@ const (
 	LXC  GuestType = "lxc"
 )
 
-// Valid reports whether t is one of the two guest types.
-func (t GuestType) Valid() error {
+// valid reports whether t is one of the two guest types.
+func (t GuestType) valid() error {
 	if t != Qemu && t != LXC {
 		return fmt.Errorf("guest type %s is neither qemu nor lxc", quote(string(t)))
 	}
 	return nil
 }
 
-// Noun names the guest type as Proxmox's messages do: VM or CT.
-func (t GuestType) Noun() string {
+// noun names the guest type as Proxmox's messages do: VM or CT.
+func (t GuestType) noun() string {
 	if t == LXC {
 		return "CT"
 	}
@@ -115,22 +115,22 @@ type GuestRef struct {
 	VMID int
 }
 
-// Validate checks every part of the reference.
-func (g GuestRef) Validate() error {
+// validate checks every part of the reference.
+func (g GuestRef) validate() error {
 	if err := ValidNode(g.Node); err != nil {
 		return err
 	}
-	if err := g.Type.Valid(); err != nil {
+	if err := g.Type.valid(); err != nil {
 		return err
 	}
 	return ValidVMID(g.VMID)
 }
 
-func (g GuestRef) String() string { return fmt.Sprintf("%s %d on %s", g.Type.Noun(), g.VMID, g.Node) }
+func (g GuestRef) String() string { return fmt.Sprintf("%s %d on %s", g.Type.noun(), g.VMID, g.Node) }
 
 // path is /nodes/NODE/TYPE/VMID/rest..., or an error when the reference is invalid.
 func (g GuestRef) path(rest ...string) (string, error) {
-	if err := g.Validate(); err != nil {
+	if err := g.validate(); err != nil {
 		return "", fmt.Errorf("%w: %v", ErrInvalidRequest, err)
 	}
 	return apiPath(append([]string{"nodes", g.Node, string(g.Type), strconv.Itoa(g.VMID)}, rest...)...), nil

@@ -12,8 +12,8 @@ const (
 	MinVMID = 100
 	MaxVMID = 999999999
 
-	// MaxSnapshotNameLen is the schema's maxLength for pve-snapshot-name.
-	MaxSnapshotNameLen = 40
+	// maxSnapshotNameLen is the schema's maxLength for pve-snapshot-name.
+	maxSnapshotNameLen = 40
 	// maxNameLen bounds names we accept for nodes and storages; PVE has no explicit limit, DNS labels do.
 	maxNameLen = 63
 )
@@ -63,8 +63,8 @@ func ValidStorage(id string) error {
 // ValidSnapshotName checks a snapshot name against format pve-snapshot-name (pve-configid, at most 40
 // characters). "current" and "pending" are reserved by qemu and refused for both guest types.
 func ValidSnapshotName(name string) error {
-	if len(name) > MaxSnapshotNameLen || !configIDPattern.MatchString(name) {
-		return fmt.Errorf("snapshot name %s is not valid: a letter, then letters, digits, '_' or '-', 2 to %d characters", quote(name), MaxSnapshotNameLen)
+	if len(name) > maxSnapshotNameLen || !configIDPattern.MatchString(name) {
+		return fmt.Errorf("snapshot name %s is not valid: a letter, then letters, digits, '_' or '-', 2 to %d characters", quote(name), maxSnapshotNameLen)
 	}
 	if l := strings.ToLower(name); l == "current" || l == "pending" {
 		return fmt.Errorf("snapshot name %s is reserved by Proxmox", quote(name))

@@ -207,7 +207,7 @@ func (o BackupOptions) Validate() error {
 // BackupRequest describes POST /nodes/{node}/vzdump for one guest, sent to the guest's own node: vzdump
 // backs up only guests of the node it runs on and answers "OK" without a task for any other.
 func BackupRequest(g GuestRef, o BackupOptions) (Request, error) {
-	if err := g.Validate(); err != nil {
+	if err := g.validate(); err != nil {
 		return Request{}, invalid(err)
 	}
 	if err := o.Validate(); err != nil {
