@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -201,7 +202,7 @@ func (c *Client) lookup(ctx context.Context, vmid int) (e indexEntry, found bool
 		}
 		waited = true
 	}
-	// Three listings in a row were contradicted while this lookup waited: answer from the last one.
+	// Each listing this lookup waited for was older than it or contradicted at once: answer from the last.
 	e, ok := x.known(vmid)
 	return e, ok, nil
 }
@@ -209,7 +210,7 @@ func (c *Client) lookup(ctx context.Context, vmid int) (e indexEntry, found bool
 // list reads the cluster's guests into the index for f.
 func (c *Client) list(ctx context.Context, f *listing) {
 	var entries []indexEntry
-	_, err := c.do(ctx, Request{method: "GET", path: "/cluster/resources", params: map[string][]string{"type": {ResourceVM}}}, &entries)
+	_, err := c.do(ctx, Request{method: "GET", path: "/cluster/resources", params: url.Values{"type": {ResourceVM}}, limit: wholeCluster}, &entries)
 	if err != nil {
 		f.err = fmt.Errorf("list cluster resources: %w", err)
 	} else {
@@ -237,8 +238,7 @@ func (c *Client) Locate(ctx context.Context, vmid int, node string) (Guest, erro
 		if e, ok := c.index.known(vmid); ok && e.Node == node && e.wrote.IsZero() && c.indexFresh() {
 			return e.guest(), nil
 		}
-		g, _, err := c.probe(ctx, vmid, node)
-		return g, err
+		return c.probe(ctx, vmid, node)
 	}
 	e, found, err := c.lookup(ctx, vmid)
 	if err != nil {
@@ -250,7 +250,7 @@ func (c *Client) Locate(ctx context.Context, vmid int, node string) (Guest, erro
 	if e.wrote.IsZero() {
 		return e.guest(), nil
 	}
-	g, _, err := c.probe(ctx, vmid, e.Node)
+	g, err := c.probe(ctx, vmid, e.Node)
 	if !errors.Is(err, ErrNotFound) {
 		return g, err
 	}
@@ -274,21 +274,20 @@ func (c *Client) indexFresh() bool {
 
 // probe reads vmid's live status on node, trying the type the index knows for it first (qemu when it knows
 // none), then the other.
-func (c *Client) probe(ctx context.Context, vmid int, node string) (Guest, GuestStatus, error) {
-	var err error
+func (c *Client) probe(ctx context.Context, vmid int, node string) (Guest, error) {
 	for _, typ := range c.typeOrder(vmid) {
 		ref := GuestRef{Node: node, Type: typ, VMID: vmid}
-		var st GuestStatus
-		if st, err = c.GuestStatus(ctx, ref); err == nil {
+		st, err := c.GuestStatus(ctx, ref)
+		if err == nil {
 			g := guestFromStatus(ref, st)
 			c.index.update(g)
-			return c.withPool(g), st, nil
+			return c.withPool(g), nil
 		}
 		if !guestMissing(err) {
-			return Guest{}, GuestStatus{}, err
+			return Guest{}, err
 		}
 	}
-	return Guest{}, GuestStatus{}, c.missingOn(ctx, vmid, node)
+	return Guest{}, c.missingOn(ctx, vmid, node)
 }
 
 // typeOrder is the order to try guest types for vmid in.
