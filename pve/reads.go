@@ -63,12 +63,10 @@ func (c *Client) ClusterResources(ctx context.Context, typ string) ([]Resource, 
 	all, err := get[[]Resource](ctx, c, "/cluster/resources", q, wholeCluster, "list cluster resources")
 	if err == nil && typ != "node" && typ != ResourceStorage && typ != "sdn" {
 		// A listing of the guests is also what the guest index is made of.
-		entries := make([]indexEntry, 0, len(all))
-		for _, r := range all {
-			entries = append(entries, indexEntry{VMID: r.VMID, Type: r.Type, Node: r.Node, Name: r.Name, Status: r.Status,
-				Template: r.Template, Lock: r.Lock, Tags: r.Tags, Pool: r.Pool, HAState: r.HAState})
-		}
-		c.index.fill(entries, asked)
+		c.index.fill(indexOf(all, func(r *Resource) indexEntry {
+			return indexEntry{VMID: r.VMID, Type: r.Type, Node: r.Node, Name: r.Name, Status: r.Status,
+				Template: r.Template, Lock: r.Lock, Tags: r.Tags, Pool: r.Pool, HAState: r.HAState}
+		}), asked)
 	}
 	return all, err
 }
