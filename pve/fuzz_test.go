@@ -18,7 +18,7 @@ func FuzzParseUPID(f *testing.F) {
 		"UPID:pve1:000A1B2C:01C3D4E5:6740F00D:qmstart:100:root@pam!mcp",
 		"UPID:../x:000A1B2C:01C3D4E5:6740F00D:qmstart:100:root@pam:",
 		"UPID:pve1:000A1B2C:01C3D4E5:6740F00D:qm start:100:root@pam:",
-		"invalid garbage", "",
+		"invalid garbage", "", "UPID:", "UPID::",
 	} {
 		f.Add(s)
 	}

@@ -101,7 +101,7 @@ func oracleVolume(s string) bool {
 // NODE a pve-node (uncapped) and Perl's \s, which on character strings is Unicode White_Space. The client
 // also refuses ids over 512 bytes.
 func oracleUPID(s string) bool {
-	if len(s) > 512 || !strings.HasPrefix(s, "UPID:") || !strings.HasSuffix(s, ":") {
+	if len(s) > 512 || len(s) <= len("UPID:") || !strings.HasPrefix(s, "UPID:") || !strings.HasSuffix(s, ":") {
 		return false
 	}
 	f := strings.Split(s[len("UPID:"):len(s)-1], ":")
