@@ -1,7 +1,6 @@
 package pve
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -291,15 +290,15 @@ func (c *Client) bodyLimit(req Request) int64 {
 	return c.maxBody
 }
 
-// readBody reads at most limit+1 bytes of the body, in one allocation when the server said how long it is.
+// readBody reads at most limit+1 bytes of the body, in one allocation when the server said how long it is
+// (net/http then ends the body after that many bytes).
 func readBody(resp *http.Response, limit int64) ([]byte, error) {
-	r := io.LimitReader(resp.Body, limit+1)
 	if n := resp.ContentLength; n >= 0 && n <= limit {
-		buf := bytes.NewBuffer(make([]byte, 0, n+1))
-		_, err := buf.ReadFrom(r)
-		return buf.Bytes(), err
+		buf := make([]byte, n)
+		_, err := io.ReadFull(resp.Body, buf)
+		return buf, err
 	}
-	return io.ReadAll(r)
+	return io.ReadAll(io.LimitReader(resp.Body, limit+1))
 }
 
 // sameBytes reports whether b is a itself (the redactor returns its input when nothing matched).
