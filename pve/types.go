@@ -65,11 +65,6 @@ type Resource struct {
 // IsGuest reports whether the resource is a VM or a container.
 func (r Resource) IsGuest() bool { return r.Type == string(Qemu) || r.Type == string(LXC) }
 
-// Ref addresses the guest this resource describes.
-func (r Resource) Ref() GuestRef {
-	return GuestRef{Node: r.Node, Type: GuestType(r.Type), VMID: int(r.VMID)}
-}
-
 // TagList splits Tags the way Proxmox does (on ';', ',' and whitespace).
 func (r Resource) TagList() []string { return SplitTags(r.Tags) }
 
