@@ -26,7 +26,6 @@ const DefaultMaxResponseBytes = 64 << 20
 // Client talks to one Proxmox VE cluster. It is safe for concurrent use.
 type Client struct {
 	base     *url.URL
-	tokenID  string
 	auth     redact.Secret // the whole Authorization header value
 	hc       *http.Client
 	redactor *redact.Redactor
@@ -35,7 +34,9 @@ type Client struct {
 	retries  int
 	backoff  time.Duration
 	poll     pollPolicy
+	after    func(time.Duration) <-chan time.Time // time.After; tests read the waits a task poll asks for
 	observe  func(Event)
+	index    guestIndex
 	agent    string
 }
 
@@ -61,9 +62,13 @@ func WithRetries(n int, backoff time.Duration) Option {
 	return func(c *Client) { c.retries, c.backoff = max(n, 0), backoff }
 }
 
-// WithTaskPolling sets the first and the longest interval between task status polls. Default 250ms, 2s.
+// WithTaskPolling sets the interval between task status polls for the first 20 polls after the first, which
+// is immediate, and the longest interval it then grows to, by half each poll. Default 100ms, 2s: a task
+// that ends within two seconds is seen to end within 100ms of it.
 func WithTaskPolling(first, longest time.Duration) Option {
-	return func(c *Client) { c.poll = pollPolicy{first: first, longest: max(first, longest)} }
+	return func(c *Client) {
+		c.poll = pollPolicy{fast: first, fastPolls: defaultPolling.fastPolls, longest: max(first, longest)}
+	}
 }
 
 // WithObserver receives an Event after every HTTP exchange.
@@ -74,9 +79,6 @@ func WithMaxResponseBytes(n int64) Option { return func(c *Client) { c.maxBody =
 
 // WithUserAgent sets the User-Agent header.
 func WithUserAgent(ua string) Option { return func(c *Client) { c.agent = ua } }
-
-// WithTransport replaces the HTTP transport (tests; the TLS settings of cfg are then the transport's business).
-func WithTransport(rt http.RoundTripper) Option { return func(c *Client) { c.hc.Transport = rt } }
 
 // New builds a client from a configuration (the command reads it from its environment).
 func New(cfg Config, opts ...Option) (*Client, error) {
@@ -94,9 +96,8 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 		return nil, err
 	}
 	c := &Client{
-		base:    cfg.BaseURL,
-		tokenID: cfg.TokenID,
-		auth:    redact.NewSecret("PVEAPIToken=" + cfg.TokenID + "=" + cfg.Secret.Reveal()),
+		base: cfg.BaseURL,
+		auth: redact.NewSecret("PVEAPIToken=" + cfg.TokenID + "=" + cfg.Secret.Reveal()),
 		hc: &http.Client{
 			Transport: tr,
 			// Never follow a redirect: Go would carry the Authorization header to the new location when
@@ -107,7 +108,9 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 		maxBody: DefaultMaxResponseBytes,
 		retries: 2,
 		backoff: 200 * time.Millisecond,
-		poll:    pollPolicy{first: 250 * time.Millisecond, longest: 2 * time.Second},
+		poll:    defaultPolling,
+		index:   guestIndex{ttl: DefaultGuestIndexTTL},
+		after:   time.After,
 		agent:   "proxmox-mcp",
 	}
 	if c.timeout <= 0 {
@@ -123,12 +126,6 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 	return c, nil
 }
 
-// TokenID is the API token the client authenticates with.
-func (c *Client) TokenID() string { return c.tokenID }
-
-// BaseURL is the API root the client talks to.
-func (c *Client) BaseURL() string { return c.base.String() }
-
 // Close releases idle connections.
 func (c *Client) Close() { c.hc.CloseIdleConnections() }
 
@@ -140,29 +137,25 @@ func ReadOnly(ctx context.Context) context.Context {
 	return context.WithValue(ctx, readOnlyKey{}, true)
 }
 
-// IsReadOnly reports whether ctx was marked by ReadOnly.
-func IsReadOnly(ctx context.Context) bool { v, _ := ctx.Value(readOnlyKey{}).(bool); return v }
+// isReadOnly reports whether ctx was marked by ReadOnly.
+func isReadOnly(ctx context.Context) bool { v, _ := ctx.Value(readOnlyKey{}).(bool); return v }
 
-// Do sends req and decodes the answer's data member into out (which may be nil). Reads are retried on
-// failed connections, 502/503/504 and 595/596; writes are sent exactly once.
-func (c *Client) Do(ctx context.Context, req Request, out any) error {
-	_, err := c.do(ctx, req, out)
-	return err
-}
-
-// do is Do that also returns the envelope's "total" member (task logs).
+// do sends req and decodes the answer's data member into out (which may be nil), returning the envelope's
+// "total" member too (task logs). Reads are retried on failed connections, 502/503/504 and 595/596; writes are
+// sent exactly once. It is the one way out of the package, reached only through the typed methods and Submit.
 func (c *Client) do(ctx context.Context, req Request, out any) (total int, err error) {
-	if req.IsWrite() && IsReadOnly(ctx) {
+	if req.IsWrite() && isReadOnly(ctx) {
 		return 0, fmt.Errorf("%w: %s in a read-only context", ErrReadOnly, req)
 	}
 	attempts := 1
-	if req.Method == http.MethodGet {
+	if req.method == http.MethodGet {
 		attempts += c.retries
 	}
 	wait := c.backoff
 	for attempt := 1; ; attempt++ {
 		total, err = c.once(ctx, req, out, attempt)
 		if err == nil || attempt >= attempts || !retryable(err) || ctx.Err() != nil {
+			c.observeGuest(req, err)
 			return total, err
 		}
 		// Full jitter around a growing base keeps retries from many callers apart.
@@ -213,34 +206,34 @@ func (c *Client) once(ctx context.Context, req Request, out any, attempt int) (i
 
 func (c *Client) emit(req Request, status, attempt int, start time.Time, err error) {
 	if c.observe != nil {
-		c.observe(Event{Method: req.Method, Path: req.Path, Status: status, Attempt: attempt, Duration: time.Since(start), Err: err})
+		c.observe(Event{Method: req.method, Path: req.path, Status: status, Attempt: attempt, Duration: time.Since(start), Err: err})
 	}
 }
 
 func (c *Client) newHTTPRequest(ctx context.Context, req Request) (*http.Request, error) {
-	switch req.Method {
+	switch req.method {
 	case http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete:
 	default:
-		return nil, fmt.Errorf("%w: method %s", ErrInvalidRequest, quote(req.Method))
+		return nil, fmt.Errorf("%w: method %s", ErrInvalidRequest, quote(req.method))
 	}
-	if !strings.HasPrefix(req.Path, "/") || strings.ContainsAny(req.Path, "?#") {
-		return nil, fmt.Errorf("%w: path %s", ErrInvalidRequest, quote(req.Path))
+	if !strings.HasPrefix(req.path, "/") || strings.ContainsAny(req.path, "?#") {
+		return nil, fmt.Errorf("%w: path %s", ErrInvalidRequest, quote(req.path))
 	}
 	u := *c.base
-	u.RawPath = c.base.EscapedPath() + req.Path
+	u.RawPath = c.base.EscapedPath() + req.path
 	p, err := url.PathUnescape(u.RawPath)
 	if err != nil {
-		return nil, fmt.Errorf("%w: path %s: %v", ErrInvalidRequest, quote(req.Path), err)
+		return nil, fmt.Errorf("%w: path %s: %v", ErrInvalidRequest, quote(req.path), err)
 	}
 	u.Path = p
 	var body io.Reader
-	if req.Method == http.MethodGet || req.Method == http.MethodDelete {
+	if req.method == http.MethodGet || req.method == http.MethodDelete {
 		// Proxmox answers 501 to a body on GET or DELETE: their parameters go in the query.
-		u.RawQuery = req.Params.Encode()
-	} else if len(req.Params) > 0 {
-		body = strings.NewReader(req.Params.Encode())
+		u.RawQuery = req.params.Encode()
+	} else if len(req.params) > 0 {
+		body = strings.NewReader(req.params.Encode())
 	}
-	hreq, err := http.NewRequestWithContext(ctx, req.Method, u.String(), body)
+	hreq, err := http.NewRequestWithContext(ctx, req.method, u.String(), body)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidRequest, err)
 	}
@@ -253,15 +246,20 @@ func (c *Client) newHTTPRequest(ctx context.Context, req Request) (*http.Request
 	return hreq, nil
 }
 
+// readResponse reads the answer within the request's bound and scrubs it before anything else looks at it:
+// no code above this point, in this package or outside, ever holds a secret the cluster sent back.
 func (c *Client) readResponse(req Request, resp *http.Response, out any) (int, error) {
-	body, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
+	limit := c.bodyLimit(req)
+	body, err := readBody(resp, limit)
 	if err != nil {
 		return 0, c.transportError(req, err)
 	}
-	if int64(len(body)) > c.maxBody {
-		return 0, &TransportError{Method: req.Method, Path: req.Path, Kind: ErrTooLarge,
-			Detail: fmt.Sprintf("more than %d bytes", c.maxBody)}
+	if int64(len(body)) > limit {
+		return 0, &TransportError{Method: req.method, Path: req.path, Kind: ErrTooLarge,
+			Detail: fmt.Sprintf("more than %d bytes", limit)}
 	}
+	raw := body
+	body = c.redactor.Bytes(body)
 	if resp.StatusCode != http.StatusOK {
 		return 0, c.apiError(req, resp, body)
 	}
@@ -272,10 +270,54 @@ func (c *Client) readResponse(req Request, resp *http.Response, out any) (int, e
 	}
 	env.Total = &total
 	if err := json.Unmarshal(body, &env); err != nil {
-		return 0, &TransportError{Method: req.Method, Path: req.Path, Kind: ErrDecode,
-			Detail: c.redactor.String(decodeDetail(err, body)), Err: err}
+		detail := decodeDetail(err, body)
+		if !sameBytes(raw, body) {
+			// Masking a secret can break the JSON it sat in (a secret outside a string, or cut off by an
+			// escape): say so, since the server's answer itself may have been fine.
+			detail += ", after masking a secret the server sent back"
+		}
+		return 0, &TransportError{Method: req.method, Path: req.path, Kind: ErrDecode,
+			Detail: c.redactor.String(detail), Err: c.scrubbed(err)}
 	}
 	return int(total), nil
+}
+
+// bodyLimit is the most a request's answer may hold: its own bound, within the client's maximum.
+func (c *Client) bodyLimit(req Request) int64 {
+	if req.limit > 0 && req.limit < c.maxBody {
+		return req.limit
+	}
+	return c.maxBody
+}
+
+// readBody reads at most limit+1 bytes of the body, in one allocation when the server said how long it is
+// (net/http then ends the body after that many bytes).
+func readBody(resp *http.Response, limit int64) ([]byte, error) {
+	if n := resp.ContentLength; n >= 0 && n <= limit {
+		buf := make([]byte, n)
+		_, err := io.ReadFull(resp.Body, buf)
+		return buf, err
+	}
+	return io.ReadAll(io.LimitReader(resp.Body, limit+1))
+}
+
+// sameBytes reports whether b is a itself (the redactor returns its input when nothing matched).
+func sameBytes(a, b []byte) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
+}
+
+// scrubbed keeps err as the cause of a TransportError when its text holds nothing to mask, so errors.Is and
+// errors.As still see the chain; otherwise it becomes plain text, scrubbed, as nothing in its chain may keep
+// what the server sent back.
+func (c *Client) scrubbed(err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	if clean := c.redactor.String(msg); clean != msg {
+		return errors.New(clean)
+	}
+	return err
 }
 
 // decodeDetail says what was wrong with a body without dumping it.
@@ -296,9 +338,10 @@ func decodeDetail(err error, body []byte) string {
 
 func (c *Client) apiError(req Request, resp *http.Response, body []byte) error {
 	reason := strings.TrimSpace(strings.TrimPrefix(resp.Status, strconv.Itoa(resp.StatusCode)))
+	// The body is scrubbed already; the reason phrase and the headers come from the status line.
 	e := &APIError{
-		Method: req.Method,
-		Path:   req.Path,
+		Method: req.method,
+		Path:   req.path,
 		Status: resp.StatusCode,
 		Reason: c.redactor.String(reason),
 	}
@@ -356,7 +399,7 @@ func (c *Client) transportError(req Request, err error) error {
 		// a bare "EOF" tells an operator nothing
 		detail = "the server closed the connection unexpectedly (" + detail + ")"
 	}
-	return &TransportError{Method: req.Method, Path: req.Path, Kind: kind, Detail: c.redactor.String(detail), Err: err}
+	return &TransportError{Method: req.method, Path: req.path, Kind: kind, Detail: c.redactor.String(detail), Err: c.scrubbed(err)}
 }
 
 // innermost is the text of the deepest error, without the URL that *url.Error prepends.

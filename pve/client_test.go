@@ -186,7 +186,7 @@ func TestRetriesOnlyReads(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			c, rec, _ := newTestServer(t, func(*http.Request) answer { return answer{status: tc.status, reason: "x"} })
-			err := c.Do(context.Background(), Request{Method: tc.method, Path: "/nodes/pve1/qemu/100/status/start"}, nil)
+			err := send(context.Background(), c, Request{method: tc.method, path: "/nodes/pve1/qemu/100/status/start"})
 			if err == nil {
 				t.Fatal("want an error")
 			}
@@ -422,15 +422,17 @@ func TestInvalidRequestsNeverSent(t *testing.T) {
 			_, err := c.GuestConfig(ctx, GuestRef{Node: "pve1", Type: "docker", VMID: 100})
 			return err
 		},
-		"vmid":       func() error { _, err := c.Snapshots(ctx, GuestRef{Node: "pve1", Type: Qemu, VMID: 99}); return err },
-		"find":       func() error { _, err := c.FindGuest(ctx, 1e10); return err },
-		"node":       func() error { _, err := c.NodeStatus(ctx, "pve1/../../cluster"); return err },
-		"storage":    func() error { _, err := c.StorageContent(ctx, "pve1", "../x", "", 0); return err },
-		"rrd":        func() error { _, err := c.RRDData(ctx, "pve1", nil, "forever", ""); return err },
-		"tasks":      func() error { _, err := c.Tasks(ctx, "pve1", TaskFilter{Source: "x"}); return err },
-		"method":     func() error { return c.Do(ctx, Request{Method: "PATCH", Path: "/version"}, nil) },
-		"path query": func() error { return c.Do(ctx, Request{Method: "GET", Path: "/version?x=1"}, nil) },
-		"task log":   func() error { _, _, err := c.TaskLog(ctx, UPID{}, 0, 10); return err },
+		"vmid":        func() error { _, err := c.Snapshots(ctx, GuestRef{Node: "pve1", Type: Qemu, VMID: 99}); return err },
+		"locate":      func() error { _, err := c.Locate(ctx, 1e10, ""); return err },
+		"locate node": func() error { _, err := c.Locate(ctx, 100, "pve1/../x"); return err },
+		"read guest":  func() error { _, err := c.ReadGuest(ctx, 99, ""); return err },
+		"node":        func() error { _, err := c.Tasks(ctx, "pve1/../../cluster", TaskFilter{}); return err },
+		"storage":     func() error { _, err := c.StorageContent(ctx, "pve1", "../x", "", 0); return err },
+		"rrd":         func() error { _, err := c.RRDData(ctx, "pve1", nil, "forever", ""); return err },
+		"tasks":       func() error { _, err := c.Tasks(ctx, "pve1", TaskFilter{Source: "x"}); return err },
+		"method":      func() error { return send(ctx, c, Request{method: "PATCH", path: "/version"}) },
+		"path query":  func() error { return send(ctx, c, Request{method: "GET", path: "/version?x=1"}) },
+		"task log":    func() error { _, _, err := c.TaskLog(ctx, UPID{}, 0, 10); return err },
 	}
 	for name, call := range calls {
 		if err := call(); !errors.Is(err, ErrInvalidRequest) {

@@ -18,7 +18,7 @@ func FuzzParseUPID(f *testing.F) {
 		"UPID:pve1:000A1B2C:01C3D4E5:6740F00D:qmstart:100:root@pam!mcp",
 		"UPID:../x:000A1B2C:01C3D4E5:6740F00D:qmstart:100:root@pam:",
 		"UPID:pve1:000A1B2C:01C3D4E5:6740F00D:qm start:100:root@pam:",
-		"invalid garbage", "",
+		"invalid garbage", "", "UPID:", "UPID::",
 	} {
 		f.Add(s)
 	}
@@ -28,13 +28,19 @@ func FuzzParseUPID(f *testing.F) {
 			if !u.IsZero() {
 				t.Fatalf("error %v with a non-zero UPID", err)
 			}
+			if oracleUPID(s) {
+				t.Fatalf("refused %q, which PVE's pattern accepts: %v", s, err)
+			}
 			return
 		}
 		if u.String() != s {
 			t.Fatalf("String() = %q, want %q", u.String(), s)
 		}
-		if err := ValidNode(u.Node); err != nil && len(u.Node) <= maxNameLen {
-			t.Fatalf("parsed node %q is not a valid node: %v", u.Node, err)
+		if !oracleUPID(s) {
+			t.Fatalf("parsed %q, which PVE's pattern refuses", s)
+		}
+		if !oracleNode(u.Node) && len(u.Node) <= maxNameLen {
+			t.Fatalf("parsed node %q is not a valid node", u.Node)
 		}
 		if strings.ContainsAny(u.Type+u.ID+u.User, ":/ \t\n\r") {
 			t.Fatalf("field with separator: %+v", u)
@@ -69,20 +75,20 @@ func FuzzGuestPaths(f *testing.F) {
 		g := GuestRef{Node: node, Type: GuestType(typ), VMID: int(vmid)}
 		req, err := DeleteSnapshotRequest(g, snap)
 		if err != nil {
-			if req.Path != "" {
-				t.Fatalf("refused request has a path %q", req.Path)
+			if req.path != "" {
+				t.Fatalf("refused request has a path %q", req.path)
 			}
 			return
 		}
 		want := []string{"nodes", node, typ, strconv.FormatInt(vmid, 10), "snapshot", snap}
-		checkSegments(t, req.Path, want)
-		if ValidNode(node) != nil || ValidSnapshotName(snap) != nil || ValidVMID(int(vmid)) != nil || GuestType(typ).Valid() != nil {
+		checkSegments(t, req.path, want)
+		if !oracleNode(node) || !oracleSnapshot(snap) || !oracleVMID(vmid) || typ != "qemu" && typ != "lxc" {
 			t.Fatalf("accepted invalid input %q %q %q %d", node, typ, snap, vmid)
 		}
 		u := *mustParse(t, "https://pve.example.com:8006/api2/json")
-		u.RawPath = u.EscapedPath() + req.Path
+		u.RawPath = u.EscapedPath() + req.path
 		if pu, err := url.Parse(u.String()); err != nil || pu.RawQuery != "" || pu.Fragment != "" {
-			t.Fatalf("path %q makes URL %q with query or fragment (%v)", req.Path, u.String(), err)
+			t.Fatalf("path %q makes URL %q with query or fragment (%v)", req.path, u.String(), err)
 		}
 	})
 }
@@ -127,13 +133,13 @@ func FuzzRequestBuilders(f *testing.F) {
 	f.Add("pve1", "qemu", "snap", "local", int64(-1), int64(1e12))
 	f.Fuzz(func(t *testing.T, node, typ, name, storage string, vmid, newid int64) {
 		g := GuestRef{Node: node, Type: GuestType(typ), VMID: int(vmid)}
-		guestOK := g.Validate() == nil
+		guestOK := oracleNode(node) && (typ == "qemu" || typ == "lxc") && oracleVMID(vmid)
 		base := []string{"nodes", node, typ, strconv.FormatInt(vmid, 10)}
 		check := func(what string, req Request, err error, valid bool, want []string) {
 			t.Helper()
 			if err != nil {
-				if req.Path != "" || req.Method != "" {
-					t.Fatalf("%s: refused request has %s %q", what, req.Method, req.Path)
+				if req.path != "" || req.method != "" {
+					t.Fatalf("%s: refused request has %s %q", what, req.method, req.path)
 				}
 				if valid {
 					t.Fatalf("%s: refused valid input %q %q %q %q %d %d: %v", what, node, typ, name, storage, vmid, newid, err)
@@ -143,30 +149,30 @@ func FuzzRequestBuilders(f *testing.F) {
 			if !valid {
 				t.Fatalf("%s: accepted invalid input %q %q %q %q %d %d", what, node, typ, name, storage, vmid, newid)
 			}
-			checkSegments(t, req.Path, want)
+			checkSegments(t, req.path, want)
 		}
 		for _, action := range []string{"start", "shutdown", "reboot", "stop"} {
 			req, err := PowerRequest(g, action, 0, false)
 			check("power "+action, req, err, guestOK, append(slices.Clone(base), "status", action))
 		}
 		req, err := SnapshotRequest(g, name, name, false)
-		check("snapshot", req, err, guestOK && ValidSnapshotName(name) == nil, append(slices.Clone(base), "snapshot"))
-		if err == nil && req.Params.Get("snapname") != name {
-			t.Fatalf("snapname %q, want %q", req.Params.Get("snapname"), name)
+		check("snapshot", req, err, guestOK && oracleSnapshot(name), append(slices.Clone(base), "snapshot"))
+		if err == nil && req.params.Get("snapname") != name {
+			t.Fatalf("snapname %q, want %q", req.params.Get("snapname"), name)
 		}
 		req, err = RollbackRequest(g, name, false)
-		check("rollback", req, err, guestOK && ValidSnapshotName(name) == nil, append(slices.Clone(base), "snapshot", name, "rollback"))
+		check("rollback", req, err, guestOK && oracleSnapshot(name), append(slices.Clone(base), "snapshot", name, "rollback"))
 		req, err = DestroyRequest(g, true)
 		check("destroy", req, err, guestOK, base)
 		req, err = CloneRequest(g, CloneOptions{NewID: int(newid), Target: node, Storage: storage, Full: storage != ""})
-		cloneOK := guestOK && ValidVMID(int(newid)) == nil && newid != vmid && (storage == "" || ValidStorage(storage) == nil)
+		cloneOK := guestOK && oracleVMID(newid) && newid != vmid && (storage == "" || oracleStorage(storage)) && (node == "" || oracleNode(node))
 		check("clone", req, err, cloneOK, append(slices.Clone(base), "clone"))
 		req, err = BackupRequest(g, BackupOptions{Storage: storage})
-		check("backup", req, err, guestOK && (storage == "" || ValidStorage(storage) == nil), []string{"nodes", node, "vzdump"})
-		if err == nil && storage != "" && req.Params.Get("storage") != storage {
-			t.Fatalf("backup storage %q, want %q", req.Params.Get("storage"), storage)
+		check("backup", req, err, guestOK && (storage == "" || oracleStorage(storage)), []string{"nodes", node, "vzdump"})
+		if err == nil && storage != "" && req.params.Get("storage") != storage {
+			t.Fatalf("backup storage %q, want %q", req.params.Get("storage"), storage)
 		}
 		req, err = CreateVMRequest(node, VMSpec{VMID: int(vmid), Name: "vm1", Memory: 1024, Cores: 1, Disk: storage + ":8"})
-		check("create vm", req, err, ValidNode(node) == nil && ValidVMID(int(vmid)) == nil && ValidStorage(storage) == nil, []string{"nodes", node, "qemu"})
+		check("create vm", req, err, oracleNode(node) && oracleVMID(vmid) && oracleStorage(storage), []string{"nodes", node, "qemu"})
 	})
 }

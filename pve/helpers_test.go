@@ -1,6 +1,7 @@
 package pve
 
 import (
+	"context"
 	"crypto/sha256"
 	"fmt"
 	"io"
@@ -25,6 +26,8 @@ type answer struct {
 	reason string
 	header map[string]string
 	body   string
+	// statusLine, when set, replaces the whole first line (a malformed answer).
+	statusLine string
 }
 
 // writeRaw hijacks the connection and writes a with its own reason phrase.
@@ -42,7 +45,11 @@ func writeRaw(w http.ResponseWriter, a answer) {
 	if reason == "" {
 		reason = http.StatusText(a.status)
 	}
-	fmt.Fprintf(buf, "HTTP/1.1 %d %s\r\n", a.status, reason)
+	if a.statusLine != "" {
+		fmt.Fprintf(buf, "%s\r\n", a.statusLine)
+	} else {
+		fmt.Fprintf(buf, "HTTP/1.1 %d %s\r\n", a.status, reason)
+	}
 	if a.body != "" {
 		buf.WriteString("Content-Type: application/json;charset=UTF-8\r\n")
 	}
@@ -106,3 +113,9 @@ func pinnedClient(t testing.TB, srv *httptest.Server, opts ...Option) *Client {
 }
 
 func ok(data string) answer { return answer{status: 200, reason: "OK", body: `{"data":` + data + `}`} }
+
+// send sends a raw request, as only the package itself can.
+func send(ctx context.Context, c *Client, req Request) error {
+	_, err := c.do(ctx, req, nil)
+	return err
+}

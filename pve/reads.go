@@ -5,12 +5,28 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
+	"time"
 )
 
-// get sends a GET and decodes its data member.
-func get[T any](ctx context.Context, c *Client, path string, q url.Values, what string) (T, error) {
+// Bounds on answers, by what a request reads: each typed read picks the one that fits it, so a server that
+// sends without end, or far more than such an answer can hold, is cut off early instead of filling memory.
+const (
+	// objectBody bounds one object (a version, a node's, guest's or task's status, a guest's configuration,
+	// a write's task id): the largest real ones, configs with notes, are tens of KiB.
+	objectBody = 1 << 20
+	// listBody bounds a list of one node or one guest, or one entry per node (snapshots, a node's tasks
+	// or storages, appliances, nodes, pools, usage samples).
+	listBody = 16 << 20
+	// wholeCluster bounds lists that grow with the whole cluster (every guest, a backup storage's
+	// content, every ACL path): the client's maximum, WithMaxResponseBytes.
+	wholeCluster = 0
+)
+
+// get sends a GET whose answer may hold at most limit bytes (wholeCluster: the client's maximum) and
+// decodes its data member.
+func get[T any](ctx context.Context, c *Client, path string, q url.Values, limit int64, what string) (T, error) {
 	var out T
-	if err := c.Do(ctx, Request{Method: "GET", Path: path, Params: q}, &out); err != nil {
+	if _, err := c.do(ctx, Request{method: "GET", path: path, params: q, limit: limit}, &out); err != nil {
 		return out, fmt.Errorf("%s: %w", what, err)
 	}
 	return out, nil
@@ -18,18 +34,17 @@ func get[T any](ctx context.Context, c *Client, path string, q url.Values, what 
 
 // Version is GET /version.
 func (c *Client) Version(ctx context.Context) (Version, error) {
-	return get[Version](ctx, c, "/version", nil, "read version")
+	return get[Version](ctx, c, "/version", nil, objectBody, "read version")
 }
 
 // ClusterStatus is GET /cluster/status: the cluster entry (absent on a single node) and one per node.
 func (c *Client) ClusterStatus(ctx context.Context) ([]ClusterStatusItem, error) {
-	return get[[]ClusterStatusItem](ctx, c, "/cluster/status", nil, "read cluster status")
+	return get[[]ClusterStatusItem](ctx, c, "/cluster/status", nil, listBody, "read cluster status")
 }
 
-// Resource types accepted by ClusterResources.
+// Resource types accepted by ClusterResources (as are "node" and "sdn").
 const (
 	ResourceVM      = "vm"
-	ResourceNode    = "node"
 	ResourceStorage = "storage"
 )
 
@@ -39,79 +54,33 @@ func (c *Client) ClusterResources(ctx context.Context, typ string) ([]Resource, 
 	var q url.Values
 	switch typ {
 	case "":
-	case ResourceVM, ResourceNode, ResourceStorage, "sdn":
+	case ResourceVM, "node", ResourceStorage, "sdn":
 		q = url.Values{"type": {typ}}
 	default:
 		return nil, invalid(fmt.Errorf("resource type %s is not vm, node, storage or sdn", quote(typ)))
 	}
-	return get[[]Resource](ctx, c, "/cluster/resources", q, "list cluster resources")
-}
-
-// FindGuest locates a guest by vmid with one cluster-wide request, so callers need not know its node or type.
-// A vmid that is not in the cluster is an error matching ErrNotFound.
-func (c *Client) FindGuest(ctx context.Context, vmid int) (Resource, error) {
-	if err := ValidVMID(vmid); err != nil {
-		return Resource{}, invalid(err)
+	asked := time.Now()
+	all, err := get[[]Resource](ctx, c, "/cluster/resources", q, wholeCluster, "list cluster resources")
+	if err == nil && typ != "node" && typ != ResourceStorage && typ != "sdn" {
+		// A listing of the guests is also what the guest index is made of.
+		c.index.fill(indexOf(all, func(r *Resource) indexEntry {
+			return indexEntry{VMID: r.VMID, Type: r.Type, Node: r.Node, Name: r.Name, Status: r.Status,
+				Template: r.Template, Lock: r.Lock, Tags: r.Tags, Pool: r.Pool, HAState: r.HAState}
+		}), asked)
 	}
-	all, err := c.ClusterResources(ctx, ResourceVM)
-	if err != nil {
-		return Resource{}, err
-	}
-	for _, r := range all {
-		if int(r.VMID) == vmid && r.IsGuest() {
-			return r, nil
-		}
-	}
-	return Resource{}, &GuestNotFoundError{VMID: vmid}
+	return all, err
 }
-
-// GuestNotFoundError says a vmid is not in the cluster (or the token may not see it: Proxmox hides guests
-// without VM.Audit from lists).
-type GuestNotFoundError struct{ VMID int }
-
-func (e *GuestNotFoundError) Error() string {
-	return fmt.Sprintf("no VM or container with vmid %d in the cluster (or the token lacks VM.Audit on it)", e.VMID)
-}
-
-// Is matches ErrNotFound.
-func (e *GuestNotFoundError) Is(target error) bool { return target == ErrNotFound }
 
 // NextID is GET /cluster/nextid: the lowest free vmid.
 func (c *Client) NextID(ctx context.Context) (int, error) {
 	// The schema says integer; servers send it as a string.
-	n, err := get[Int](ctx, c, "/cluster/nextid", nil, "next free vmid")
+	n, err := get[Int](ctx, c, "/cluster/nextid", nil, objectBody, "next free vmid")
 	return int(n), err
 }
 
 // ClusterTasks is GET /cluster/tasks: a short list of recent tasks cluster-wide, running ones included.
 func (c *Client) ClusterTasks(ctx context.Context) ([]Task, error) {
-	return get[[]Task](ctx, c, "/cluster/tasks", nil, "list cluster tasks")
-}
-
-// Nodes is GET /nodes.
-func (c *Client) Nodes(ctx context.Context) ([]NodeInfo, error) {
-	return get[[]NodeInfo](ctx, c, "/nodes", nil, "list nodes")
-}
-
-// NodeStatus is GET /nodes/{node}/status.
-func (c *Client) NodeStatus(ctx context.Context, node string) (NodeStatus, error) {
-	p, err := nodePath(node, "status")
-	if err != nil {
-		return NodeStatus{}, err
-	}
-	return get[NodeStatus](ctx, c, p, nil, "read status of node "+node)
-}
-
-// Guests is GET /nodes/{node}/{qemu|lxc}: one node's guests of one type.
-func (c *Client) Guests(ctx context.Context, node string, typ GuestType) ([]GuestStatus, error) {
-	if err := typ.Valid(); err != nil {
-		return nil, invalid(err)
-	}
-	p, err := nodePath(node, string(typ))
-	if err != nil {
-		return nil, err
-	}
-	return get[[]GuestStatus](ctx, c, p, nil, fmt.Sprintf("list %s guests on %s", typ, node))
+	return get[[]Task](ctx, c, "/cluster/tasks", nil, listBody, "list cluster tasks")
 }
 
 // GuestStatus is GET .../status/current.
@@ -120,7 +89,7 @@ func (c *Client) GuestStatus(ctx context.Context, g GuestRef) (GuestStatus, erro
 	if err != nil {
 		return GuestStatus{}, err
 	}
-	return get[GuestStatus](ctx, c, p, nil, "read status of "+g.String())
+	return get[GuestStatus](ctx, c, p, nil, objectBody, "read status of "+g.String())
 }
 
 // GuestConfig is GET .../config (pending changes applied, as Proxmox returns by default).
@@ -129,7 +98,7 @@ func (c *Client) GuestConfig(ctx context.Context, g GuestRef) (GuestConfig, erro
 	if err != nil {
 		return nil, err
 	}
-	return get[GuestConfig](ctx, c, p, nil, "read config of "+g.String())
+	return get[GuestConfig](ctx, c, p, nil, objectBody, "read config of "+g.String())
 }
 
 // Snapshots is GET .../snapshot; the list ends with the pseudo-snapshot "current".
@@ -138,7 +107,7 @@ func (c *Client) Snapshots(ctx context.Context, g GuestRef) ([]Snapshot, error) 
 	if err != nil {
 		return nil, err
 	}
-	return get[[]Snapshot](ctx, c, p, nil, "list snapshots of "+g.String())
+	return get[[]Snapshot](ctx, c, p, nil, listBody, "list snapshots of "+g.String())
 }
 
 // Timeframes for RRD data; decade exists from PVE 9.0 and for nodes only.
@@ -171,7 +140,7 @@ func (c *Client) RRDData(ctx context.Context, node string, g *GuestRef, timefram
 	if cf != "" {
 		q.Set("cf", cf)
 	}
-	return get[[]RRDPoint](ctx, c, p, q, what)
+	return get[[]RRDPoint](ctx, c, p, q, listBody, what)
 }
 
 // TaskFilter narrows GET /nodes/{node}/tasks.
@@ -214,23 +183,7 @@ func (c *Client) Tasks(ctx context.Context, node string, f TaskFilter) ([]Task, 
 	if f.Since > 0 {
 		q.set("since", strconv.FormatInt(f.Since, 10))
 	}
-	return get[[]Task](ctx, c, p, url.Values(q), "list tasks on "+node)
-}
-
-// Storages is GET /nodes/{node}/storage, optionally only those holding content (backup, vztmpl, iso, ...).
-func (c *Client) Storages(ctx context.Context, node, content string) ([]Storage, error) {
-	p, err := nodePath(node, "storage")
-	if err != nil {
-		return nil, err
-	}
-	q := params{}
-	if content != "" {
-		if !storageContent[content] {
-			return nil, invalid(fmt.Errorf("content type %s is not one of backup, images, iso, rootdir, snippets, vztmpl, import", quote(content)))
-		}
-		q.set("content", content)
-	}
-	return get[[]Storage](ctx, c, p, url.Values(q), "list storages on "+node)
+	return get[[]Task](ctx, c, p, url.Values(q), listBody, "list tasks on "+node)
 }
 
 var storageContent = map[string]bool{"backup": true, "images": true, "iso": true, "rootdir": true, "snippets": true, "vztmpl": true, "import": true}
@@ -257,21 +210,7 @@ func (c *Client) StorageContent(ctx context.Context, node, storage, content stri
 		}
 		q.setInt("vmid", vmid)
 	}
-	return get[[]Volume](ctx, c, p, url.Values(q), fmt.Sprintf("list %s content on %s", storage, node))
-}
-
-// Appliances is GET /nodes/{node}/aplinfo: container templates available for download.
-func (c *Client) Appliances(ctx context.Context, node string) ([]Appliance, error) {
-	p, err := nodePath(node, "aplinfo")
-	if err != nil {
-		return nil, err
-	}
-	return get[[]Appliance](ctx, c, p, nil, "list appliances on "+node)
-}
-
-// Pools is GET /pools.
-func (c *Client) Pools(ctx context.Context) ([]Pool, error) {
-	return get[[]Pool](ctx, c, "/pools", nil, "list pools")
+	return get[[]Volume](ctx, c, p, url.Values(q), wholeCluster, fmt.Sprintf("list %s content on %s", storage, node))
 }
 
 // Permissions is GET /access/permissions: the token's own effective privileges, per ACL path.
@@ -280,5 +219,5 @@ func (c *Client) Permissions(ctx context.Context, path string) (Permissions, err
 	if path != "" {
 		q = url.Values{"path": {path}}
 	}
-	return get[Permissions](ctx, c, "/access/permissions", q, "read token permissions")
+	return get[Permissions](ctx, c, "/access/permissions", q, wholeCluster, "read token permissions")
 }

@@ -7,26 +7,48 @@ import (
 	"strings"
 )
 
-// Request is one API call, described before it is sent: what a dry run shows is exactly what Send sends.
+// Request is one API call, described before it is sent: what a dry run shows is exactly what Submit sends.
+//
+// Its fields are unexported so that only this package's builders, which validate every argument and escape
+// every path segment, can describe a request; other packages read it through the accessors. A generic call
+// validated against the official API schema gets its own constructor here when it comes, fed by the schema
+// package's validated operation rather than by raw strings.
 type Request struct {
-	Method string
-	// Path is the API path below /api2/json, built only from validated, escaped segments.
-	Path   string
-	Params url.Values
+	method string
+	// path is the API path below /api2/json, built only from validated, escaped segments.
+	path   string
+	params url.Values
+	// limit bounds the answer's body in bytes; 0 means the client's maximum (see WithMaxResponseBytes).
+	limit int64
+}
+
+// Method is GET, POST, PUT or DELETE.
+func (r Request) Method() string { return r.method }
+
+// Path is the API path below /api2/json, e.g. /nodes/pve1/qemu/100/status/start.
+func (r Request) Path() string { return r.path }
+
+// Params is a copy of the request's parameters: the query of a GET or DELETE, the form body otherwise.
+func (r Request) Params() url.Values {
+	out := make(url.Values, len(r.params))
+	for k, v := range r.params {
+		out[k] = append([]string(nil), v...)
+	}
+	return out
 }
 
 // String is "METHOD /api2/json/PATH?QUERY", the form a person reads in a dry run or an audit line; POST
 // parameters are not included (see Params).
 func (r Request) String() string {
-	s := r.Method + " /api2/json" + r.Path
-	if (r.Method == "GET" || r.Method == "DELETE") && len(r.Params) > 0 {
-		s += "?" + r.Params.Encode()
+	s := r.method + " /api2/json" + r.path
+	if (r.method == "GET" || r.method == "DELETE") && len(r.params) > 0 {
+		s += "?" + r.params.Encode()
 	}
 	return s
 }
 
 // IsWrite reports whether the request changes the cluster.
-func (r Request) IsWrite() bool { return r.Method != "GET" }
+func (r Request) IsWrite() bool { return r.method != "GET" }
 
 // apiPath joins path segments, escaping each one, so no segment can add a '/', a '..' or a query.
 func apiPath(segments ...string) string {
@@ -70,16 +92,16 @@ const (
 	LXC  GuestType = "lxc"
 )
 
-// Valid reports whether t is one of the two guest types.
-func (t GuestType) Valid() error {
+// valid reports whether t is one of the two guest types.
+func (t GuestType) valid() error {
 	if t != Qemu && t != LXC {
 		return fmt.Errorf("guest type %s is neither qemu nor lxc", quote(string(t)))
 	}
 	return nil
 }
 
-// Noun names the guest type as Proxmox's messages do: VM or CT.
-func (t GuestType) Noun() string {
+// noun names the guest type as Proxmox's messages do: VM or CT.
+func (t GuestType) noun() string {
 	if t == LXC {
 		return "CT"
 	}
@@ -93,22 +115,22 @@ type GuestRef struct {
 	VMID int
 }
 
-// Validate checks every part of the reference.
-func (g GuestRef) Validate() error {
+// validate checks every part of the reference.
+func (g GuestRef) validate() error {
 	if err := ValidNode(g.Node); err != nil {
 		return err
 	}
-	if err := g.Type.Valid(); err != nil {
+	if err := g.Type.valid(); err != nil {
 		return err
 	}
 	return ValidVMID(g.VMID)
 }
 
-func (g GuestRef) String() string { return fmt.Sprintf("%s %d on %s", g.Type.Noun(), g.VMID, g.Node) }
+func (g GuestRef) String() string { return fmt.Sprintf("%s %d on %s", g.Type.noun(), g.VMID, g.Node) }
 
 // path is /nodes/NODE/TYPE/VMID/rest..., or an error when the reference is invalid.
 func (g GuestRef) path(rest ...string) (string, error) {
-	if err := g.Validate(); err != nil {
+	if err := g.validate(); err != nil {
 		return "", fmt.Errorf("%w: %v", ErrInvalidRequest, err)
 	}
 	return apiPath(append([]string{"nodes", g.Node, string(g.Type), strconv.Itoa(g.VMID)}, rest...)...), nil

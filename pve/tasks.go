@@ -1,7 +1,9 @@
 package pve
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -24,30 +26,75 @@ func (c *Client) TaskStatus(ctx context.Context, u UPID) (TaskStatus, error) {
 	if err != nil {
 		return TaskStatus{}, err
 	}
-	return get[TaskStatus](ctx, c, p, nil, "read task status")
+	return get[TaskStatus](ctx, c, p, nil, objectBody, "read task status")
 }
 
-// TaskLog is GET .../log from line start (0-based) for at most limit lines, with the log's total line count.
+// MaxLogPage is the most lines one TaskLog read asks for.
+const MaxLogPage = 5000
+
+// Bounds on a task log page: what Proxmox sends for a page of n lines is a few dozen bytes a line; a line
+// may be long (a command's output), so each asked-for line may take logLineBytes, and the page logPageBytes
+// on top. A server that sends more than that (lines beyond the page, or without end) is cut off.
+const (
+	logLineBytes = 8 << 10
+	logPageBytes = 64 << 10
+)
+
+// TaskLog is GET .../log from line start (0-based) for at most limit lines (1…MaxLogPage), with the log's
+// total line count. It never keeps more than limit lines, whatever the server sends.
 func (c *Client) TaskLog(ctx context.Context, u UPID, start, limit int) ([]LogLine, int, error) {
-	if start < 0 || limit < 0 {
-		return nil, 0, invalid(errors.New("log start and limit must not be negative"))
+	if start < 0 || limit < 1 || limit > MaxLogPage {
+		return nil, 0, invalid(fmt.Errorf("log start must not be negative and limit must be 1…%d", MaxLogPage))
 	}
 	p, err := taskPath(u, "log")
 	if err != nil {
 		return nil, 0, err
 	}
-	var lines []LogLine
-	total, err := c.do(ctx, Request{Method: "GET", Path: p, Params: url.Values{
+	page := &logPage{limit: limit}
+	total, err := c.do(ctx, Request{method: "GET", path: p, params: url.Values{
 		"start": {strconv.Itoa(start)}, "limit": {strconv.Itoa(limit)},
-	}}, &lines)
+	}, limit: logPageBytes + int64(limit)*logLineBytes}, page)
 	if err != nil {
 		return nil, 0, fmt.Errorf("read task log: %w", err)
 	}
-	if total < len(lines) {
+	if total < len(page.lines) {
 		// Servers before PVE 7 omit "total"; what we got is then all we know.
-		total = start + len(lines)
+		total = start + len(page.lines)
 	}
-	return lines, total, nil
+	return page.lines, total, nil
+}
+
+// logPage decodes a task log's data member, keeping the first limit lines and only counting the rest.
+type logPage struct {
+	limit int
+	lines []LogLine
+}
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (p *logPage) UnmarshalJSON(data []byte) error {
+	if string(bytes.TrimSpace(data)) == "null" {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
+		return fmt.Errorf("task log: not a list of lines")
+	}
+	var skip json.RawMessage // reused: lines beyond the page cost no allocation each
+	for dec.More() {
+		if len(p.lines) < p.limit {
+			var l LogLine
+			if err := dec.Decode(&l); err != nil {
+				return fmt.Errorf("task log line %d: %w", len(p.lines)+1, err)
+			}
+			p.lines = append(p.lines, l)
+			continue
+		}
+		if err := dec.Decode(&skip); err != nil {
+			return fmt.Errorf("task log: %w", err)
+		}
+	}
+	_, err := dec.Token()
+	return err
 }
 
 // TaskLogTail returns the last n lines of a task log and its total line count.
@@ -62,15 +109,6 @@ func (c *Client) TaskLogTail(ctx context.Context, u UPID, n int) ([]LogLine, int
 	}
 	lines, total, err = c.TaskLog(ctx, u, total-n, n)
 	return lines, total, err
-}
-
-// StopTaskRequest describes DELETE /nodes/{node}/tasks/{upid}: ask Proxmox to stop a running task.
-func StopTaskRequest(u UPID) (Request, error) {
-	p, err := taskPath(u)
-	if err != nil {
-		return Request{}, err
-	}
-	return Request{Method: "DELETE", Path: p}, nil
 }
 
 // TaskResult is how a task ended, or that it was still running when the wait ended.
@@ -125,14 +163,23 @@ type WaitOptions struct {
 	TailLines int
 }
 
-type pollPolicy struct{ first, longest time.Duration }
+// pollPolicy is when a task wait polls: at once, then every fast for fastPolls polls, then each interval
+// half as long again as the one before, up to longest. Most tasks an assistant starts (power actions,
+// snapshots of small guests) end within a second or two and are seen to end within fast; long ones (backups,
+// clones) settle at one poll per longest.
+type pollPolicy struct {
+	fast, longest time.Duration
+	fastPolls     int
+}
+
+var defaultPolling = pollPolicy{fast: 100 * time.Millisecond, fastPolls: 20, longest: 2 * time.Second}
 
 // notYetVisible is how long after a task starts its status may answer "no such task": pvedaemon forks the
 // worker before the task index knows it (bpg's provider tolerates the same on its first polls).
 const notYetVisible = 5 * time.Second
 
 // WaitTask polls a task until it stops, the bound passes (Running result, nil error) or ctx ends (error).
-// The interval grows from the first to the longest poll interval.
+// It polls at once, then on the client's schedule (see WithTaskPolling).
 func (c *Client) WaitTask(ctx context.Context, u UPID, o WaitOptions) (TaskResult, error) {
 	start := time.Now()
 	var deadline <-chan time.Time
@@ -145,7 +192,7 @@ func (c *Client) WaitTask(ctx context.Context, u UPID, o WaitOptions) (TaskResul
 	if tail <= 0 {
 		tail = 10
 	}
-	interval := c.poll.first
+	interval := c.poll.fast
 	for polls := 1; ; polls++ {
 		st, err := c.TaskStatus(ctx, u)
 		switch {
@@ -173,14 +220,16 @@ func (c *Client) WaitTask(ctx context.Context, u UPID, o WaitOptions) (TaskResul
 			}
 			return res, nil
 		}
+		if polls > c.poll.fastPolls {
+			interval = min(interval*3/2, c.poll.longest)
+		}
 		select {
 		case <-ctx.Done():
 			return TaskResult{UPID: u, Running: true, Duration: time.Since(start)}, ctx.Err()
 		case <-deadline:
 			return TaskResult{UPID: u, Running: true, Duration: time.Since(start)}, nil
-		case <-time.After(interval):
+		case <-c.after(interval):
 		}
-		interval = min(interval*3/2, c.poll.longest)
 	}
 }
 

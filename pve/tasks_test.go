@@ -149,3 +149,42 @@ func TestStatusOK(t *testing.T) {
 		}
 	}
 }
+
+// TestTaskPollSchedule: with the production schedule a wait polls at once, then every 100 ms for its first
+// 20 polls (two seconds: a short task's end is seen within one interval), then backs off by half each poll
+// up to 2 s. The client's clock is replaced, so the test reads the waits the client asked for and never
+// sleeps.
+func TestTaskPollSchedule(t *testing.T) {
+	running := ok(`{"status":"running","upid":"` + testUPID + `"}`)
+	script := make([]answer, 30)
+	for i := range script {
+		script[i] = running
+	}
+	script = append(script, ok(`{"status":"stopped","exitstatus":"OK"}`))
+	c, rec := taskServer(t, script, "")
+	c.poll = defaultPolling
+	var waits []time.Duration
+	c.after = func(d time.Duration) <-chan time.Time {
+		if len(rec.all()) != len(waits)+1 {
+			t.Errorf("wait %d asked for after %d polls, want %d", len(waits)+1, len(rec.all()), len(waits)+1)
+		}
+		waits = append(waits, d)
+		ch := make(chan time.Time, 1)
+		ch <- time.Time{}
+		return ch
+	}
+	res, err := c.WaitTask(context.Background(), mustUPID(t, testUPID), WaitOptions{})
+	if err != nil || !res.OK() {
+		t.Fatalf("%+v %v", res, err)
+	}
+	var want []time.Duration
+	for range 20 {
+		want = append(want, 100*time.Millisecond)
+	}
+	for _, ms := range []float64{150, 225, 337.5, 506.25, 759.375, 1139.0625, 1708.59375, 2000, 2000, 2000} {
+		want = append(want, time.Duration(ms*float64(time.Millisecond)))
+	}
+	if diff := cmp.Diff(want, waits); diff != "" {
+		t.Errorf("waits between polls (-want +got)\n%s", diff)
+	}
+}

@@ -17,6 +17,9 @@ import (
 // errPinMismatch is what the TLS handshake fails with when the server's certificate is not the pinned one.
 var errPinMismatch = errors.New("server certificate does not match the pinned fingerprint")
 
+// maxConns bounds the connections to the cluster.
+const maxConns = 32
+
 // newTransport builds the one HTTP transport a client uses: TLS 1.2 or newer, verified by default, pinned when
 // a fingerprint is set, keep-alive connections reused across requests.
 func newTransport(cfg Config) (*http.Transport, error) {
@@ -57,12 +60,16 @@ func newTransport(cfg Config) (*http.Transport, error) {
 	}
 	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
 	return &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           dialer.DialContext,
-		TLSClientConfig:       tc,
-		TLSHandshakeTimeout:   10 * time.Second,
-		MaxIdleConns:          32,
-		MaxIdleConnsPerHost:   16,
+		Proxy:               http.ProxyFromEnvironment,
+		DialContext:         dialer.DialContext,
+		TLSClientConfig:     tc,
+		TLSHandshakeTimeout: 10 * time.Second,
+		// A burst of calls queues for a few connections instead of opening one each: every new connection
+		// is a TLS handshake (costly for pveproxy, and for us), and pveproxy serves with a handful of workers.
+		// All of them stay open for the next burst.
+		MaxConnsPerHost:       maxConns,
+		MaxIdleConns:          maxConns,
+		MaxIdleConnsPerHost:   maxConns,
 		IdleConnTimeout:       90 * time.Second,
 		ExpectContinueTimeout: time.Second,
 	}, nil

@@ -65,11 +65,6 @@ type Resource struct {
 // IsGuest reports whether the resource is a VM or a container.
 func (r Resource) IsGuest() bool { return r.Type == string(Qemu) || r.Type == string(LXC) }
 
-// Ref addresses the guest this resource describes.
-func (r Resource) Ref() GuestRef {
-	return GuestRef{Node: r.Node, Type: GuestType(r.Type), VMID: int(r.VMID)}
-}
-
 // TagList splits Tags the way Proxmox does (on ';', ',' and whitespace).
 func (r Resource) TagList() []string { return SplitTags(r.Tags) }
 
@@ -79,49 +74,6 @@ func SplitTags(s string) []string {
 		return nil
 	}
 	return strings.FieldsFunc(s, func(r rune) bool { return r == ';' || r == ',' || r == ' ' || r == '\t' || r == '\n' })
-}
-
-// NodeInfo is one entry of GET /nodes.
-type NodeInfo struct {
-	Node           string `json:"node"`
-	Status         string `json:"status"` // online, offline, unknown
-	CPU            Float  `json:"cpu"`
-	MaxCPU         Int    `json:"maxcpu"`
-	Mem            Int    `json:"mem"`
-	MaxMem         Int    `json:"maxmem"`
-	Disk           Int    `json:"disk"`
-	MaxDisk        Int    `json:"maxdisk"`
-	Uptime         Int    `json:"uptime"`
-	Level          string `json:"level"`
-	SSLFingerprint string `json:"ssl_fingerprint"`
-}
-
-// NodeStatus is GET /nodes/{node}/status.
-type NodeStatus struct {
-	Uptime     Int     `json:"uptime"`
-	CPU        Float   `json:"cpu"`
-	Wait       Float   `json:"wait"`
-	LoadAvg    []Float `json:"loadavg"`
-	PVEVersion string  `json:"pveversion"`
-	KVersion   string  `json:"kversion"`
-	Memory     Usage   `json:"memory"`
-	Swap       Usage   `json:"swap"`
-	RootFS     Usage   `json:"rootfs"`
-	CPUInfo    struct {
-		Model   string `json:"model"`
-		Sockets Int    `json:"sockets"`
-		Cores   Int    `json:"cores"`
-		CPUs    Int    `json:"cpus"`
-		MHz     Float  `json:"mhz"`
-	} `json:"cpuinfo"`
-}
-
-// Usage is a total/used/free triple, in bytes.
-type Usage struct {
-	Total Int `json:"total"`
-	Used  Int `json:"used"`
-	Free  Int `json:"free"`
-	Avail Int `json:"avail"`
 }
 
 // GuestStatus is GET /nodes/{node}/{qemu|lxc}/{vmid}/status/current, and one entry of the per-node lists.
@@ -290,21 +242,3 @@ func (p RRDPoint) Get(key string) (float64, bool) {
 
 // Permissions is GET /access/permissions: ACL path -> privilege -> 1 when it propagates to children.
 type Permissions map[string]map[string]Int
-
-// Appliance is one entry of GET /nodes/{node}/aplinfo: a container template that can be downloaded.
-type Appliance struct {
-	Template    string `json:"template"`
-	Package     string `json:"package"`
-	Version     string `json:"version"`
-	OS          string `json:"os"`
-	Section     string `json:"section"`
-	Headline    string `json:"headline"`
-	Description string `json:"description"`
-	Type        string `json:"type"`
-}
-
-// Pool is one entry of GET /pools.
-type Pool struct {
-	PoolID  string `json:"poolid"`
-	Comment string `json:"comment"`
-}

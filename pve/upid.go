@@ -69,14 +69,5 @@ func (u UPID) String() string { return u.raw }
 // IsZero reports whether u was never parsed.
 func (u UPID) IsZero() bool { return u.raw == "" }
 
-// VMID is the guest the task concerns, when its ID is a vmid.
-func (u UPID) VMID() (int, bool) {
-	id, err := strconv.Atoi(u.ID)
-	if err != nil || ValidVMID(id) != nil {
-		return 0, false
-	}
-	return id, true
-}
-
 // MarshalText writes the raw task id, so a UPID prints the same in JSON as in text.
 func (u UPID) MarshalText() ([]byte, error) { return []byte(u.raw), nil }

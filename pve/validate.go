@@ -12,22 +12,24 @@ const (
 	MinVMID = 100
 	MaxVMID = 999999999
 
-	// MaxSnapshotNameLen is the schema's maxLength for pve-snapshot-name.
-	MaxSnapshotNameLen = 40
+	// maxSnapshotNameLen is the schema's maxLength for pve-snapshot-name.
+	maxSnapshotNameLen = 40
 	// maxNameLen bounds names we accept for nodes and storages; PVE has no explicit limit, DNS labels do.
 	maxNameLen = 63
 )
 
 var (
+	// The schema's patterns are case-insensitive; the classes spell out both cases instead of using (?i),
+	// which in Go also folds in non-ASCII letters ("ſ" for s, the Kelvin sign for k).
 	nodePattern     = regexp.MustCompile(`^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?$`)
-	configIDPattern = regexp.MustCompile(`^(?i:[a-z][a-z0-9_-]+)$`)
-	storagePattern  = regexp.MustCompile(`^(?i:[a-z][a-z0-9._-]*[a-z0-9])$`)
+	configIDPattern = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_-]+$`)
+	storagePattern  = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9._-]*[a-zA-Z0-9]$`)
 	// Pools may nest up to three levels (PVE 8.1+): parent/child/grandchild.
 	poolPattern = regexp.MustCompile(`^[A-Za-z0-9._-]+(?:/[A-Za-z0-9._-]+){0,2}$`)
 	// dnsName follows pve-common's dns-name format: labels of letters, digits and '-', dot separated.
 	dnsNamePattern  = regexp.MustCompile(`^(?:(?:[a-zA-Z0-9](?:[a-zA-Z0-9\-]*[a-zA-Z0-9])?)\.)*(?:[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)$`)
 	tokenIDPattern  = regexp.MustCompile(`^[^\s:/@!=]+@[A-Za-z][A-Za-z0-9.\-_]+![A-Za-z][A-Za-z0-9.\-_]+$`)
-	volumeIDPattern = regexp.MustCompile(`^(?i:[a-z][a-z0-9._-]*[a-z0-9]):[^\x00-\x1f\x7f\s,]+$`)
+	volumeIDPattern = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9._-]*[a-zA-Z0-9]:[^\x00-\x1f\x7f\s,]+$`)
 	tagPattern      = regexp.MustCompile(`^[a-zA-Z0-9_][a-zA-Z0-9_\-+.]*$`)
 )
 
@@ -61,8 +63,8 @@ func ValidStorage(id string) error {
 // ValidSnapshotName checks a snapshot name against format pve-snapshot-name (pve-configid, at most 40
 // characters). "current" and "pending" are reserved by qemu and refused for both guest types.
 func ValidSnapshotName(name string) error {
-	if len(name) > MaxSnapshotNameLen || !configIDPattern.MatchString(name) {
-		return fmt.Errorf("snapshot name %s is not valid: a letter, then letters, digits, '_' or '-', 2 to %d characters", quote(name), MaxSnapshotNameLen)
+	if len(name) > maxSnapshotNameLen || !configIDPattern.MatchString(name) {
+		return fmt.Errorf("snapshot name %s is not valid: a letter, then letters, digits, '_' or '-', 2 to %d characters", quote(name), maxSnapshotNameLen)
 	}
 	if l := strings.ToLower(name); l == "current" || l == "pending" {
 		return fmt.Errorf("snapshot name %s is reserved by Proxmox", quote(name))

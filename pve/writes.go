@@ -42,7 +42,7 @@ func PowerRequest(g GuestRef, action string, timeout int, forceStop bool) (Reque
 	if action == ActionShutdown {
 		q.setBool("forceStop", forceStop)
 	}
-	return Request{Method: "POST", Path: p, Params: url.Values(q)}, nil
+	return Request{method: "POST", path: p, params: url.Values(q)}, nil
 }
 
 // SnapshotRequest describes POST .../snapshot. vmstate (qemu only) saves the RAM of a running VM too.
@@ -60,7 +60,7 @@ func SnapshotRequest(g GuestRef, name, description string, vmstate bool) (Reques
 	q := params{"snapname": {name}}
 	q.set("description", description)
 	q.setBool("vmstate", vmstate)
-	return Request{Method: "POST", Path: p, Params: url.Values(q)}, nil
+	return Request{method: "POST", path: p, params: url.Values(q)}, nil
 }
 
 // DeleteSnapshotRequest describes DELETE .../snapshot/{name}.
@@ -72,7 +72,7 @@ func DeleteSnapshotRequest(g GuestRef, name string) (Request, error) {
 	if err != nil {
 		return Request{}, err
 	}
-	return Request{Method: "DELETE", Path: p}, nil
+	return Request{method: "DELETE", path: p}, nil
 }
 
 // RollbackRequest describes POST .../snapshot/{name}/rollback; start starts the guest afterwards.
@@ -86,7 +86,7 @@ func RollbackRequest(g GuestRef, name string, start bool) (Request, error) {
 	}
 	q := params{}
 	q.setBool("start", start)
-	return Request{Method: "POST", Path: p, Params: url.Values(q)}, nil
+	return Request{method: "POST", path: p, params: url.Values(q)}, nil
 }
 
 // CloneOptions are the settings of a clone.
@@ -101,13 +101,20 @@ type CloneOptions struct {
 	SnapName    string // clone from this snapshot
 }
 
-// CloneRequest describes POST .../clone.
-func CloneRequest(g GuestRef, o CloneOptions) (Request, error) {
-	if err := ValidVMID(o.NewID); err != nil {
-		return Request{}, invalid(fmt.Errorf("newid: %v", err))
+// Validate checks the settings of a clone of guest source without asking Proxmox anything, so a caller can
+// refuse bad input before it resolves the guest or picks a vmid. A zero NewID is allowed here (the caller
+// picks the next free vmid later); CloneRequest requires one.
+func (o CloneOptions) Validate(source int) error {
+	if err := ValidVMID(source); err != nil {
+		return invalid(err)
 	}
-	if o.NewID == g.VMID {
-		return Request{}, invalid(fmt.Errorf("newid must differ from the source vmid %d", g.VMID))
+	if o.NewID != 0 {
+		if err := ValidVMID(o.NewID); err != nil {
+			return invalid(fmt.Errorf("newid: %v", err))
+		}
+	}
+	if o.NewID == source {
+		return invalid(fmt.Errorf("newid must differ from the source vmid %d", source))
 	}
 	checks := []struct {
 		val   string
@@ -116,12 +123,23 @@ func CloneRequest(g GuestRef, o CloneOptions) (Request, error) {
 	for _, c := range checks {
 		if c.val != "" {
 			if err := c.check(c.val); err != nil {
-				return Request{}, invalid(err)
+				return invalid(err)
 			}
 		}
 	}
 	if o.Storage != "" && !o.Full {
-		return Request{}, invalid(fmt.Errorf("storage applies to full clones only"))
+		return invalid(fmt.Errorf("storage applies to full clones only"))
+	}
+	return nil
+}
+
+// CloneRequest describes POST .../clone.
+func CloneRequest(g GuestRef, o CloneOptions) (Request, error) {
+	if err := ValidVMID(o.NewID); err != nil {
+		return Request{}, invalid(fmt.Errorf("newid: %v", err))
+	}
+	if err := o.Validate(g.VMID); err != nil {
+		return Request{}, err
 	}
 	p, err := g.path("clone")
 	if err != nil {
@@ -139,7 +157,7 @@ func CloneRequest(g GuestRef, o CloneOptions) (Request, error) {
 	q.set("pool", o.Pool)
 	q.set("description", o.Description)
 	q.set("snapname", o.SnapName)
-	return Request{Method: "POST", Path: p, Params: url.Values(q)}, nil
+	return Request{method: "POST", path: p, params: url.Values(q)}, nil
 }
 
 // DestroyRequest describes DELETE /nodes/{node}/{type}/{vmid}; purge also removes the vmid from backup
@@ -151,7 +169,7 @@ func DestroyRequest(g GuestRef, purge bool) (Request, error) {
 	}
 	q := params{}
 	q.setBool("purge", purge)
-	return Request{Method: "DELETE", Path: p, Params: url.Values(q)}, nil
+	return Request{method: "DELETE", path: p, params: url.Values(q)}, nil
 }
 
 // BackupOptions are the settings of a vzdump run of one guest.
@@ -163,29 +181,37 @@ type BackupOptions struct {
 	Protect  bool   // mark the backup protected from pruning
 }
 
-// BackupRequest describes POST /nodes/{node}/vzdump for one guest, sent to the guest's own node: vzdump
-// backs up only guests of the node it runs on and answers "OK" without a task for any other.
-func BackupRequest(g GuestRef, o BackupOptions) (Request, error) {
-	if err := g.Validate(); err != nil {
-		return Request{}, invalid(err)
-	}
+// Validate checks the settings of a backup without asking Proxmox anything.
+func (o BackupOptions) Validate() error {
 	if o.Storage != "" {
 		if err := ValidStorage(o.Storage); err != nil {
-			return Request{}, invalid(err)
+			return invalid(err)
 		}
 	}
 	switch o.Mode {
 	case "", "snapshot", "suspend", "stop":
 	default:
-		return Request{}, invalid(fmt.Errorf("backup mode %s is not snapshot, suspend or stop", quote(o.Mode)))
+		return invalid(fmt.Errorf("backup mode %s is not snapshot, suspend or stop", quote(o.Mode)))
 	}
 	switch o.Compress {
 	case "", "zstd", "gzip", "lzo", "0":
 	default:
-		return Request{}, invalid(fmt.Errorf("compression %s is not zstd, gzip, lzo or 0", quote(o.Compress)))
+		return invalid(fmt.Errorf("compression %s is not zstd, gzip, lzo or 0", quote(o.Compress)))
 	}
 	if len(o.Notes) > 1024 || strings.ContainsAny(o.Notes, "\x00\r") {
-		return Request{}, invalid(fmt.Errorf("notes must be at most 1024 characters without NUL or CR"))
+		return invalid(fmt.Errorf("notes must be at most 1024 characters without NUL or CR"))
+	}
+	return nil
+}
+
+// BackupRequest describes POST /nodes/{node}/vzdump for one guest, sent to the guest's own node: vzdump
+// backs up only guests of the node it runs on and answers "OK" without a task for any other.
+func BackupRequest(g GuestRef, o BackupOptions) (Request, error) {
+	if err := g.validate(); err != nil {
+		return Request{}, invalid(err)
+	}
+	if err := o.Validate(); err != nil {
+		return Request{}, err
 	}
 	p, err := nodePath(g.Node, "vzdump")
 	if err != nil {
@@ -200,7 +226,7 @@ func BackupRequest(g GuestRef, o BackupOptions) (Request, error) {
 	q.set("compress", o.Compress)
 	q.set("notes-template", o.Notes)
 	q.setBool("protected", o.Protect)
-	return Request{Method: "POST", Path: p, Params: url.Values(q)}, nil
+	return Request{method: "POST", path: p, params: url.Values(q)}, nil
 }
 
 // VMSpec describes a new QEMU VM.
@@ -264,36 +290,48 @@ func validTags(tags []string) error {
 	return nil
 }
 
+// Validate checks every setting of a new VM without asking Proxmox anything, so a caller can refuse bad
+// input before it asks for the next free vmid. A zero VMID is allowed here (to be chosen later);
+// CreateVMRequest requires one.
+func (s VMSpec) Validate() error {
+	if s.VMID != 0 {
+		if err := ValidVMID(s.VMID); err != nil {
+			return invalid(err)
+		}
+	}
+	if s.Name != "" {
+		if err := ValidDNSName(s.Name); err != nil {
+			return invalid(err)
+		}
+	}
+	if s.Memory != 0 && (s.Memory < 16 || s.Memory > 4<<20) {
+		return invalid(fmt.Errorf("memory %d MiB is out of range 16…4194304", s.Memory))
+	}
+	if s.Cores < 0 || s.Cores > 1024 || s.Sockets < 0 || s.Sockets > 16 {
+		return invalid(fmt.Errorf("cores must be 1…1024 and sockets 1…16"))
+	}
+	if s.OSType != "" && !qemuOSTypes[s.OSType] {
+		return invalid(fmt.Errorf("ostype %s is not a Proxmox ostype (l26, win11, win10, other, or another of pve's list)", quote(s.OSType)))
+	}
+	if s.Disk != "" {
+		if err := diskSpec(s.Disk); err != nil {
+			return invalid(err)
+		}
+	}
+	if s.ISO != "" {
+		if err := ValidVolumeID(s.ISO); err != nil {
+			return invalid(err)
+		}
+	}
+	return checkNewGuest(s.Bridge, s.Pool, s.Tags, s.Description)
+}
+
 // CreateVMRequest describes POST /nodes/{node}/qemu.
 func CreateVMRequest(node string, s VMSpec) (Request, error) {
 	if err := ValidVMID(s.VMID); err != nil {
 		return Request{}, invalid(err)
 	}
-	if s.Name != "" {
-		if err := ValidDNSName(s.Name); err != nil {
-			return Request{}, invalid(err)
-		}
-	}
-	if s.Memory != 0 && (s.Memory < 16 || s.Memory > 4<<20) {
-		return Request{}, invalid(fmt.Errorf("memory %d MiB is out of range 16…4194304", s.Memory))
-	}
-	if s.Cores < 0 || s.Cores > 1024 || s.Sockets < 0 || s.Sockets > 16 {
-		return Request{}, invalid(fmt.Errorf("cores must be 1…1024 and sockets 1…16"))
-	}
-	if s.OSType != "" && !qemuOSTypes[s.OSType] {
-		return Request{}, invalid(fmt.Errorf("ostype %s is not a Proxmox ostype (l26, win11, win10, other, or another of pve's list)", quote(s.OSType)))
-	}
-	if s.Disk != "" {
-		if err := diskSpec(s.Disk); err != nil {
-			return Request{}, invalid(err)
-		}
-	}
-	if s.ISO != "" {
-		if err := ValidVolumeID(s.ISO); err != nil {
-			return Request{}, invalid(err)
-		}
-	}
-	if err := checkNewGuest(s.Bridge, s.Pool, s.Tags, s.Description); err != nil {
+	if err := s.Validate(); err != nil {
 		return Request{}, err
 	}
 	p, err := nodePath(node, "qemu")
@@ -318,7 +356,7 @@ func CreateVMRequest(node string, s VMSpec) (Request, error) {
 		q.set("net0", "virtio,bridge="+s.Bridge)
 	}
 	setNewGuest(q, s.Start, s.Tags, s.Pool, s.Description)
-	return Request{Method: "POST", Path: p, Params: url.Values(q)}, nil
+	return Request{method: "POST", path: p, params: url.Values(q)}, nil
 }
 
 // checkNewGuest checks the settings VM and container creation share.
@@ -368,35 +406,49 @@ type ContainerSpec struct {
 	Description   string
 }
 
+// Validate checks every setting of a new container without asking Proxmox anything. A zero VMID is allowed
+// here (to be chosen later); CreateContainerRequest requires one.
+func (s ContainerSpec) Validate() error {
+	if s.VMID != 0 {
+		if err := ValidVMID(s.VMID); err != nil {
+			return invalid(err)
+		}
+	}
+	if err := ValidVolumeID(s.OSTemplate); err != nil {
+		return invalid(fmt.Errorf("ostemplate: %v", err))
+	}
+	if s.Hostname != "" {
+		if err := ValidDNSName(s.Hostname); err != nil {
+			return invalid(err)
+		}
+	}
+	if s.Memory != 0 && (s.Memory < 16 || s.Memory > 4<<20) {
+		return invalid(fmt.Errorf("memory %d MiB is out of range 16…4194304", s.Memory))
+	}
+	if s.Swap < 0 || s.Cores < 0 || s.Cores > 8192 {
+		return invalid(fmt.Errorf("swap must not be negative and cores must be 1…8192"))
+	}
+	if s.RootFS != "" {
+		if err := diskSpec(s.RootFS); err != nil {
+			return invalid(err)
+		}
+	}
+	if err := checkNewGuest(s.Bridge, s.Pool, s.Tags, s.Description); err != nil {
+		return err
+	}
+	if len(s.SSHPublicKeys) > 16384 {
+		return invalid(fmt.Errorf("ssh keys are longer than 16384 characters"))
+	}
+	return nil
+}
+
 // CreateContainerRequest describes POST /nodes/{node}/lxc.
 func CreateContainerRequest(node string, s ContainerSpec) (Request, error) {
 	if err := ValidVMID(s.VMID); err != nil {
 		return Request{}, invalid(err)
 	}
-	if err := ValidVolumeID(s.OSTemplate); err != nil {
-		return Request{}, invalid(fmt.Errorf("ostemplate: %v", err))
-	}
-	if s.Hostname != "" {
-		if err := ValidDNSName(s.Hostname); err != nil {
-			return Request{}, invalid(err)
-		}
-	}
-	if s.Memory != 0 && (s.Memory < 16 || s.Memory > 4<<20) {
-		return Request{}, invalid(fmt.Errorf("memory %d MiB is out of range 16…4194304", s.Memory))
-	}
-	if s.Swap < 0 || s.Cores < 0 || s.Cores > 8192 {
-		return Request{}, invalid(fmt.Errorf("swap must not be negative and cores must be 1…8192"))
-	}
-	if s.RootFS != "" {
-		if err := diskSpec(s.RootFS); err != nil {
-			return Request{}, invalid(err)
-		}
-	}
-	if err := checkNewGuest(s.Bridge, s.Pool, s.Tags, s.Description); err != nil {
+	if err := s.Validate(); err != nil {
 		return Request{}, err
-	}
-	if len(s.SSHPublicKeys) > 16384 {
-		return Request{}, invalid(fmt.Errorf("ssh keys are longer than 16384 characters"))
 	}
 	p, err := nodePath(node, "lxc")
 	if err != nil {
@@ -414,14 +466,17 @@ func CreateContainerRequest(node string, s ContainerSpec) (Request, error) {
 	q.setBool("unprivileged", s.Unprivileged)
 	q.set("ssh-public-keys", s.SSHPublicKeys)
 	setNewGuest(q, s.Start, s.Tags, s.Pool, s.Description)
-	return Request{Method: "POST", Path: p, Params: url.Values(q)}, nil
+	return Request{method: "POST", path: p, params: url.Values(q)}, nil
 }
 
 // Submit sends a write that starts a task and returns the task's id. A write is sent exactly once. An answer
 // that is not a UPID (vzdump's "OK" when the guest is on another node) is an error matching ErrNoTask.
 func (c *Client) Submit(ctx context.Context, req Request) (UPID, error) {
 	var s string
-	if err := c.Do(ctx, req, &s); err != nil {
+	if req.limit == 0 {
+		req.limit = objectBody // a task id, or Proxmox's "OK"
+	}
+	if _, err := c.do(ctx, req, &s); err != nil {
 		return UPID{}, err
 	}
 	u, err := ParseUPID(s)

@@ -158,15 +158,19 @@ type backupArgs struct {
 }
 
 func runBackup(ctx context.Context, e *env, c *call, a *backupArgs) (*writeResult, error) {
+	opts := pve.BackupOptions{Storage: a.Storage, Mode: a.Mode, Notes: a.Notes}
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
 	r, err := e.target(ctx, a.vmidArg)
 	if err != nil {
 		return nil, err
 	}
 	// vzdump only backs up guests of the node it runs on: send it to the guest's node.
-	req, err := pve.BackupRequest(r.Ref(), pve.BackupOptions{Storage: a.Storage, Mode: a.Mode, Notes: a.Notes})
+	req, err := pve.BackupRequest(r.Ref(), opts)
 	if err != nil {
 		return nil, err
 	}
-	g := viewGuest(r)
+	g := viewLocated(r)
 	return e.send(ctx, c, &writeResult{action: "backup", Target: &g, what: "back up " + g.ref()}, req)
 }

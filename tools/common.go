@@ -32,20 +32,13 @@ type guestArgs struct {
 }
 
 // target resolves the guest a write acts on.
-func (e *env) target(ctx context.Context, a vmidArg) (pve.Resource, error) {
+func (e *env) target(ctx context.Context, a vmidArg) (pve.Guest, error) {
 	return e.resolve(ctx, guestArgs{vmidArg: a})
 }
 
-// resolve finds a guest with one cluster-wide request and checks the node the caller named, if any.
-func (e *env) resolve(ctx context.Context, a guestArgs) (pve.Resource, error) {
-	r, err := e.client.FindGuest(ctx, a.VMID)
-	if err != nil {
-		return r, err
-	}
-	if a.Node != "" && a.Node != r.Node {
-		return r, fmt.Errorf("vmid %d is on node %s, not %s: omit node or pass %s; nothing was sent", a.VMID, r.Node, a.Node, r.Node)
-	}
-	return r, nil
+// resolve finds a guest from the client's guest index, or on the node the caller named.
+func (e *env) resolve(ctx context.Context, a guestArgs) (pve.Guest, error) {
+	return e.client.Locate(ctx, a.VMID, a.Node)
 }
 
 // guestView is the part of a guest an operator scans.
@@ -83,6 +76,21 @@ func viewGuest(r pve.Resource) guestView {
 	}
 }
 
+// viewLocated is a located guest, without usage (resolution does not read it).
+func viewLocated(g pve.Guest) guestView {
+	return guestView{
+		VMID:     g.VMID,
+		Type:     string(g.Type),
+		Name:     clean(g.Name, maxName),
+		Node:     clean(g.Node, maxName),
+		Status:   clean(g.Status, 16),
+		Template: g.Template,
+		Lock:     clean(g.Lock, 24),
+		Pool:     clean(g.Pool, maxName),
+		Tags:     cleanTags(g.Tags),
+	}
+}
+
 func cleanTags(s string) []string {
 	tags := pve.SplitTags(s)
 	if len(tags) > maxTags {
@@ -111,7 +119,7 @@ func (g guestView) line() string {
 	if g.Lock != "" {
 		fmt.Fprintf(&b, " locked:%s", known(g.Lock, lockNames))
 	}
-	if g.Status == "running" {
+	if g.Status == "running" && g.MaxMem > 0 {
 		fmt.Fprintf(&b, " cpu %s mem %s/%s up %s", fmtPercent(g.CPU), fmtGiB(g.Mem), fmtBytes(g.MaxMem), fmtUptime(g.Uptime))
 	} else if g.MaxMem > 0 {
 		fmt.Fprintf(&b, " mem %s", fmtBytes(g.MaxMem))

@@ -53,18 +53,23 @@ type createCTArgs struct {
 }
 
 func createContainer(ctx context.Context, e *env, c *call, a *createCTArgs) (*writeResult, error) {
-	vmid, err := e.nextID(ctx, a.VMID)
-	if err != nil {
-		return nil, err
-	}
 	spec := pve.ContainerSpec{
-		VMID: vmid, Hostname: a.Hostname, OSTemplate: a.OSTemplate, Memory: a.Memory, Cores: a.Cores,
+		VMID: a.VMID, Hostname: a.Hostname, OSTemplate: a.OSTemplate, Memory: a.Memory, Cores: a.Cores,
 		Bridge: orDefault(a.Bridge, defaultBridge), SSHPublicKeys: a.SSHKeys, Start: a.Start,
 		// Always unprivileged: the safe default of Proxmox's own wizard. A privileged container is a decision
 		// for a person at the console, not for an assistant.
 		Unprivileged: true,
+		RootFS:       orDefault(a.Disk, "local-lvm:8"),
 	}
-	spec.RootFS = orDefault(a.Disk, "local-lvm:8")
+	// Everything is checked before the next free vmid is asked for: bad input makes no request at all.
+	if err := spec.Validate(); err != nil {
+		return nil, err
+	}
+	vmid, err := e.nextID(ctx, a.VMID)
+	if err != nil {
+		return nil, err
+	}
+	spec.VMID = vmid
 	req, err := pve.CreateContainerRequest(a.Node, spec)
 	if err != nil {
 		return nil, err
@@ -88,13 +93,16 @@ type createVMArgs struct {
 }
 
 func createVM(ctx context.Context, e *env, c *call, a *createVMArgs) (*writeResult, error) {
+	spec := pve.VMSpec{VMID: a.VMID, Name: a.Name, Memory: a.Memory, Cores: a.Cores, OSType: a.OSType,
+		ISO: a.ISO, Bridge: orDefault(a.Bridge, defaultBridge), Start: a.Start, Disk: orDefault(a.Disk, "local-lvm:32")}
+	if err := spec.Validate(); err != nil {
+		return nil, err
+	}
 	vmid, err := e.nextID(ctx, a.VMID)
 	if err != nil {
 		return nil, err
 	}
-	spec := pve.VMSpec{VMID: vmid, Name: a.Name, Memory: a.Memory, Cores: a.Cores, OSType: a.OSType,
-		ISO: a.ISO, Bridge: orDefault(a.Bridge, defaultBridge), Start: a.Start}
-	spec.Disk = orDefault(a.Disk, "local-lvm:32")
+	spec.VMID = vmid
 	req, err := pve.CreateVMRequest(a.Node, spec)
 	if err != nil {
 		return nil, err
@@ -117,22 +125,25 @@ func cloneGuest(ctx context.Context, e *env, c *call, a *cloneArgs) (*writeResul
 	if a.NewID != 0 && a.NewID == a.VMID {
 		return nil, &ArgError{Problems: []string{fmt.Sprintf("newid: got %d, the source's own vmid; expected another id, or none for the next free one", a.NewID)}}
 	}
+	// A target storage only applies to a full copy, so naming one asks for it.
+	opts := pve.CloneOptions{NewID: a.NewID, Name: a.Name, Target: a.Target, Full: a.Full || a.Storage != "", Storage: a.Storage}
+	if err := opts.Validate(a.VMID); err != nil {
+		return nil, err
+	}
 	r, err := e.target(ctx, a.vmidArg)
 	if err != nil {
 		return nil, err
 	}
-	newID, err := e.nextID(ctx, a.NewID)
+	if opts.NewID, err = e.nextID(ctx, a.NewID); err != nil {
+		return nil, err
+	}
+	req, err := pve.CloneRequest(r.Ref(), opts)
 	if err != nil {
 		return nil, err
 	}
-	// A target storage only applies to a full copy, so naming one asks for it.
-	req, err := pve.CloneRequest(r.Ref(), pve.CloneOptions{NewID: newID, Name: a.Name, Target: a.Target, Full: a.Full || a.Storage != "", Storage: a.Storage})
-	if err != nil {
-		return nil, err
-	}
-	g := viewGuest(r)
+	g := viewLocated(r)
 	return e.send(ctx, c, &writeResult{action: "clone", Target: &g,
-		what: fmt.Sprintf("clone %s to %d", g.ref(), newID)}, req)
+		what: fmt.Sprintf("clone %s to %d", g.ref(), opts.NewID)}, req)
 }
 
 func orDefault(s, d string) string {

@@ -31,6 +31,6 @@ func destroyGuest(ctx context.Context, e *env, c *call, a *destroyArgs) (*writeR
 	if err != nil {
 		return nil, err
 	}
-	g := viewGuest(r)
+	g := viewLocated(r)
 	return e.send(ctx, c, &writeResult{action: "destroy", Target: &g, what: "destroy " + g.ref()}, req)
 }

@@ -178,23 +178,15 @@ func plainConfig(s string) bool {
 }
 
 func getResource(ctx context.Context, e *env, _ *call, a *guestArgs) (*resourceResult, error) {
-	r, err := e.resolve(ctx, *a)
+	d, err := e.client.ReadGuest(ctx, a.VMID, a.Node)
 	if err != nil {
 		return nil, err
 	}
-	ref := r.Ref()
-	st, err := e.client.GuestStatus(ctx, ref)
-	if err != nil {
-		return nil, err
-	}
-	cfg, err := e.client.GuestConfig(ctx, ref)
-	if err != nil {
-		return nil, err
-	}
-	// The live status is fresher than the resource index.
-	r.Status, r.CPU, r.Mem, r.MaxMem, r.Uptime, r.Lock = st.Status, st.CPU, st.Mem, st.MaxMem, st.Uptime, st.Lock
+	st, cfg := d.Status, d.Config
+	g := viewLocated(d.Guest)
+	g.CPU, g.Mem, g.MaxMem, g.Uptime = percent(float64(st.CPU)), int64(st.Mem), int64(st.MaxMem), int64(st.Uptime)
 	res := &resourceResult{
-		guestView: viewGuest(r),
+		guestView: g,
 		liveView:  liveView{QMPStatus: clean(st.QMPStatus, 16), CPUs: float64(st.CPUs), Disk: int64(st.Disk), MaxDisk: int64(st.MaxDisk)},
 		Config:    map[string]string{},
 		Notes:     cleanLines(cfg.String("description"), 40, 200, false),

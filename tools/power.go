@@ -67,7 +67,7 @@ func (e *env) power(ctx context.Context, c *call, va vmidArg, action string, tim
 	if err != nil {
 		return nil, err
 	}
-	g := viewGuest(r)
+	g := viewLocated(r)
 	verb := action
 	if action == pve.ActionStop {
 		verb = "force stop"

@@ -80,7 +80,7 @@ func listSnapshots(ctx context.Context, e *env, _ *call, a *guestArgs) (*snapsho
 	if err != nil {
 		return nil, err
 	}
-	res := &snapshotsResult{Guest: viewGuest(r), Snapshots: []snapshotView{}}
+	res := &snapshotsResult{Guest: viewLocated(r), Snapshots: []snapshotView{}}
 	for _, s := range list {
 		if s.Name == "current" {
 			// Proxmox's pseudo-entry for "you are here".
@@ -112,7 +112,7 @@ func createSnapshot(ctx context.Context, e *env, c *call, a *snapshotArgs) (*wri
 	if err != nil {
 		return nil, err
 	}
-	g := viewGuest(r)
+	g := viewLocated(r)
 	return e.send(ctx, c, &writeResult{action: "snapshot", Target: &g, what: "snapshot " + g.ref() + " as " + a.Name}, req)
 }
 
@@ -131,7 +131,7 @@ func deleteSnapshot(ctx context.Context, e *env, c *call, a *snapshotNameArgs) (
 	if err != nil {
 		return nil, err
 	}
-	g := viewGuest(r)
+	g := viewLocated(r)
 	return e.send(ctx, c, &writeResult{action: "delete_snapshot", Target: &g, what: "delete snapshot " + a.Name + " of " + g.ref()}, req)
 }
 
@@ -151,6 +151,6 @@ func rollbackSnapshot(ctx context.Context, e *env, c *call, a *rollbackArgs) (*w
 	if err != nil {
 		return nil, err
 	}
-	g := viewGuest(r)
+	g := viewLocated(r)
 	return e.send(ctx, c, &writeResult{action: "rollback", Target: &g, what: "roll back " + g.ref() + " to snapshot " + a.Name}, req)
 }

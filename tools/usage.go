@@ -106,7 +106,7 @@ func resourceUsage(ctx context.Context, e *env, _ *call, a *usageArgs) (*usageRe
 			return nil, rerr
 		}
 		ref := r.Ref()
-		target = viewGuest(r).ref()
+		target = viewLocated(r).ref()
 		points, err = e.client.RRDData(ctx, ref.Node, &ref, tf, "")
 	case a.Node != "":
 		target = "node " + a.Node

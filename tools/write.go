@@ -59,11 +59,11 @@ type requestView struct {
 }
 
 func viewRequest(r pve.Request) *requestView {
-	v := &requestView{Method: r.Method, Path: "/api2/json" + r.Path}
-	if len(r.Params) > 0 {
+	v := &requestView{Method: r.Method(), Path: "/api2/json" + r.Path()}
+	if params := r.Params(); len(params) > 0 {
 		v.Params = map[string]string{}
-		for k := range r.Params {
-			v.Params[k] = clean(r.Params.Get(k), maxValue)
+		for k := range params {
+			v.Params[k] = clean(params.Get(k), maxValue)
 		}
 	}
 	return v

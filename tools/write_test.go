@@ -277,7 +277,7 @@ func TestProxmoxErrors(t *testing.T) {
 		writes           int
 	}{
 		{name: "unknown vmid", tool: "proxmox_get_resource", args: `{"vmid":999}`, want: []string{"no VM or container with vmid 999"}},
-		{name: "node mismatch", tool: "proxmox_get_resource", args: `{"vmid":103,"node":"pve1"}`, want: []string{"vmid 103 is on node pve2, not pve1"}},
+		{name: "node mismatch", tool: "proxmox_get_resource", args: `{"vmid":103,"node":"pve1"}`, want: []string{"vmid 103 on node pve1: the cluster lists it on node pve2"}},
 		{name: "running CT", tool: "proxmox_start_resource", args: `{"vmid":200,"confirm":true}`, want: []string{"CT 200 already running"}, writes: 1},
 		{name: "running VM fails in its task", tool: "proxmox_start_resource", args: `{"vmid":100,"confirm":true}`, want: []string{"Failed: start VM 100", "VM 100 already running", "task log tail"}, writes: 1},
 		{name: "reboot stopped VM", tool: "proxmox_reboot_resource", args: `{"vmid":103,"confirm":true}`, want: []string{"VM 103 not running"}, writes: 1},

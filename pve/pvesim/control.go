@@ -150,3 +150,18 @@ func (s *Sim) Tasks() []TaskState {
 	slices.SortStableFunc(out, func(a, b TaskState) int { return a.Start.Compare(b.Start) })
 	return out
 }
+
+// StopTask interrupts a running task as DELETE /nodes/NODE/tasks/UPID does: its effect never happens.
+// Stopping a finished task does nothing. Tests use it to end a task that would run forever.
+func (s *Sim) StopTask(upid string) error {
+	s.lockAndAdvance()
+	defer s.mu.Unlock()
+	t := s.taskIndex[upid]
+	if t == nil {
+		return fmt.Errorf("stop task: no task %s", upid)
+	}
+	if !t.done {
+		s.finish(t, s.now(), true)
+	}
+	return nil
+}
