@@ -144,6 +144,7 @@ func quotedName(s string) string {
 // Proxmox's own words for a guest's state and locks pass as they are; anything else came from somewhere else.
 var (
 	guestStates = []string{"running", "stopped", "paused", "unknown", "prelaunch", "suspended"}
+	taskStates  = []string{"running", "stopped"}
 	lockNames   = []string{"backup", "clone", "create", "migrate", "rollback", "snapshot", "snapshot-delete",
 		"suspending", "suspended", "disk", "fstrim", "mounted", "destroyed"}
 )

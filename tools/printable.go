@@ -12,7 +12,6 @@ import (
 // cutting it. It is exported for the command line (call, doctor), which prints what tools would otherwise put
 // in a result: one definition of "safe to show" for both.
 func Printable(s string) string {
-	s = stripEscapes(s)
 	return clean(s, len(s)) // a rune is at least a byte: never capped
 }
 

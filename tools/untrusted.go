@@ -11,12 +11,16 @@ import (
 // (control and invisible characters removed, length capped) and free text is fenced: every line of it is
 // prefixed, so no line inside can pose as the end of the fence or as the server's own words.
 
-// clean makes a one-line value safe to show: control, format (zero-width, bidi) and other invisible characters
-// are dropped, whitespace runs become one space, and the result is capped at max runes (with "…").
+// clean makes a one-line value safe to show: terminal escape sequences and control, format (zero-width, bidi)
+// and other invisible characters are dropped, whitespace runs become one space, and the result is capped at max
+// runes (with "…").
 func clean(s string, max int) string {
 	if isPlain(s, max) {
 		return s
 	}
+	// A terminal escape goes whole, with what it carries (an OSC link, a title): its printable remains are
+	// noise at best. Secrets are masked before this, where Proxmox's answer arrives.
+	s = stripEscapes(s)
 	var b strings.Builder
 	n, space := 0, false
 	for _, r := range s {

@@ -247,7 +247,7 @@ func (e *env) progressSink(ctx context.Context, req mcp.CallToolRequest) func(la
 	}
 	token := req.Params.Meta.ProgressToken
 	return func(label string, p pve.Progress) {
-		msg := fmt.Sprintf("%s: %s (%s, %.0fs)", label, clean(p.Status, 32), clean(p.UPID.Type, 32), p.Elapsed.Seconds())
+		msg := fmt.Sprintf("%s: %s (%s, %.0fs)", label, known(p.Status, taskStates), clean(p.UPID.Type, 32), p.Elapsed.Seconds())
 		_ = srv.SendNotificationToClient(ctx, "notifications/progress", map[string]any{
 			"progressToken": token,
 			"progress":      p.Polls,
