@@ -3,11 +3,14 @@ package main
 import (
 	"crypto/sha256"
 	"crypto/subtle"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/netip"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/mark3labs/mcp-go/server"
 )
@@ -15,11 +18,23 @@ import (
 // maxRequestBody bounds one MCP request; tool arguments are small.
 const maxRequestBody = 1 << 20
 
+// httpPolicy is how the HTTP transport treats requests: who may call. The zero value of each field is a
+// safe default.
 type httpPolicy struct {
 	token          string
 	allowedHosts   []string
 	allowedOrigins []string
 	listen         string // the address actually bound, host:port
+}
+
+// newHTTPServer is the http.Server for h.
+func newHTTPServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          log.New(io.Discard, "", 0),
+	}
 }
 
 // newHTTPHandler serves MCP at /mcp and a health check at /healthz. mcp-go's streamable HTTP server has no
@@ -30,6 +45,9 @@ func newHTTPHandler(srv *server.MCPServer, p httpPolicy) http.Handler {
 	mcpHandler := server.NewStreamableHTTPServer(srv,
 		server.WithStateLess(true),
 		server.WithEndpointPath("/mcp"),
+		// hostAllowed is the one DNS-rebinding check. mcp-go's own refuses any Host but localhost on a loopback
+		// connection, which is exactly what PROXMOX_MCP_ALLOWED_HOSTS is for: a reverse proxy on this machine.
+		server.WithDisableLocalhostProtection(true),
 	)
 	var want [32]byte
 	if p.token != "" {
@@ -41,28 +59,36 @@ func newHTTPHandler(srv *server.MCPServer, p httpPolicy) http.Handler {
 		_, _ = w.Write([]byte("ok\n"))
 	})
 	mux.HandleFunc("/mcp", func(w http.ResponseWriter, r *http.Request) {
-		if !p.hostAllowed(r.Host) {
-			http.Error(w, "forbidden: Host not allowed (set PROXMOX_MCP_ALLOWED_HOSTS)", http.StatusForbidden)
-			return
-		}
-		if o := r.Header.Get("Origin"); o != "" && !p.originAllowed(o) {
-			http.Error(w, "forbidden: Origin not allowed (set PROXMOX_MCP_ALLOWED_ORIGINS)", http.StatusForbidden)
-			return
-		}
-		if p.token != "" {
-			got, ok := bearer(r.Header.Get("Authorization"))
-			// Compare digests so the comparison takes the same time whatever the length of the guess.
-			sum := sha256.Sum256([]byte(got))
-			if !ok || subtle.ConstantTimeCompare(sum[:], want[:]) != 1 {
+		if status, msg := p.refusal(r, want); status != 0 {
+			if status == http.StatusUnauthorized {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="proxmox-mcp"`)
-				http.Error(w, "unauthorized: send Authorization: Bearer <PROXMOX_MCP_HTTP_TOKEN>", http.StatusUnauthorized)
-				return
 			}
+			http.Error(w, msg, status)
+			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, maxRequestBody)
 		mcpHandler.ServeHTTP(w, r)
 	})
 	return mux
+}
+
+// refusal says why r may not reach mcp-go (status 0: it may).
+func (p httpPolicy) refusal(r *http.Request, want [32]byte) (status int, msg string) {
+	if !p.hostAllowed(r.Host) {
+		return http.StatusForbidden, "forbidden: Host not allowed (set PROXMOX_MCP_ALLOWED_HOSTS)"
+	}
+	if o := r.Header.Get("Origin"); o != "" && !p.originAllowed(o) {
+		return http.StatusForbidden, "forbidden: Origin not allowed (set PROXMOX_MCP_ALLOWED_ORIGINS)"
+	}
+	if p.token != "" {
+		got, ok := bearer(r.Header.Get("Authorization"))
+		// Compare digests so the comparison takes the same time whatever the length of the guess.
+		sum := sha256.Sum256([]byte(got))
+		if !ok || subtle.ConstantTimeCompare(sum[:], want[:]) != 1 {
+			return http.StatusUnauthorized, "unauthorized: send Authorization: Bearer <PROXMOX_MCP_HTTP_TOKEN>"
+		}
+	}
+	return 0, ""
 }
 
 func bearer(h string) (string, bool) {
@@ -73,7 +99,8 @@ func bearer(h string) (string, bool) {
 	return strings.TrimSpace(h[len(prefix):]), true
 }
 
-// hostAllowed accepts loopback names, the address we listen on, and the configured extra hosts.
+// hostAllowed accepts loopback names, the address we listen on, and the configured extra hosts: on every
+// connection, loopback or not, so it is also the DNS-rebinding protection.
 func (p httpPolicy) hostAllowed(hostport string) bool {
 	host := hostport
 	if h, _, err := net.SplitHostPort(hostport); err == nil {

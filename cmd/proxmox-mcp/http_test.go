@@ -2,19 +2,45 @@ package main
 
 import (
 	"io"
+	"net"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/mark3labs/mcp-go/server"
 )
+
+// serveLoopback serves newHTTPHandler(srv, p) on a real listener at 127.0.0.1, as serveHTTP does: requests then
+// carry the connection's local address, which httptest.NewRequest does not, and mcp-go's checks look at it.
+func serveLoopback(t *testing.T, srv *server.MCPServer, p httpPolicy) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.listen = ln.Addr().String()
+	hs := newHTTPServer(newHTTPHandler(srv, p))
+	go func() { _ = hs.Serve(ln) }()
+	t.Cleanup(func() { _ = hs.Close() })
+	return "http://" + p.listen
+}
+
+const testInit = `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`
+
+type httpAnswer struct {
+	Status int
+	Says   bool // the body holds the expected text
+}
 
 func TestHTTPHandlerChecks(t *testing.T) {
 	srv := server.NewMCPServer("t", "1", server.WithToolCapabilities(false))
 	const token = "0123456789abcdef0123456789abcdef"
-	h := newHTTPHandler(srv, httpPolicy{token: token, allowedHosts: []string{"mcp.example.com"}, allowedOrigins: []string{"https://app.example.com"}, listen: "0.0.0.0:8080"})
-	init := `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`
+	base := serveLoopback(t, srv, httpPolicy{token: token, allowedHosts: []string{"mcp.example.com", "pve-mcp.lan"}, allowedOrigins: []string{"https://app.example.com"}})
+	auth := map[string]string{"Authorization": "Bearer " + token}
+	with := func(k, v string) map[string]string {
+		return map[string]string{"Authorization": "Bearer " + token, k: v}
+	}
 	tests := []struct {
 		name    string
 		path    string
@@ -25,17 +51,24 @@ func TestHTTPHandlerChecks(t *testing.T) {
 		want    string
 	}{
 		{"health needs nothing", "/healthz", "anything.example", nil, "", 200, "ok"},
-		{"no token", "/mcp", "localhost:8080", nil, init, 401, "unauthorized"},
-		{"wrong token", "/mcp", "localhost:8080", map[string]string{"Authorization": "Bearer " + strings.Repeat("x", 32)}, init, 401, ""},
-		{"wrong scheme", "/mcp", "localhost:8080", map[string]string{"Authorization": "Basic " + token}, init, 401, ""},
-		{"right token", "/mcp", "localhost:8080", map[string]string{"Authorization": "Bearer " + token}, init, 200, `"protocolVersion"`},
-		{"lower-case bearer", "/mcp", "127.0.0.1:8080", map[string]string{"Authorization": "bearer " + token}, init, 200, ""},
-		{"rebinding host", "/mcp", "evil.example:8080", map[string]string{"Authorization": "Bearer " + token}, init, 403, "Host not allowed"},
-		{"allowed host", "/mcp", "mcp.example.com", map[string]string{"Authorization": "Bearer " + token}, init, 200, ""},
-		{"foreign origin", "/mcp", "localhost:8080", map[string]string{"Authorization": "Bearer " + token, "Origin": "https://evil.example"}, init, 403, "Origin not allowed"},
-		{"allowed origin", "/mcp", "localhost:8080", map[string]string{"Authorization": "Bearer " + token, "Origin": "https://app.example.com"}, init, 200, ""},
-		{"loopback origin", "/mcp", "localhost:8080", map[string]string{"Authorization": "Bearer " + token, "Origin": "http://localhost:3000"}, init, 200, ""},
-		{"huge body", "/mcp", "localhost:8080", map[string]string{"Authorization": "Bearer " + token}, `{"x":"` + strings.Repeat("a", 2<<20) + `"}`, 400, ""},
+		{"no token", "/mcp", "localhost:8080", nil, testInit, 401, "unauthorized"},
+		{"wrong token", "/mcp", "localhost:8080", map[string]string{"Authorization": "Bearer " + strings.Repeat("x", 32)}, testInit, 401, ""},
+		{"wrong scheme", "/mcp", "localhost:8080", map[string]string{"Authorization": "Basic " + token}, testInit, 401, ""},
+		{"right token", "/mcp", "localhost:8080", auth, testInit, 200, `"protocolVersion"`},
+		{"lower-case bearer", "/mcp", "127.0.0.1:8080", map[string]string{"Authorization": "bearer " + token}, testInit, 200, ""},
+		{"ipv6 loopback host", "/mcp", "[::1]:8080", auth, testInit, 200, ""},
+		// A loopback connection with a foreign Host is what DNS rebinding looks like: our check refuses it.
+		{"rebinding host", "/mcp", "evil.example:8080", auth, testInit, 403, "Host not allowed"},
+		{"rebinding host without a port", "/mcp", "evil.example", auth, testInit, 403, "Host not allowed"},
+		// The reverse-proxy set-up: a proxy on this machine forwards the name clients use, over loopback.
+		{"allowed host over loopback", "/mcp", "pve-mcp.lan", auth, testInit, 200, `"protocolVersion"`},
+		{"allowed host with a port", "/mcp", "pve-mcp.lan:18089", auth, testInit, 200, `"protocolVersion"`},
+		{"allowed host, other case", "/mcp", "MCP.example.com", auth, testInit, 200, ""},
+		{"allowed name as a suffix is not allowed", "/mcp", "evil-pve-mcp.lan", auth, testInit, 403, "Host not allowed"},
+		{"foreign origin", "/mcp", "localhost:8080", with("Origin", "https://evil.example"), testInit, 403, "Origin not allowed"},
+		{"allowed origin", "/mcp", "localhost:8080", with("Origin", "https://app.example.com"), testInit, 200, ""},
+		{"loopback origin", "/mcp", "localhost:8080", with("Origin", "http://localhost:3000"), testInit, 200, ""},
+		{"huge body", "/mcp", "localhost:8080", auth, `{"x":"` + strings.Repeat("a", 2<<20) + `"}`, 400, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -43,24 +76,27 @@ func TestHTTPHandlerChecks(t *testing.T) {
 			if tc.body != "" {
 				method = "POST"
 			}
-			req := httptest.NewRequest(method, tc.path, strings.NewReader(tc.body))
+			req, err := http.NewRequest(method, base+tc.path, strings.NewReader(tc.body))
+			if err != nil {
+				t.Fatal(err)
+			}
 			req.Host = tc.host
 			req.Header.Set("Content-Type", "application/json")
 			req.Header.Set("Accept", "application/json, text/event-stream")
 			for k, v := range tc.headers {
 				req.Header.Set(k, v)
 			}
-			rec := httptest.NewRecorder()
-			h.ServeHTTP(rec, req)
-			body, _ := io.ReadAll(rec.Body)
-			if rec.Code != tc.status {
-				t.Fatalf("status %d, want %d: %s", rec.Code, tc.status, body)
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
 			}
-			if tc.status == 401 && rec.Header().Get("WWW-Authenticate") == "" {
+			body, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if d := cmp.Diff(httpAnswer{tc.status, true}, httpAnswer{res.StatusCode, strings.Contains(string(body), tc.want)}); d != "" {
+				t.Errorf("answer (-want +got):\n%s\nbody: %.300s", d, body)
+			}
+			if tc.status == 401 && res.Header.Get("WWW-Authenticate") == "" {
 				t.Error("401 without WWW-Authenticate")
-			}
-			if !strings.Contains(string(body), tc.want) {
-				t.Errorf("body %q does not say %q", body, tc.want)
 			}
 		})
 	}
@@ -88,5 +124,3 @@ func TestHTTPExposure(t *testing.T) {
 		}
 	}
 }
-
-var _ = http.StatusOK

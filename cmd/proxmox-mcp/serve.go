@@ -7,7 +7,6 @@ import (
 	"io"
 	"log"
 	"net"
-	"net/http"
 	"time"
 
 	"github.com/mark3labs/mcp-go/server"
@@ -69,13 +68,8 @@ func serveHTTP(ctx context.Context, a *app, s *settings) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", s.http, err)
 	}
-	h := newHTTPHandler(a.srv, httpPolicy{token: s.httpToken, allowedHosts: s.allowedHosts, allowedOrigins: s.allowOrigins, listen: ln.Addr().String()})
-	hs := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		ErrorLog:          log.New(a.redactor.Writer(io.Discard), "", 0),
-	}
+	p := httpPolicy{token: s.httpToken, allowedHosts: s.allowedHosts, allowedOrigins: s.allowOrigins, listen: ln.Addr().String()}
+	hs := newHTTPServer(newHTTPHandler(a.srv, p))
 	a.log.Info().Str("addr", ln.Addr().String()).Bool("auth", s.httpToken != "").Msg("serving MCP over streamable HTTP at /mcp")
 	if s.httpToken == "" {
 		a.log.Warn().Msg("no " + envHTTPToken + ": any process on this machine can use this server")
