@@ -25,6 +25,8 @@ type httpPolicy struct {
 	allowedHosts   []string
 	allowedOrigins []string
 	listen         string // the address actually bound, host:port
+	// calls counts the requests in flight, for a graceful stop (nil: not counted).
+	calls *drain
 }
 
 // newHTTPServer is the http.Server for h.
@@ -48,6 +50,8 @@ func newHTTPHandler(srv *server.MCPServer, p httpPolicy) http.Handler {
 		// hostAllowed is the one DNS-rebinding check. mcp-go's own refuses any Host but localhost on a loopback
 		// connection, which is exactly what PROXMOX_MCP_ALLOWED_HOSTS is for: a reverse proxy on this machine.
 		server.WithDisableLocalhostProtection(true),
+		// A stateless server has nothing to send outside a call's own answer; GET is answered below anyway.
+		server.WithDisableStreaming(true),
 	)
 	var want [32]byte
 	if p.token != "" {
@@ -66,7 +70,19 @@ func newHTTPHandler(srv *server.MCPServer, p httpPolicy) http.Handler {
 			http.Error(w, msg, status)
 			return
 		}
+		switch r.Method {
+		case http.MethodGet:
+			// The TypeScript SDK opens this stream after initialize and goes on without it on a 405 (as the
+			// specification allows); a stream held open would only delay a shutdown.
+			w.Header().Set("Allow", "POST, DELETE")
+			http.Error(w, "method not allowed: this server is stateless and sends nothing outside the answer to a POST", http.StatusMethodNotAllowed)
+			return
+		}
 		r.Body = http.MaxBytesReader(w, r.Body, maxRequestBody)
+		if p.calls != nil {
+			p.calls.enter()
+			defer p.calls.leave()
+		}
 		mcpHandler.ServeHTTP(w, r)
 	})
 	return mux

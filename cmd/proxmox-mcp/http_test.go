@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/mark3labs/mcp-go/server"
@@ -122,5 +123,41 @@ func TestHTTPExposure(t *testing.T) {
 		if (err == nil) != tc.ok {
 			t.Errorf("%s token=%q: error %v, want ok=%v", tc.addr, tc.token, err, tc.ok)
 		}
+	}
+}
+
+func TestHTTPGetIsNotAStream(t *testing.T) {
+	srv := server.NewMCPServer("t", "1", server.WithToolCapabilities(false))
+	const token = "0123456789abcdef0123456789abcdef"
+	base := serveLoopback(t, srv, httpPolicy{token: token})
+	type answer struct {
+		Status int
+		Allow  string
+	}
+	for _, tc := range []struct {
+		name, auth string
+		want       answer
+	}{
+		{"with the token", "Bearer " + token, answer{405, "POST, DELETE"}},
+		{"without", "", answer{401, ""}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req, _ := http.NewRequest("GET", base+"/mcp", nil)
+			req.Header.Set("Accept", "text/event-stream")
+			req.Header.Set("Authorization", tc.auth)
+			// A stream would stay open: far beyond what an answer takes, give up on it.
+			res, err := (&http.Client{Timeout: 20 * time.Second}).Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+			if err != nil {
+				t.Fatalf("the answer did not end: %v", err)
+			}
+			if d := cmp.Diff(tc.want, answer{res.StatusCode, res.Header.Get("Allow")}); d != "" {
+				t.Errorf("(-want +got):\n%s", d)
+			}
+		})
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"io"
 	"log"
 	"net"
-	"time"
 
 	"github.com/mark3labs/mcp-go/server"
 )
@@ -68,25 +67,24 @@ func serveHTTP(ctx context.Context, a *app, s *settings) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", s.http, err)
 	}
-	p := httpPolicy{token: s.httpToken, allowedHosts: s.allowedHosts, allowedOrigins: s.allowOrigins, listen: ln.Addr().String()}
+	d := newDrain()
+	a.srv.Use(d.cancelOnStop) // innermost: after the tools' own middleware
+	p := httpPolicy{
+		token: s.httpToken, allowedHosts: s.allowedHosts, allowedOrigins: s.allowOrigins, listen: ln.Addr().String(),
+		calls: d,
+	}
 	hs := newHTTPServer(newHTTPHandler(a.srv, p))
 	a.log.Info().Str("addr", ln.Addr().String()).Bool("auth", s.httpToken != "").Msg("serving MCP over streamable HTTP at /mcp")
 	if s.httpToken == "" {
 		a.log.Warn().Msg("no " + envHTTPToken + ": any process on this machine can use this server")
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
 	select {
-	case err := <-errc:
+	case err := <-served:
 		return err
 	case <-ctx.Done():
 	}
-	// SIGTERM: stop accepting, let calls in flight finish (a task wait is bounded by wait_seconds).
-	a.log.Info().Msg("shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := hs.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
-	}
-	return nil
+	a.log.Info().Msg("stopping: no new connections; calls in flight have " + callGrace.String() + " to finish")
+	return d.stopHTTP(hs, ln, served, a.log)
 }
