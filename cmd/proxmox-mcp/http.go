@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"crypto/subtle"
 	"io"
@@ -15,7 +16,7 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 )
 
-// maxRequestBody bounds one MCP request; tool arguments are small.
+// maxRequestBody bounds one MCP request on either transport; tool arguments are small.
 const maxRequestBody = 1 << 20
 
 // httpPolicy is how the HTTP transport treats requests: who may call. The zero value of each field is a
@@ -77,8 +78,19 @@ func newHTTPHandler(srv *server.MCPServer, p httpPolicy) http.Handler {
 			w.Header().Set("Allow", "POST, DELETE")
 			http.Error(w, "method not allowed: this server is stateless and sends nothing outside the answer to a POST", http.StatusMethodNotAllowed)
 			return
+		case http.MethodPost:
+			body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBody))
+			if err != nil {
+				writeRPCError(w, http.StatusBadRequest, rpcErrorLine(-32700, "request body could not be read: "+err.Error()))
+				return
+			}
+			if isBatch(body) {
+				writeRPCError(w, http.StatusBadRequest, batchError)
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			r.ContentLength = int64(len(body))
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, maxRequestBody)
 		if p.calls != nil {
 			p.calls.enter()
 			defer p.calls.leave()
@@ -105,6 +117,13 @@ func (p httpPolicy) refusal(r *http.Request, want [32]byte) (status int, msg str
 		}
 	}
 	return 0, ""
+}
+
+// writeRPCError answers with one JSON-RPC error line, as mcp-go answers what it cannot parse.
+func writeRPCError(w http.ResponseWriter, status int, line []byte) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(line)
 }
 
 func bearer(h string) (string, bool) {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"io"
 	"net"
 	"net/http"
@@ -69,7 +70,7 @@ func TestHTTPHandlerChecks(t *testing.T) {
 		{"foreign origin", "/mcp", "localhost:8080", with("Origin", "https://evil.example"), testInit, 403, "Origin not allowed"},
 		{"allowed origin", "/mcp", "localhost:8080", with("Origin", "https://app.example.com"), testInit, 200, ""},
 		{"loopback origin", "/mcp", "localhost:8080", with("Origin", "http://localhost:3000"), testInit, 200, ""},
-		{"huge body", "/mcp", "localhost:8080", auth, `{"x":"` + strings.Repeat("a", 2<<20) + `"}`, 400, ""},
+		{"huge body", "/mcp", "localhost:8080", auth, `{"x":"` + strings.Repeat("a", 2<<20) + `"}`, 400, "could not be read"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -98,6 +99,64 @@ func TestHTTPHandlerChecks(t *testing.T) {
 			}
 			if tc.status == 401 && res.Header.Get("WWW-Authenticate") == "" {
 				t.Error("401 without WWW-Authenticate")
+			}
+		})
+	}
+}
+
+// rpcError is the error member of a JSON-RPC response.
+type rpcError struct {
+	ID    any `json:"id"`
+	Error struct {
+		Code    int    `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+// batchMessage is what a JSON-RPC batch is told, on every transport.
+const batchMessage = "JSON-RPC batches are not supported"
+
+func TestHTTPBatchIsRefusedTruthfully(t *testing.T) {
+	srv := server.NewMCPServer("t", "1", server.WithToolCapabilities(false))
+	base := serveLoopback(t, srv, httpPolicy{})
+	type answer struct {
+		Status   int
+		Code     int
+		Says     bool
+		Answered bool // a request after it is answered normally
+	}
+	tests := []struct {
+		name, body string
+		want       answer
+	}{
+		{"batch", `[{"jsonrpc":"2.0","id":1,"method":"ping"},{"jsonrpc":"2.0","id":2,"method":"ping"}]`, answer{400, -32600, true, true}},
+		{"batch after whitespace", " \r\n\t[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}]", answer{400, -32600, true, true}},
+		{"empty batch", `[]`, answer{400, -32600, true, true}},
+		{"not JSON at all", `[{"jsonrpc":`, answer{400, -32700, false, true}},
+	}
+	post := func(body string) (*http.Response, []byte) {
+		req, _ := http.NewRequest("POST", base+"/mcp", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json, text/event-stream")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		return res, b
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			res, body := post(tc.body)
+			var e rpcError
+			if err := json.Unmarshal(body, &e); err != nil {
+				t.Fatalf("not a JSON-RPC answer: %v: %s", err, body)
+			}
+			next, _ := post(`{"jsonrpc":"2.0","id":7,"method":"ping"}`)
+			got := answer{res.StatusCode, e.Error.Code, strings.Contains(e.Error.Message, batchMessage), next.StatusCode == 200}
+			if d := cmp.Diff(tc.want, got); d != "" {
+				t.Errorf("(-want +got):\n%s\nbody: %s", d, body)
 			}
 		})
 	}

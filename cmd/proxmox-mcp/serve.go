@@ -40,7 +40,9 @@ func serveStdio(ctx context.Context, a *app, stdin io.Reader, stdout, stderr io.
 	}
 	// mcp-go's own error log goes through the redactor like everything else on stderr.
 	std.SetErrorLogger(log.New(a.redactor.Writer(stderr), "mcp: ", 0))
-	err := std.Listen(ctx, stdin, stdout)
+	// mcp-go and the batch filter each write whole lines, one Write a line, so lineWriter keeps them apart.
+	out := &lineWriter{w: stdout}
+	err := std.Listen(ctx, newStdinFilter(stdin, out), out)
 	if errors.Is(err, context.Canceled) || errors.Is(err, io.EOF) {
 		return nil
 	}
