@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"crypto/subtle"
+	"errors"
 	"io"
 	"log"
 	"net"
@@ -19,32 +20,60 @@ import (
 // maxRequestBody bounds one MCP request on either transport; tool arguments are small.
 const maxRequestBody = 1 << 20
 
-// httpPolicy is how the HTTP transport treats requests: who may call. The zero value of each field is a
-// safe default.
+const (
+	// defaultReadTimeout bounds how long a request, headers and body, may take to arrive: a client that
+	// trickles either is cut off. It does not bound the answer, which streams for as long as the call runs (a
+	// write may wait up to 600 s for its task): net/http lifts the deadline once the body is in.
+	defaultReadTimeout = 10 * time.Second
+	// defaultWriteTimeout bounds each write of an answer: a client that stops reading is cut off.
+	defaultWriteTimeout = 30 * time.Second
+	// maxHeaderBytes bounds a request's headers; a bearer token and an MCP client's headers are far smaller.
+	maxHeaderBytes = 64 << 10
+)
+
+// httpPolicy is how the HTTP transport treats requests: who may call and how long they may take to send.
+// The zero value of each field is a safe default.
 type httpPolicy struct {
 	token          string
 	allowedHosts   []string
 	allowedOrigins []string
-	listen         string // the address actually bound, host:port
+	listen         string        // the address actually bound, host:port
+	readTimeout    time.Duration // 0: defaultReadTimeout
+	writeTimeout   time.Duration // 0: defaultWriteTimeout
 	// calls counts the requests in flight, for a graceful stop (nil: not counted).
 	calls *drain
 }
 
-// newHTTPServer is the http.Server for h.
-func newHTTPServer(h http.Handler) *http.Server {
+func (p httpPolicy) withDefaults() httpPolicy {
+	if p.readTimeout <= 0 {
+		p.readTimeout = defaultReadTimeout
+	}
+	if p.writeTimeout <= 0 {
+		p.writeTimeout = defaultWriteTimeout
+	}
+	return p
+}
+
+// newHTTPServer is the http.Server for h: a request must arrive within the read timeout, and its headers
+// are bounded.
+func newHTTPServer(h http.Handler, p httpPolicy) *http.Server {
+	p = p.withDefaults()
 	return &http.Server{
 		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       p.readTimeout,
+		ReadHeaderTimeout: p.readTimeout,
 		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          log.New(io.Discard, "", 0),
 	}
 }
 
 // newHTTPHandler serves MCP at /mcp and a health check at /healthz. mcp-go's streamable HTTP server has no
 // authentication of its own, so every /mcp request passes, in order: the Host check (DNS rebinding), the
-// Origin check (browsers), the bearer token (constant time), and a body limit. It is stateless: no session
-// lives in the process, so replicas behind any load balancer can answer any request.
+// Origin check (browsers), the bearer token (constant time), and a body bounded in size and time. It is
+// stateless: no session lives in the process, so replicas behind any load balancer can answer any request.
 func newHTTPHandler(srv *server.MCPServer, p httpPolicy) http.Handler {
+	p = p.withDefaults()
 	mcpHandler := server.NewStreamableHTTPServer(srv,
 		server.WithStateLess(true),
 		server.WithEndpointPath("/mcp"),
@@ -64,7 +93,11 @@ func newHTTPHandler(srv *server.MCPServer, p httpPolicy) http.Handler {
 		_, _ = w.Write([]byte("ok\n"))
 	})
 	mux.HandleFunc("/mcp", func(w http.ResponseWriter, r *http.Request) {
+		_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(p.writeTimeout))
 		if status, msg := p.refusal(r, want); status != 0 {
+			// Answer at once and close the connection: a refused request's body is not read first, nor kept
+			// reading after (beyond what net/http drains within the read timeout).
+			w.Header().Set("Connection", "close")
 			if status == http.StatusUnauthorized {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="proxmox-mcp"`)
 			}
@@ -81,7 +114,7 @@ func newHTTPHandler(srv *server.MCPServer, p httpPolicy) http.Handler {
 		case http.MethodPost:
 			body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBody))
 			if err != nil {
-				writeRPCError(w, http.StatusBadRequest, rpcErrorLine(-32700, "request body could not be read: "+err.Error()))
+				refuseBody(w, err)
 				return
 			}
 			if isBatch(body) {
@@ -95,7 +128,7 @@ func newHTTPHandler(srv *server.MCPServer, p httpPolicy) http.Handler {
 			p.calls.enter()
 			defer p.calls.leave()
 		}
-		mcpHandler.ServeHTTP(w, r)
+		mcpHandler.ServeHTTP(newAnswerWriter(w, p.writeTimeout), r)
 	})
 	return mux
 }
@@ -117,6 +150,21 @@ func (p httpPolicy) refusal(r *http.Request, want [32]byte) (status int, msg str
 		}
 	}
 	return 0, ""
+}
+
+// refuseBody answers a body that could not be read: too large, too slow, or cut off.
+func refuseBody(w http.ResponseWriter, err error) {
+	w.Header().Set("Connection", "close")
+	var tooLarge *http.MaxBytesError
+	var netErr net.Error
+	switch {
+	case errors.As(err, &tooLarge):
+		writeRPCError(w, http.StatusRequestEntityTooLarge, rpcErrorLine(-32600, "request body larger than 1 MiB: one MCP message is far smaller"))
+	case errors.As(err, &netErr) && netErr.Timeout():
+		writeRPCError(w, http.StatusRequestTimeout, rpcErrorLine(-32600, "request body not received in time"))
+	default:
+		writeRPCError(w, http.StatusBadRequest, rpcErrorLine(-32700, "request body could not be read"))
+	}
 }
 
 // writeRPCError answers with one JSON-RPC error line, as mcp-go answers what it cannot parse.

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -10,6 +13,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 )
 
@@ -22,7 +26,7 @@ func serveLoopback(t *testing.T, srv *server.MCPServer, p httpPolicy) string {
 		t.Fatal(err)
 	}
 	p.listen = ln.Addr().String()
-	hs := newHTTPServer(newHTTPHandler(srv, p))
+	hs := newHTTPServer(newHTTPHandler(srv, p), p)
 	go func() { _ = hs.Serve(ln) }()
 	t.Cleanup(func() { _ = hs.Close() })
 	return "http://" + p.listen
@@ -70,7 +74,7 @@ func TestHTTPHandlerChecks(t *testing.T) {
 		{"foreign origin", "/mcp", "localhost:8080", with("Origin", "https://evil.example"), testInit, 403, "Origin not allowed"},
 		{"allowed origin", "/mcp", "localhost:8080", with("Origin", "https://app.example.com"), testInit, 200, ""},
 		{"loopback origin", "/mcp", "localhost:8080", with("Origin", "http://localhost:3000"), testInit, 200, ""},
-		{"huge body", "/mcp", "localhost:8080", auth, `{"x":"` + strings.Repeat("a", 2<<20) + `"}`, 400, "could not be read"},
+		{"huge body", "/mcp", "localhost:8080", auth, `{"x":"` + strings.Repeat("a", 2<<20) + `"}`, 413, "larger than"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -218,5 +222,139 @@ func TestHTTPGetIsNotAStream(t *testing.T) {
 				t.Errorf("(-want +got):\n%s", d)
 			}
 		})
+	}
+}
+
+// trickle opens a connection, sends head, then one byte of filler every 10ms until the server closes the
+// connection. It returns the status line the server sent, if any, and whether it closed the connection
+// while the client was still sending (false: it was still open after a generous guard).
+func trickle(t *testing.T, base, head string) (status string, closed bool) {
+	t.Helper()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := io.WriteString(conn, head); err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(10 * time.Millisecond):
+			}
+			if _, err := conn.Write([]byte("a")); err != nil {
+				return
+			}
+		}
+	}()
+	// Far beyond the read timeout under test: a server that lets the client trickle keeps it open.
+	_ = conn.SetReadDeadline(time.Now().Add(20 * time.Second))
+	got, err := io.ReadAll(conn)
+	var netErr net.Error
+	if errors.As(err, &netErr) && netErr.Timeout() {
+		return "", false
+	}
+	status, _, _ = strings.Cut(string(got), "\r\n")
+	return status, true
+}
+
+func TestHTTPSlowClientsAreCut(t *testing.T) {
+	srv := server.NewMCPServer("t", "1", server.WithToolCapabilities(false))
+	const token = "0123456789abcdef0123456789abcdef"
+	base := serveLoopback(t, srv, httpPolicy{token: token, readTimeout: 100 * time.Millisecond})
+	post := func(auth string) string {
+		return "POST /mcp HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\n" +
+			auth + "Content-Length: 100000\r\n\r\n{\"x\":\""
+	}
+	tests := []struct {
+		name, head string
+		status     string // what the server answered, when the answer got through before the connection closed
+	}{
+		{"headers that never end", "POST /mcp HTTP/1.1\r\nHost: localhost\r\nX-Filler: ", ""},
+		{"unauthenticated body", post(""), "HTTP/1.1 401 Unauthorized"},
+		{"authenticated body", post("Authorization: Bearer " + token + "\r\n"), "HTTP/1.1 408 Request Timeout"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			status, closed := trickle(t, base, tc.head)
+			if !closed {
+				t.Fatal("the connection was still open while the client trickled")
+			}
+			if status != "" && tc.status != "" && status != tc.status {
+				t.Errorf("answered %q, want %q", status, tc.status)
+			}
+		})
+	}
+}
+
+// TestHTTPLongCallOutlivesReadTimeout: the read timeout bounds the request, not the call, which streams for
+// as long as it runs (a timeout on the whole request, as http.TimeoutHandler sets, would cut it).
+func TestHTTPLongCallOutlivesReadTimeout(t *testing.T) {
+	const readTimeout = 100 * time.Millisecond
+	srv := server.NewMCPServer("t", "1", server.WithToolCapabilities(false))
+	srv.AddTool(mcp.NewTool("slow"), func(ctx context.Context, _ mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		select {
+		case <-time.After(5 * readTimeout):
+			return mcp.NewToolResultText("finished"), nil
+		case <-ctx.Done():
+			return mcp.NewToolResultError("cancelled: " + context.Cause(ctx).Error()), nil
+		}
+	})
+	base := serveLoopback(t, srv, httpPolicy{readTimeout: readTimeout})
+	res, body := postJSON(t, base, `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"slow"}}`, nil)
+	if res.StatusCode != 200 || !strings.Contains(string(body), "finished") {
+		t.Errorf("status %d: %s", res.StatusCode, body)
+	}
+}
+
+// postJSON posts one JSON-RPC message to base/mcp and returns the answer.
+func postJSON(t *testing.T, base, msg string, header map[string]string) (*http.Response, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", base+"/mcp", strings.NewReader(msg))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, b
+}
+
+// TestHTTPStalledReaderIsCut: a client that asks for a large answer and never reads it does not hold the
+// call (and a shutdown) for ever.
+func TestHTTPStalledReaderIsCut(t *testing.T) {
+	srv := server.NewMCPServer("t", "1", server.WithToolCapabilities(false))
+	srv.AddTool(mcp.NewTool("big"), func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		return mcp.NewToolResultText(strings.Repeat("x", 16<<20)), nil // more than loopback buffers hold
+	})
+	d := newDrain()
+	base := serveLoopback(t, srv, httpPolicy{writeTimeout: 100 * time.Millisecond, calls: d})
+	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	msg := `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"big"}}`
+	if _, err := fmt.Fprintf(conn, "POST /mcp HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nAccept: application/json\r\nContent-Length: %d\r\n\r\n%s", len(msg), msg); err != nil {
+		t.Fatal(err)
+	}
+	for d.inFlight() == 0 { // the call has reached mcp-go
+		time.Sleep(5 * time.Millisecond)
+	}
+	if !d.wait(20 * time.Second) { // far beyond the write timeout under test
+		t.Fatal("the call was still writing to a client that reads nothing")
 	}
 }

@@ -75,7 +75,7 @@ func serveHTTP(ctx context.Context, a *app, s *settings) error {
 		token: s.httpToken, allowedHosts: s.allowedHosts, allowedOrigins: s.allowOrigins, listen: ln.Addr().String(),
 		calls: d,
 	}
-	hs := newHTTPServer(newHTTPHandler(a.srv, p))
+	hs := newHTTPServer(newHTTPHandler(a.srv, p), p)
 	a.log.Info().Str("addr", ln.Addr().String()).Bool("auth", s.httpToken != "").Msg("serving MCP over streamable HTTP at /mcp")
 	if s.httpToken == "" {
 		a.log.Warn().Msg("no " + envHTTPToken + ": any process on this machine can use this server")
