@@ -6,7 +6,6 @@ import (
 	"crypto/subtle"
 	"errors"
 	"io"
-	"log"
 	"net"
 	"net/http"
 	"net/netip"
@@ -15,6 +14,9 @@ import (
 	"time"
 
 	"github.com/mark3labs/mcp-go/server"
+	"github.com/rs/zerolog"
+
+	"github.com/proxmox-mcp/proxmox-mcp/redact"
 )
 
 // maxRequestBody bounds one MCP request on either transport; tool arguments are small.
@@ -31,8 +33,8 @@ const (
 	maxHeaderBytes = 64 << 10
 )
 
-// httpPolicy is how the HTTP transport treats requests: who may call and how long they may take to send.
-// The zero value of each field is a safe default.
+// httpPolicy is how the HTTP transport treats requests: who may call, how long they may take to send, and
+// where what it writes goes. The zero value of each field is a safe default.
 type httpPolicy struct {
 	token          string
 	allowedHosts   []string
@@ -40,8 +42,12 @@ type httpPolicy struct {
 	listen         string        // the address actually bound, host:port
 	readTimeout    time.Duration // 0: defaultReadTimeout
 	writeTimeout   time.Duration // 0: defaultWriteTimeout
+	// redactor scrubs every byte of every answer and of mcp-go's log (nil: the token header pattern only).
+	redactor *redact.Redactor
 	// calls counts the requests in flight, for a graceful stop (nil: not counted).
 	calls *drain
+	// log receives the warnings and errors of mcp-go and net/http (the zero Logger discards them).
+	log zerolog.Logger
 }
 
 func (p httpPolicy) withDefaults() httpPolicy {
@@ -64,7 +70,7 @@ func newHTTPServer(h http.Handler, p httpPolicy) *http.Server {
 		ReadHeaderTimeout: p.readTimeout,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    maxHeaderBytes,
-		ErrorLog:          log.New(io.Discard, "", 0),
+		ErrorLog:          newMCPLog(p.log, p.redactor).stdLogger("net/http"),
 	}
 }
 
@@ -82,6 +88,7 @@ func newHTTPHandler(srv *server.MCPServer, p httpPolicy) http.Handler {
 		server.WithDisableLocalhostProtection(true),
 		// A stateless server has nothing to send outside a call's own answer; GET is answered below anyway.
 		server.WithDisableStreaming(true),
+		server.WithStreamableHTTPLogger(newMCPLog(p.log, p.redactor).slogger("mcp-go")),
 	)
 	var want [32]byte
 	if p.token != "" {
@@ -128,7 +135,7 @@ func newHTTPHandler(srv *server.MCPServer, p httpPolicy) http.Handler {
 			p.calls.enter()
 			defer p.calls.leave()
 		}
-		mcpHandler.ServeHTTP(newAnswerWriter(w, p.writeTimeout), r)
+		mcpHandler.ServeHTTP(newAnswerWriter(w, p.redactor, p.writeTimeout), r)
 	})
 	return mux
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -15,6 +16,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
+	"github.com/rs/zerolog"
+
+	"github.com/proxmox-mcp/proxmox-mcp/redact"
 )
 
 // serveLoopback serves newHTTPHandler(srv, p) on a real listener at 127.0.0.1, as serveHTTP does: requests then
@@ -356,5 +360,99 @@ func TestHTTPStalledReaderIsCut(t *testing.T) {
 	}
 	if !d.wait(20 * time.Second) { // far beyond the write timeout under test
 		t.Fatal("the call was still writing to a client that reads nothing")
+	}
+}
+
+// leakyServer has a tool that reports secret in a progress notification and then, once release is closed, in
+// its result, as a tool that forgot to scrub would; the transports must scrub both. Waiting for release lets
+// a test see the notification before the result: mcp-go drops one that loses the race with the answer.
+func leakyServer(secret string, release <-chan struct{}) *server.MCPServer {
+	srv := server.NewMCPServer("t", "1", server.WithToolCapabilities(false))
+	srv.AddTool(mcp.NewTool("leaky"), func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		if req.Params.Meta != nil && req.Params.Meta.ProgressToken != nil {
+			_ = server.ServerFromContext(ctx).SendNotificationToClient(ctx, "notifications/progress", map[string]any{
+				"progressToken": req.Params.Meta.ProgressToken, "progress": 1, "message": "task says " + secret,
+			})
+		}
+		select {
+		case <-release:
+		case <-ctx.Done():
+		}
+		return mcp.NewToolResultText("the secret is " + secret), nil
+	})
+	return srv
+}
+
+// releaseWithin closes release when seen reports the notification, or after a long guard (the test then
+// fails for the notification it did not get).
+func releaseWithin(release chan struct{}, seen <-chan struct{}) {
+	go func() {
+		select {
+		case <-seen:
+		case <-time.After(20 * time.Second):
+		}
+		close(release)
+	}()
+}
+
+const (
+	leakedSecret = "0f6e8a4c-2b1d-4e3f-9a7b-5c8d6e4f2a1b"
+	leakyCall    = `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"leaky","_meta":{"progressToken":"p1"}}}`
+)
+
+func TestHTTPAnswersAreScrubbed(t *testing.T) {
+	release, seen := make(chan struct{}), make(chan struct{})
+	releaseWithin(release, seen)
+	base := serveLoopback(t, leakyServer(leakedSecret, release), httpPolicy{redactor: redact.New(leakedSecret)})
+	req, _ := http.NewRequest("POST", base+"/mcp", strings.NewReader(leakyCall))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var body strings.Builder
+	sc := bufio.NewScanner(res.Body)
+	for sc.Scan() {
+		body.WriteString(sc.Text() + "\n")
+		if strings.Contains(sc.Text(), "notifications/progress") {
+			close(seen)
+		}
+	}
+	type answer struct {
+		Stream, Progress, Result, Secret bool
+	}
+	got := answer{strings.HasPrefix(res.Header.Get("Content-Type"), "text/event-stream"),
+		strings.Contains(body.String(), "task says "+redact.Mask), strings.Contains(body.String(), "the secret is "+redact.Mask),
+		strings.Contains(body.String(), leakedSecret)}
+	if d := cmp.Diff(answer{true, true, true, false}, got); d != "" {
+		t.Errorf("(-want +got):\n%s\n%s", d, body.String())
+	}
+}
+
+// TestHTTPMCPGoLogIsScrubbed: mcp-go logs client-supplied values (here a session id on a response it cannot
+// place); they reach the server's log, scrubbed, as JSON lines.
+func TestHTTPMCPGoLogIsScrubbed(t *testing.T) {
+	var logs lockedBuffer
+	l := zerolog.New(&logs)
+	srv := server.NewMCPServer("t", "1", server.WithToolCapabilities(false))
+	base := serveLoopback(t, srv, httpPolicy{redactor: redact.New(leakedSecret), log: l})
+	postJSON(t, base, `{"jsonrpc":"2.0","id":5,"result":{"content":[]}}`, map[string]string{"Mcp-Session-Id": leakedSecret})
+	var line struct {
+		Level     string `json:"level"`
+		Component string `json:"component"`
+	}
+	out := logs.String()
+	if err := json.Unmarshal([]byte(strings.SplitN(out, "\n", 2)[0]), &line); err != nil {
+		t.Fatalf("log is not JSON lines: %v: %q", err, out)
+	}
+	type logged struct {
+		Level, Component string
+		Masked, Secret   bool
+	}
+	got := logged{line.Level, line.Component, strings.Contains(out, redact.Mask), strings.Contains(out, leakedSecret)}
+	if d := cmp.Diff(logged{"error", "mcp-go", true, false}, got); d != "" {
+		t.Errorf("(-want +got):\n%s\n%s", d, out)
 	}
 }

@@ -40,8 +40,12 @@ func serveStdio(ctx context.Context, a *app, stdin io.Reader, stdout, stderr io.
 	}
 	// mcp-go's own error log goes through the redactor like everything else on stderr.
 	std.SetErrorLogger(log.New(a.redactor.Writer(stderr), "mcp: ", 0))
-	// mcp-go and the batch filter each write whole lines, one Write a line, so lineWriter keeps them apart.
-	out := &lineWriter{w: stdout}
+	// Every line to stdout passes the redactor too (the tools scrub their results; this also covers
+	// notifications and mcp-go's messages). mcp-go and the batch filter each write whole lines, one Write a
+	// line, so lineWriter keeps them apart.
+	scrubbed := a.redactor.Writer(stdout)
+	defer scrubbed.Flush()
+	out := &lineWriter{w: scrubbed}
 	err := std.Listen(ctx, newStdinFilter(stdin, out), out)
 	if errors.Is(err, context.Canceled) || errors.Is(err, io.EOF) {
 		return nil
@@ -73,7 +77,7 @@ func serveHTTP(ctx context.Context, a *app, s *settings) error {
 	a.srv.Use(d.cancelOnStop) // innermost: after the tools' own middleware
 	p := httpPolicy{
 		token: s.httpToken, allowedHosts: s.allowedHosts, allowedOrigins: s.allowOrigins, listen: ln.Addr().String(),
-		calls: d,
+		redactor: a.redactor, calls: d, log: a.log,
 	}
 	hs := newHTTPServer(newHTTPHandler(a.srv, p), p)
 	a.log.Info().Str("addr", ln.Addr().String()).Bool("auth", s.httpToken != "").Msg("serving MCP over streamable HTTP at /mcp")

@@ -151,15 +151,37 @@ func (p *stdioPipe) next(t *testing.T) string {
 	}
 }
 
+func TestStdioAnswersAreScrubbed(t *testing.T) {
+	release, seen := make(chan struct{}), make(chan struct{})
+	releaseWithin(release, seen)
+	p := serveStdioInProcess(t, leakyServer(leakedSecret, release), redact.New(leakedSecret))
+	p.send(t, testInit)
+	p.next(t) // a notification reaches only an initialized session
+	p.send(t, leakyCall)
+	var out []string
+	for len(out) < 2 { // the progress notification, the result
+		out = append(out, p.next(t))
+		if strings.Contains(out[len(out)-1], "notifications/progress") {
+			close(seen)
+		}
+	}
+	all := strings.Join(out, "\n")
+	type answer struct{ Progress, Result, Secret bool }
+	got := answer{strings.Contains(all, "task says "+redact.Mask), strings.Contains(all, "the secret is "+redact.Mask), strings.Contains(all, leakedSecret)}
+	if d := cmp.Diff(answer{true, true, false}, got); d != "" {
+		t.Errorf("(-want +got):\n%s\n%s", d, all)
+	}
+}
+
 // TestStdioAnswersStayWhole: large answers written by mcp-go's workers and batch refusals written by the
 // filter, all at once, never share a line.
 func TestStdioAnswersStayWhole(t *testing.T) {
 	srv := server.NewMCPServer("t", "1", server.WithToolCapabilities(false))
-	big := strings.Repeat("y", 100<<10) // far more than one write of a pipe
+	big := strings.Repeat("y", 100<<10) // over redact.Writer's 64 KiB line buffer
 	srv.AddTool(mcp.NewTool("big"), func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		return mcp.NewToolResultText(big), nil
 	})
-	p := serveStdioInProcess(t, srv, redact.New())
+	p := serveStdioInProcess(t, srv, redact.New(leakedSecret))
 	p.send(t, testInit)
 	const calls, batches = 100, 100
 	go func() {
