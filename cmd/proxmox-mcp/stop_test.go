@@ -131,7 +131,7 @@ func TestHTTPStopsCleanlyWithClientsConnected(t *testing.T) {
 		return out
 	}
 	write := call("proxmox_start_resource", map[string]any{"vmid": 103, "confirm": true, "wait_seconds": 600})
-	eventually(t, "the start reached Proxmox", func() bool { return len(sim.Writes()) == 1 }) // its task runs for an hour
+	eventually(t, "the start waits for its task", func() bool { return waitingForTask(sim) }) // which runs for an hour
 	remove := sim.Inject(pvesim.Fault{Path: "/cluster/resources", Kind: pvesim.FaultLatency, Latency: 300 * time.Millisecond})
 	defer remove()
 	read := call("proxmox_list_vms", map[string]any{})
@@ -185,6 +185,17 @@ func TestHTTPStopsCleanlyWithClientsConnected(t *testing.T) {
 			t.Errorf("the server reported an error: %s", l)
 		}
 	}
+}
+
+// waitingForTask reports whether the server has polled a task's status: a write has been sent, answered
+// with its task id, and is waiting for the task.
+func waitingForTask(sim *pvesim.Server) bool {
+	for _, r := range sim.Requests() {
+		if r.Method == "GET" && strings.Contains(r.Path, "/tasks/") && strings.HasSuffix(r.Path, "/status") {
+			return true
+		}
+	}
+	return false
 }
 
 // eventually waits for cond, which the test's own actions make true; it fails the test if cond stays false
@@ -305,7 +316,7 @@ func stopOnce(b *testing.B, token string, busy bool) time.Duration {
 			}
 			answered <- resultText(res)
 		}()
-		eventually(b, "the start reached Proxmox", func() bool { return len(sim.Writes()) == 1 })
+		eventually(b, "the start waits for its task", func() bool { return waitingForTask(sim) })
 	}
 	time.Sleep(100 * time.Millisecond) // the event streams are open (or refused)
 	b.StartTimer()
