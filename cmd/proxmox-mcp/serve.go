@@ -7,8 +7,6 @@ import (
 	"io"
 	"log"
 	"net"
-	"net/http"
-	"time"
 
 	"github.com/mark3labs/mcp-go/server"
 )
@@ -42,7 +40,13 @@ func serveStdio(ctx context.Context, a *app, stdin io.Reader, stdout, stderr io.
 	}
 	// mcp-go's own error log goes through the redactor like everything else on stderr.
 	std.SetErrorLogger(log.New(a.redactor.Writer(stderr), "mcp: ", 0))
-	err := std.Listen(ctx, stdin, stdout)
+	// Every line to stdout passes the redactor too (the tools scrub their results; this also covers
+	// notifications and mcp-go's messages). mcp-go and the batch filter each write whole lines, one Write a
+	// line, so lineWriter keeps them apart.
+	scrubbed := a.redactor.Writer(stdout)
+	defer scrubbed.Flush()
+	out := &lineWriter{w: scrubbed}
+	err := std.Listen(ctx, newStdinFilter(stdin, out), out)
 	if errors.Is(err, context.Canceled) || errors.Is(err, io.EOF) {
 		return nil
 	}
@@ -69,30 +73,24 @@ func serveHTTP(ctx context.Context, a *app, s *settings) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", s.http, err)
 	}
-	h := newHTTPHandler(a.srv, httpPolicy{token: s.httpToken, allowedHosts: s.allowedHosts, allowedOrigins: s.allowOrigins, listen: ln.Addr().String()})
-	hs := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		ErrorLog:          log.New(a.redactor.Writer(io.Discard), "", 0),
+	d := newDrain()
+	a.srv.Use(d.cancelOnStop) // innermost: after the tools' own middleware
+	p := httpPolicy{
+		token: s.httpToken, allowedHosts: s.allowedHosts, allowedOrigins: s.allowOrigins, listen: ln.Addr().String(),
+		redactor: a.redactor, calls: d, log: a.log,
 	}
+	hs := newHTTPServer(newHTTPHandler(a.srv, p), p)
 	a.log.Info().Str("addr", ln.Addr().String()).Bool("auth", s.httpToken != "").Msg("serving MCP over streamable HTTP at /mcp")
 	if s.httpToken == "" {
 		a.log.Warn().Msg("no " + envHTTPToken + ": any process on this machine can use this server")
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
 	select {
-	case err := <-errc:
+	case err := <-served:
 		return err
 	case <-ctx.Done():
 	}
-	// SIGTERM: stop accepting, let calls in flight finish (a task wait is bounded by wait_seconds).
-	a.log.Info().Msg("shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := hs.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
-	}
-	return nil
+	a.log.Info().Msg("stopping: no new connections; calls in flight have " + callGrace.String() + " to finish")
+	return d.stopHTTP(hs, ln, served, a.log)
 }
