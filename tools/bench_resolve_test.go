@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -43,10 +44,7 @@ func BenchmarkResolve5000(b *testing.B) {
 		{"get/vmid", "proxmox_get_resource", func(int) string { return fmt.Sprintf(`{"vmid":%d}`, vmid) }},
 		{"get/node", "proxmox_get_resource", func(int) string { return fmt.Sprintf(`{"vmid":%d,"node":%q}`, vmid, node) }},
 		{"start/vmid", "proxmox_start_resource", func(i int) string {
-			return fmt.Sprintf(`{"vmid":%d,"confirm":true,"wait":false}`, vmids[i%len(vmids)])
-		}},
-		{"start/node", "proxmox_start_resource", func(i int) string {
-			return fmt.Sprintf(`{"vmid":%d,"node":%q,"confirm":true,"wait":false}`, vmids[i%len(vmids)], node)
+			return fmt.Sprintf(`{"vmid":%d,"confirm":true}`, vmids[i%len(vmids)])
 		}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
@@ -60,11 +58,21 @@ func BenchmarkResolve5000(b *testing.B) {
 				req.Params.Name = bc.tool
 				req.Params.Arguments = json.RawMessage(bc.args(i))
 				res, err := h.mc.CallTool(ctx, req)
-				if err != nil || res.IsError {
+				// A start of a guest an earlier loop started fails in its task: it was still sent, which is
+				// what is measured.
+				if err != nil || res.IsError && !strings.Contains(text(res), "already running") {
 					b.Fatal(err, text(res))
 				}
 			}
-			b.ReportMetric(float64(len(h.sim.Requests()))/float64(b.N), "requests/op")
+			// A write waits for its task: its status polls are counted apart from the requests that do the work.
+			polls := 0
+			for _, r := range h.sim.Requests() {
+				if strings.Contains(r.Path, "/tasks/") {
+					polls++
+				}
+			}
+			b.ReportMetric(float64(len(h.sim.Requests())-polls)/float64(b.N), "requests/op")
+			b.ReportMetric(float64(polls)/float64(b.N), "task-polls/op")
 		})
 	}
 	// 200 gets of different guests at once on one session, as an assistant's fan-out does.

@@ -130,7 +130,7 @@ func TestHTTPStopsCleanlyWithClientsConnected(t *testing.T) {
 		}()
 		return out
 	}
-	write := call("proxmox_start_resource", map[string]any{"vmid": 103, "confirm": true, "wait_seconds": 600})
+	write := call("proxmox_start_resource", map[string]any{"vmid": 103, "confirm": true})
 	eventually(t, "the start waits for its task", func() bool { return waitingForTask(sim) }) // which runs for an hour
 	remove := sim.Inject(pvesim.Fault{Path: "/cluster/resources", Kind: pvesim.FaultLatency, Latency: 300 * time.Millisecond})
 	defer remove()
@@ -308,7 +308,7 @@ func stopOnce(b *testing.B, token string, busy bool) time.Duration {
 		go func() {
 			req := mcp.CallToolRequest{}
 			req.Params.Name = "proxmox_start_resource"
-			req.Params.Arguments = map[string]any{"vmid": 103, "confirm": true, "wait_seconds": 600}
+			req.Params.Arguments = map[string]any{"vmid": 103, "confirm": true}
 			res, err := clients[0].CallTool(context.Background(), req)
 			if err != nil {
 				answered <- err.Error()
