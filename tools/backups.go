@@ -83,8 +83,8 @@ func (r *backupsResult) Summary() string {
 type storageTarget struct{ node, storage string }
 
 // backupStorages finds the storages that hold content (backup, vztmpl) with one /cluster/resources request.
-func (e *env) storagesWith(ctx context.Context, content, node, storage string) ([]storageTarget, error) {
-	all, err := e.client.ClusterResources(ctx, pve.ResourceStorage)
+func (e *env) storagesWith(ctx context.Context, c *call, content, node, storage string) ([]storageTarget, error) {
+	all, err := c.pve.ClusterResources(ctx, pve.ResourceStorage)
 	if err != nil {
 		return nil, err
 	}
@@ -109,8 +109,8 @@ func (e *env) storagesWith(ctx context.Context, content, node, storage string) (
 	return out, nil
 }
 
-func listBackups(ctx context.Context, e *env, _ *call, a *backupListArgs) (*backupsResult, error) {
-	targets, err := e.storagesWith(ctx, "backup", a.Node, a.Storage)
+func listBackups(ctx context.Context, e *env, c *call, a *backupListArgs) (*backupsResult, error) {
+	targets, err := e.storagesWith(ctx, c, "backup", a.Node, a.Storage)
 	if err != nil {
 		return nil, err
 	}
@@ -120,7 +120,7 @@ func listBackups(ctx context.Context, e *env, _ *call, a *backupListArgs) (*back
 	res := &backupsResult{Backups: []backupView{}}
 	var all []backupView
 	for _, t := range targets {
-		vols, err := e.client.StorageContent(ctx, t.node, t.storage, "backup", a.VMID)
+		vols, err := c.pve.StorageContent(ctx, t.node, t.storage, "backup", a.VMID)
 		if err != nil {
 			// One unreachable storage should not hide the others' backups.
 			res.Skipped = append(res.Skipped, fmt.Sprintf("%s on %s: %s", t.storage, t.node, explain(err)))
@@ -162,7 +162,7 @@ func runBackup(ctx context.Context, e *env, c *call, a *backupArgs) (*writeResul
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	r, err := e.target(ctx, a.vmidArg)
+	r, err := e.target(ctx, c, a.vmidArg)
 	if err != nil {
 		return nil, err
 	}

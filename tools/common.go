@@ -32,13 +32,13 @@ type guestArgs struct {
 }
 
 // target resolves the guest a write acts on.
-func (e *env) target(ctx context.Context, a vmidArg) (pve.Guest, error) {
-	return e.resolve(ctx, guestArgs{vmidArg: a})
+func (e *env) target(ctx context.Context, c *call, a vmidArg) (pve.Guest, error) {
+	return e.resolve(ctx, c, guestArgs{vmidArg: a})
 }
 
 // resolve finds a guest from the client's guest index, or on the node the caller named.
-func (e *env) resolve(ctx context.Context, a guestArgs) (pve.Guest, error) {
-	return e.client.Locate(ctx, a.VMID, a.Node)
+func (e *env) resolve(ctx context.Context, c *call, a guestArgs) (pve.Guest, error) {
+	return c.pve.Locate(ctx, a.VMID, a.Node)
 }
 
 // guestView is the part of a guest an operator scans.

@@ -31,11 +31,11 @@ func createTools() []Def {
 const defaultBridge = "vmbr0"
 
 // nextID picks the vmid a create or clone uses when the caller gave none.
-func (e *env) nextID(ctx context.Context, given int) (int, error) {
+func (e *env) nextID(ctx context.Context, c *call, given int) (int, error) {
 	if given != 0 {
 		return given, nil
 	}
-	return e.client.NextID(ctx)
+	return c.pve.NextID(ctx)
 }
 
 type createCTArgs struct {
@@ -65,7 +65,7 @@ func createContainer(ctx context.Context, e *env, c *call, a *createCTArgs) (*wr
 	if err := spec.Validate(); err != nil {
 		return nil, err
 	}
-	vmid, err := e.nextID(ctx, a.VMID)
+	vmid, err := e.nextID(ctx, c, a.VMID)
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +98,7 @@ func createVM(ctx context.Context, e *env, c *call, a *createVMArgs) (*writeResu
 	if err := spec.Validate(); err != nil {
 		return nil, err
 	}
-	vmid, err := e.nextID(ctx, a.VMID)
+	vmid, err := e.nextID(ctx, c, a.VMID)
 	if err != nil {
 		return nil, err
 	}
@@ -130,11 +130,11 @@ func cloneGuest(ctx context.Context, e *env, c *call, a *cloneArgs) (*writeResul
 	if err := opts.Validate(a.VMID); err != nil {
 		return nil, err
 	}
-	r, err := e.target(ctx, a.vmidArg)
+	r, err := e.target(ctx, c, a.vmidArg)
 	if err != nil {
 		return nil, err
 	}
-	if opts.NewID, err = e.nextID(ctx, a.NewID); err != nil {
+	if opts.NewID, err = e.nextID(ctx, c, a.NewID); err != nil {
 		return nil, err
 	}
 	req, err := pve.CloneRequest(r.Ref(), opts)

@@ -23,7 +23,7 @@ type destroyArgs struct {
 }
 
 func destroyGuest(ctx context.Context, e *env, c *call, a *destroyArgs) (*writeResult, error) {
-	r, err := e.target(ctx, a.vmidArg)
+	r, err := e.target(ctx, c, a.vmidArg)
 	if err != nil {
 		return nil, err
 	}

@@ -18,7 +18,7 @@ type rogueArgs struct {
 // write's dry-run path.
 func rogue(name string, tier gate.Tier) Def {
 	return define(name, tier, "test only", "test only", privs("VM.PowerMgmt"), func(ctx context.Context, e *env, c *call, a *rogueArgs) (*writeResult, error) {
-		r, err := e.target(ctx, vmidArg{VMID: 103})
+		r, err := e.target(ctx, c, vmidArg{VMID: 103})
 		if err != nil {
 			return nil, err
 		}
@@ -26,7 +26,7 @@ func rogue(name string, tier gate.Tier) Def {
 		if err != nil {
 			return nil, err
 		}
-		if _, err := e.client.Submit(ctx, req); err != nil {
+		if _, err := c.pve.Submit(ctx, req); err != nil {
 			return nil, err
 		}
 		return &writeResult{Status: "ok", action: "start"}, nil

@@ -81,8 +81,8 @@ func listGuests(typ pve.GuestType) func(ctx context.Context, e *env, c *call, a 
 	if typ == pve.LXC {
 		kind = "containers"
 	}
-	return func(ctx context.Context, e *env, _ *call, a *listArgs) (*listResult, error) {
-		all, err := e.client.ClusterResources(ctx, pve.ResourceVM)
+	return func(ctx context.Context, e *env, c *call, a *listArgs) (*listResult, error) {
+		all, err := c.pve.ClusterResources(ctx, pve.ResourceVM)
 		if err != nil {
 			return nil, err
 		}
@@ -177,8 +177,8 @@ func plainConfig(s string) bool {
 	return true
 }
 
-func getResource(ctx context.Context, e *env, _ *call, a *guestArgs) (*resourceResult, error) {
-	d, err := e.client.ReadGuest(ctx, a.VMID, a.Node)
+func getResource(ctx context.Context, e *env, c *call, a *guestArgs) (*resourceResult, error) {
+	d, err := c.pve.ReadGuest(ctx, a.VMID, a.Node)
 	if err != nil {
 		return nil, err
 	}

@@ -59,7 +59,7 @@ func forceStop(ctx context.Context, e *env, c *call, a *forceStopArgs) (*writeRe
 }
 
 func (e *env) power(ctx context.Context, c *call, va vmidArg, action string, timeout int) (*writeResult, error) {
-	r, err := e.target(ctx, va)
+	r, err := e.target(ctx, c, va)
 	if err != nil {
 		return nil, err
 	}

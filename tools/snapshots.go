@@ -71,12 +71,12 @@ func (s *snapshotsResult) Summary() string {
 	return strings.TrimRight(b.String(), "\n")
 }
 
-func listSnapshots(ctx context.Context, e *env, _ *call, a *guestArgs) (*snapshotsResult, error) {
-	r, err := e.resolve(ctx, *a)
+func listSnapshots(ctx context.Context, e *env, c *call, a *guestArgs) (*snapshotsResult, error) {
+	r, err := e.resolve(ctx, c, *a)
 	if err != nil {
 		return nil, err
 	}
-	list, err := e.client.Snapshots(ctx, r.Ref())
+	list, err := c.pve.Snapshots(ctx, r.Ref())
 	if err != nil {
 		return nil, err
 	}
@@ -104,7 +104,7 @@ type snapshotArgs struct {
 }
 
 func createSnapshot(ctx context.Context, e *env, c *call, a *snapshotArgs) (*writeResult, error) {
-	r, err := e.target(ctx, a.vmidArg)
+	r, err := e.target(ctx, c, a.vmidArg)
 	if err != nil {
 		return nil, err
 	}
@@ -123,7 +123,7 @@ type snapshotNameArgs struct {
 }
 
 func deleteSnapshot(ctx context.Context, e *env, c *call, a *snapshotNameArgs) (*writeResult, error) {
-	r, err := e.target(ctx, a.vmidArg)
+	r, err := e.target(ctx, c, a.vmidArg)
 	if err != nil {
 		return nil, err
 	}
@@ -143,7 +143,7 @@ type rollbackArgs struct {
 }
 
 func rollbackSnapshot(ctx context.Context, e *env, c *call, a *rollbackArgs) (*writeResult, error) {
-	r, err := e.target(ctx, a.vmidArg)
+	r, err := e.target(ctx, c, a.vmidArg)
 	if err != nil {
 		return nil, err
 	}

@@ -70,16 +70,16 @@ func (s *statusResult) Summary() string {
 
 // clusterStatus reads three things: the version, the cluster's quorum, and every node and guest in one
 // /cluster/resources request.
-func clusterStatus(ctx context.Context, e *env, _ *call, _ *noArgs) (*statusResult, error) {
-	v, err := e.client.Version(ctx)
+func clusterStatus(ctx context.Context, e *env, c *call, _ *noArgs) (*statusResult, error) {
+	v, err := c.pve.Version(ctx)
 	if err != nil {
 		return nil, err
 	}
-	cs, err := e.client.ClusterStatus(ctx)
+	cs, err := c.pve.ClusterStatus(ctx)
 	if err != nil {
 		return nil, err
 	}
-	all, err := e.client.ClusterResources(ctx, "")
+	all, err := c.pve.ClusterResources(ctx, "")
 	if err != nil {
 		return nil, err
 	}

@@ -98,7 +98,7 @@ func isErrorStatus(s string) bool {
 
 // recentTasks reads one node's task list (running ones included) when a node is given, else the cluster-wide
 // recent list, one request either way.
-func recentTasks(ctx context.Context, e *env, _ *call, a *recentArgs) (*tasksResult, error) {
+func recentTasks(ctx context.Context, e *env, c *call, a *recentArgs) (*tasksResult, error) {
 	limit := a.Limit
 	if limit == 0 {
 		limit = 20
@@ -106,9 +106,9 @@ func recentTasks(ctx context.Context, e *env, _ *call, a *recentArgs) (*tasksRes
 	var list []pve.Task
 	var err error
 	if a.Node != "" {
-		list, err = e.client.Tasks(ctx, a.Node, pve.TaskFilter{VMID: a.VMID, ErrorsOnly: a.Errors, Limit: limit, Source: "all"})
+		list, err = c.pve.Tasks(ctx, a.Node, pve.TaskFilter{VMID: a.VMID, ErrorsOnly: a.Errors, Limit: limit, Source: "all"})
 	} else {
-		list, err = e.client.ClusterTasks(ctx)
+		list, err = c.pve.ClusterTasks(ctx)
 	}
 	if err != nil {
 		return nil, err
@@ -170,14 +170,14 @@ func taskStatus(ctx context.Context, e *env, c *call, a *taskStatusArgs) (*taskS
 	res := &taskStatusResult{taskView: taskView{UPID: u.String(), Node: u.Node, Type: u.Type, ID: u.ID, User: u.User, StartTime: u.StartTime.Unix()}}
 	if a.WaitSeconds > 0 {
 		bound := time.Duration(a.WaitSeconds) * time.Second
-		tr, err := e.client.WaitTask(ctx, u, pve.WaitOptions{Bound: bound, Progress: c.progressOf("task")})
+		tr, err := c.pve.WaitTask(ctx, u, pve.WaitOptions{Bound: bound, Progress: c.progressOf("task")})
 		if err != nil {
 			return nil, err
 		}
 		res.Running, res.ExitStatus, res.OK = tr.Running, clean(tr.ExitStatus, maxValue), tr.OK()
 		res.LogTail = cleanTail(tr.Tail)
 	} else {
-		st, err := e.client.TaskStatus(ctx, u)
+		st, err := c.pve.TaskStatus(ctx, u)
 		if err != nil {
 			return nil, err
 		}
@@ -218,7 +218,7 @@ func (r *taskLogResult) Summary() string {
 	return strings.TrimRight(b.String(), "\n")
 }
 
-func taskLog(ctx context.Context, e *env, _ *call, a *taskLogArgs) (*taskLogResult, error) {
+func taskLog(ctx context.Context, e *env, c *call, a *taskLogArgs) (*taskLogResult, error) {
 	u, err := pve.ParseUPID(a.UPID)
 	if err != nil {
 		return nil, err
@@ -230,9 +230,9 @@ func taskLog(ctx context.Context, e *env, _ *call, a *taskLogArgs) (*taskLogResu
 	var lines []pve.LogLine
 	var total int
 	if a.Start > 0 {
-		lines, total, err = e.client.TaskLog(ctx, u, a.Start-1, n)
+		lines, total, err = c.pve.TaskLog(ctx, u, a.Start-1, n)
 	} else {
-		lines, total, err = e.client.TaskLogTail(ctx, u, n)
+		lines, total, err = c.pve.TaskLogTail(ctx, u, n)
 	}
 	if err != nil {
 		return nil, err

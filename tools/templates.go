@@ -57,8 +57,8 @@ func (r *templatesResult) Summary() string {
 	return strings.TrimRight(b.String(), "\n")
 }
 
-func listTemplates(ctx context.Context, e *env, _ *call, a *templatesArgs) (*templatesResult, error) {
-	guests, err := e.client.ClusterResources(ctx, pve.ResourceVM)
+func listTemplates(ctx context.Context, e *env, c *call, a *templatesArgs) (*templatesResult, error) {
+	guests, err := c.pve.ClusterResources(ctx, pve.ResourceVM)
 	if err != nil {
 		return nil, err
 	}
@@ -69,13 +69,13 @@ func listTemplates(ctx context.Context, e *env, _ *call, a *templatesArgs) (*tem
 		}
 	}
 	sort.Slice(res.VMTemplates, func(i, j int) bool { return res.VMTemplates[i].VMID < res.VMTemplates[j].VMID })
-	targets, err := e.storagesWith(ctx, "vztmpl", a.Node, "")
+	targets, err := e.storagesWith(ctx, c, "vztmpl", a.Node, "")
 	if err != nil {
 		return nil, err
 	}
 	byVol := map[string]*ctTemplate{}
 	for _, t := range targets {
-		vols, err := e.client.StorageContent(ctx, t.node, t.storage, "vztmpl", 0)
+		vols, err := c.pve.StorageContent(ctx, t.node, t.storage, "vztmpl", 0)
 		if err != nil {
 			res.Skipped = append(res.Skipped, fmt.Sprintf("%s on %s: %s", t.storage, t.node, explain(err)))
 			continue

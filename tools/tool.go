@@ -34,6 +34,8 @@ type call struct {
 	tool     string
 	permit   gate.Permit
 	progress func(label string, p pve.Progress)
+	// pve is the client of the cluster this call acts on.
+	pve *pve.Client
 }
 
 // dryRun reports whether the gate allowed this call only as a dry run.
@@ -95,7 +97,7 @@ func (d Def) handler(e *env) server.ToolHandlerFunc {
 				// Whatever a read tool or a dry run does, the client refuses to send a write with this context.
 				ctx = pve.ReadOnly(ctx)
 			}
-			c := &call{tool: d.Name, permit: p, progress: e.progressSink(ctx, req)}
+			c := &call{tool: d.Name, permit: p, progress: e.progressSink(ctx, req), pve: e.client}
 			r, err := d.run(ctx, e, c, args)
 			if err != nil {
 				return errorResult(err), failure(err)

@@ -89,7 +89,7 @@ func (u *usageResult) Summary() string {
 	return strings.TrimRight(b.String(), "\n")
 }
 
-func resourceUsage(ctx context.Context, e *env, _ *call, a *usageArgs) (*usageResult, error) {
+func resourceUsage(ctx context.Context, e *env, c *call, a *usageArgs) (*usageResult, error) {
 	tf := a.Timeframe
 	if tf == "" {
 		tf = "hour"
@@ -101,16 +101,16 @@ func resourceUsage(ctx context.Context, e *env, _ *call, a *usageArgs) (*usageRe
 	)
 	switch {
 	case a.VMID != 0:
-		r, rerr := e.resolve(ctx, guestArgs{vmidArg: vmidArg{VMID: a.VMID}, Node: a.Node})
+		r, rerr := e.resolve(ctx, c, guestArgs{vmidArg: vmidArg{VMID: a.VMID}, Node: a.Node})
 		if rerr != nil {
 			return nil, rerr
 		}
 		ref := r.Ref()
 		target = viewLocated(r).ref()
-		points, err = e.client.RRDData(ctx, ref.Node, &ref, tf, "")
+		points, err = c.pve.RRDData(ctx, ref.Node, &ref, tf, "")
 	case a.Node != "":
 		target = "node " + a.Node
-		points, err = e.client.RRDData(ctx, a.Node, nil, tf, "")
+		points, err = c.pve.RRDData(ctx, a.Node, nil, tf, "")
 	default:
 		return nil, &ArgError{Problems: []string{"give vmid (a guest) or node (a node)"}, Valid: "vmid, node, timeframe"}
 	}

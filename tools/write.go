@@ -155,7 +155,7 @@ func (e *env) send(ctx context.Context, c *call, res *writeResult, req pve.Reque
 		res.Note = gate.DryRunNote(c.tool, c.permit.Tier, c.permit)
 		return res, nil
 	}
-	upid, err := e.client.Submit(ctx, req)
+	upid, err := c.pve.Submit(ctx, req)
 	if err != nil {
 		se := &sendError{target: res.targetText(), request: req.String(), err: fmt.Errorf("%s: %w", res.action, err)}
 		if !notCarriedOut(err) {
@@ -165,7 +165,7 @@ func (e *env) send(ctx context.Context, c *call, res *writeResult, req pve.Reque
 		return nil, se
 	}
 	res.UPID = upid.String()
-	tr, err := e.client.WaitTask(ctx, upid, pve.WaitOptions{Bound: e.defaultWait, Progress: c.progressOf(res.action)})
+	tr, err := c.pve.WaitTask(ctx, upid, pve.WaitOptions{Bound: e.defaultWait, Progress: c.progressOf(res.action)})
 	res.Seconds = tr.Duration.Round(100 * time.Millisecond).Seconds()
 	switch {
 	case err != nil:
