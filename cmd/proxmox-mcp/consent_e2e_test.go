@@ -176,9 +176,13 @@ func checkConsentCase(t *testing.T, c *client.Client, sim *pvesim.Server, stderr
 		t.Errorf("asked %d times, want %d", tc.ask.questions(), tc.asked)
 	}
 	if stderr != nil {
-		waitForAll(t, stderr, []string{`"consent":"` + tc.consent + `"`})
-		if !strings.Contains(stderr.String(), `"consent":"`+tc.consent+`"`) {
-			t.Errorf("no audit record with consent %s:\n%s", tc.consent, stderr.String())
+		// The audit record, and the startup log saying which consent mode is on.
+		wants := []string{`"consent":"` + tc.consent + `"`, `"consent":"destructive"`, "PROXMOX_CONSENT=destructive: a person approves every destructive call"}
+		logs := waitForAll(t, stderr, wants)
+		for _, w := range wants {
+			if !strings.Contains(logs, w) {
+				t.Errorf("stderr lacks %s:\n%s", w, logs)
+			}
 		}
 	}
 }
