@@ -215,22 +215,25 @@ func TestConsentQuestion(t *testing.T) {
 	h.call(t, "proxmox_rollback_snapshot", `{"vmid":102,"name":"weekly","confirm":true,"destructive":true}`)
 	h.call(t, "proxmox_delete_snapshot", `{"vmid":102,"name":"pre-upgrade","confirm":true,"destructive":true}`)
 	h.call(t, "proxmox_force_stop_resource", `{"vmid":101,"confirm":true,"destructive":true}`)
+	h.call(t, "proxmox_destroy_resource", destroy204)
 	qs := p.questions()
-	if len(qs) != 4 {
-		t.Fatalf("%d questions, want 4", len(qs))
+	if len(qs) != 5 {
+		t.Fatalf("%d questions, want 5", len(qs))
 	}
 	want := [][]string{
 		{"The AI assistant asks to destroy CT 200 «pihole» on pve1 (proxmox_destroy_resource, a destructive tool). Nothing has been sent to Proxmox VE yet.",
 			"Target: CT 200 «pihole» (lxc) on node pve1, running for ",
 			"Request: DELETE /api2/json/nodes/pve1/lxc/200?purge=1",
-			"Lost for good: 1 disk: rootfs local-lvm:subvol-200-disk-0 (8G); no snapshots; 2 backups kept (the backups are not deleted); the newest is 1d",
-			"on nas-backup.",
+			"Lost for good: 1 disk: rootfs local-lvm:subvol-200-disk-0 (8G); no snapshots.\nBackups: 2 backups, kept; the newest is 1d",
+			" on nas-backup).\n",
 			"To approve exactly this, type 200 (the vmid) or pihole (the name). To refuse, decline."},
 		{"roll back VM 102 «docker-host» on pve2 to snapshot weekly", "Request: POST /api2/json/nodes/pve2/qemu/102/snapshot/weekly/rollback",
-			"Lost for good: every change since snapshot «weekly» of ", "; the running guest's current memory."},
+			"Lost for good: every change since snapshot «weekly» of ", " ago); the running guest's current memory."},
 		{"Request: DELETE /api2/json/nodes/pve2/qemu/102/snapshot/pre-upgrade", "Lost for good: snapshot «pre-upgrade» of "},
 		{"force stop VM 101 «home-assistant» on pve1", "Request: POST /api2/json/nodes/pve1/qemu/101/status/stop",
 			"Lost for good: whatever the running guest has not written to disk"},
+		{"Target: CT 204 «test-ct» (lxc) on node pve3, stopped\n", "Lost for good: 1 disk: rootfs local-lvm:subvol-204-disk-0 (8G); no snapshots.\nBackups: none found.\n",
+			"type 204 (the vmid) or test-ct (the name)"},
 	}
 	for i, q := range qs {
 		for _, w := range want[i] {

@@ -252,8 +252,11 @@ func (e *env) readPlan(ctx context.Context, c *call, res *writeResult, req pve.R
 		lines = append(lines, "Target: "+targetLine(subj, st))
 		p.answers(strconv.Itoa(subj.ref.VMID), "the vmid", st.status.Name, "the name")
 		lines = append(lines, "Request: "+requestLine(req))
-		if lost := lossLines(subj, st, bf); len(lost) > 0 {
+		if lost := lossLines(subj, st); len(lost) > 0 {
 			lines = append(lines, "Lost for good: "+strings.Join(lost, "; ")+".")
+		}
+		if subj.kind == "destroy" {
+			lines = append(lines, "Backups: "+bf.words()+".")
 		}
 	case res.Target != nil && res.Target.VMID != 0:
 		// A new guest: nothing to read yet; the vmid it will have approves it.
@@ -326,7 +329,7 @@ func requestLine(req pve.Request) string {
 }
 
 // lossLines say what a request destroys, where it is known.
-func lossLines(s subject, st targetState, bf backupFacts) []string {
+func lossLines(s subject, st targetState) []string {
 	var out []string
 	switch s.kind {
 	case "destroy":
@@ -336,10 +339,9 @@ func lossLines(s subject, st targetState, bf backupFacts) []string {
 			out = append(out, "no disks found in its configuration")
 		}
 		out = append(out, snapshotCount(st.snapshots))
-		out = append(out, bf.words())
 	case "delete_snapshot":
 		if sn, ok := findSnapshot(st.snapshots, s.snap); ok {
-			w := "snapshot " + inline(sn.Name, 40) + " of " + fmtTime(int64(sn.SnapTime))
+			w := "snapshot " + inline(sn.Name, 40) + " of " + snapTime(sn)
 			if sn.VMState {
 				w += ", with its saved RAM"
 			}
@@ -349,7 +351,7 @@ func lossLines(s subject, st targetState, bf backupFacts) []string {
 		}
 	case "rollback":
 		if sn, ok := findSnapshot(st.snapshots, s.snap); ok {
-			out = append(out, "every change since snapshot "+inline(sn.Name, 40)+" of "+fmtTime(int64(sn.SnapTime)))
+			out = append(out, "every change since snapshot "+inline(sn.Name, 40)+" of "+snapTime(sn))
 		} else {
 			out = append(out, "every change since snapshot "+inline(s.snap, 40)+" (not in the guest's snapshot list now)")
 		}
@@ -371,6 +373,15 @@ func findSnapshot(list []pve.Snapshot, name string) (pve.Snapshot, bool) {
 		}
 	}
 	return pve.Snapshot{}, false
+}
+
+// snapTime is when a snapshot was taken, and how long ago.
+func snapTime(sn pve.Snapshot) string {
+	t := int64(sn.SnapTime)
+	if t <= 0 {
+		return "unknown time"
+	}
+	return fmtTime(t) + " (" + fmtUptime(int64(time.Since(time.Unix(t, 0)).Seconds())) + " ago)"
 }
 
 func snapshotCount(list []pve.Snapshot) string {
@@ -433,18 +444,18 @@ func isDiskKey(k string) bool {
 	return false
 }
 
-// words say what a destroy's plan found of backups.
+// words say what a destroy's plan found of backups, which a destroy keeps.
 func (f backupFacts) words() string {
 	var w string
 	switch {
 	case f.count > 0:
 		age := time.Since(time.Unix(int64(f.newest.CTime), 0))
-		w = fmt.Sprintf("%s kept (the backups are not deleted); the newest is %s old, %s on %s", count(f.count, "backup", "backups"),
+		w = fmt.Sprintf("%s, kept; the newest is %s old (%s on %s)", count(f.count, "backup", "backups"),
 			fmtUptime(int64(age.Seconds())), fmtBytes(int64(f.newest.Size)), f.storage)
 	case f.of == 0 && len(f.failed) == 0:
-		w = "no backup: no backup storage is configured"
+		w = "none: no backup storage is configured"
 	default:
-		w = "no backup found"
+		w = "none found"
 	}
 	if f.of > f.read {
 		w += fmt.Sprintf(" (%d of %d backup storages read)", f.read, f.of)
