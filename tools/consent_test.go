@@ -383,13 +383,18 @@ func TestConsentModes(t *testing.T) {
 	}{
 		{gate.ConsentDestructive, "proxmox_start_resource", start, 0, ""},
 		{gate.ConsentWrites, "proxmox_start_resource", start, 1, "The person approved this request"},
+		{gate.ConsentWrites, "proxmox_create_vm", `{"node":"pve1","vmid":150,"name":"new-vm","confirm":true}`, 1, "The person approved this request"},
 		{gate.ConsentOff, "proxmox_destroy_resource", destroy204, 0, ""},
 		{gate.ConsentDestructive, "proxmox_destroy_resource", `{"vmid":204,"dry_run":true}`, 0, "The real call would also ask the person to approve it"},
 		{gate.ConsentOff, "proxmox_destroy_resource", `{"vmid":204,"dry_run":true}`, 0, ""},
 	}
 	for _, tc := range tests {
 		t.Run(string(tc.mode)+"/"+tc.tool+tc.args, func(t *testing.T) {
-			p := &person{answer: answer{think: 2 * time.Second, action: "accept", text: "103"}}
+			typed := "103"
+			if strings.Contains(tc.args, `"vmid":150`) {
+				typed = "150" // a new guest is approved with its new vmid
+			}
+			p := &person{answer: answer{think: 2 * time.Second, action: "accept", text: typed}}
 			h, _ := consentHarness(t, "2025-11-25", gate.ConsentConfig{Mode: tc.mode}, p)
 			res := h.call(t, tc.tool, tc.args)
 			if res.IsError {
@@ -404,6 +409,9 @@ func TestConsentModes(t *testing.T) {
 			}
 			if tc.note == "" && (strings.Contains(got, "approve") || strings.Contains(got, "Nobody")) {
 				t.Errorf("result speaks of consent: %s", got)
+			}
+			if qs := p.questions(); tc.tool == "proxmox_create_vm" && (len(qs) != 1 || !strings.Contains(qs[0].Message, "Target: a new VM 150 on node pve1\n")) {
+				t.Errorf("questions: %v", qs)
 			}
 		})
 	}
