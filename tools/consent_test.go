@@ -3,6 +3,7 @@ package tools
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -45,6 +46,7 @@ func (c *stepClock) step(d time.Duration) {
 type person struct {
 	answer
 	never  bool   // never answers: waits until the question is withdrawn
+	fail   error  // the client answers the question with this error
 	before func() // runs before answering (changes the cluster under the question)
 	clock  *stepClock
 	mu     sync.Mutex
@@ -65,6 +67,9 @@ func (p *person) Elicit(ctx context.Context, r mcp.ElicitationRequest) (*mcp.Eli
 	if p.never {
 		<-ctx.Done()
 		return nil, ctx.Err()
+	}
+	if p.fail != nil {
+		return nil, p.fail
 	}
 	p.clock.step(p.think)
 	if p.before != nil {
@@ -297,6 +302,32 @@ func TestConsentTimeout(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"refused/timed_out"}, decisions(t, h)); diff != "" {
 		t.Errorf("audit (-want +got)\n%s", diff)
+	}
+}
+
+// A client that answers the question with an error did not show it: the fallback decides. (A client on
+// 2026-07-28 that fails to ask never calls again, so nothing is sent: its record says pending.)
+func TestConsentClientError(t *testing.T) {
+	for _, fb := range []gate.ConsentFallback{gate.FallbackGate, gate.FallbackRefuse} {
+		t.Run(string(fb), func(t *testing.T) {
+			p := &person{fail: errors.New("no dialog available in this mode")}
+			h, _ := consentHarness(t, "2025-11-25", gate.ConsentConfig{Fallback: fb}, p)
+			res := h.call(t, "proxmox_destroy_resource", destroy204)
+			got := text(res)
+			if !strings.Contains(got, "the client answered the question with an error (no dialog available in this mode)") {
+				t.Errorf("result: %s", got)
+			}
+			want, writes := []string{"sent/ask_failed"}, 1
+			if fb == gate.FallbackRefuse {
+				want, writes = []string{"refused/ask_failed"}, 0
+			}
+			if res.IsError != (fb == gate.FallbackRefuse) || len(h.writes()) != writes {
+				t.Errorf("isError %v, writes %v: %s", res.IsError, h.writes(), got)
+			}
+			if diff := cmp.Diff(want, decisions(t, h)); diff != "" {
+				t.Errorf("audit (-want +got)\n%s", diff)
+			}
+		})
 	}
 }
 
