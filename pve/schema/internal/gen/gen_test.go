@@ -158,10 +158,10 @@ func TestBuildCheck(t *testing.T) {
 
 func TestSummarize(t *testing.T) {
 	tests := map[string]string{
-		"Start virtual machine.":                       "Start virtual machine",
-		"Get status. With more details here.":          "Get status",
-		"":                                             "Directory index",
-		"First line\nsecond line":                      "First line",
+		"Start virtual machine.":              "Start virtual machine",
+		"Get status. With more details here.": "Get status",
+		"":                                    "Directory index",
+		"First line\nsecond line":             "First line",
 		"Destroy the VM and  all used/owned volumes. x": "Destroy the VM and all used/owned volumes",
 	}
 	for in, want := range tests {
