@@ -305,7 +305,10 @@ func checkSubnetID(v string) string {
 
 func checkBGPRT(v string) string {
 	m := bgpRTRE.FindStringSubmatch(v)
-	ok := m != nil
+	if m == nil {
+		return "value does not look like a valid bgp route-target\n"
+	}
+	ok := true
 	for _, part := range m[1:] {
 		if n, err := strconv.ParseUint(part, 10, 64); err != nil || n > 4294967295 {
 			ok = false

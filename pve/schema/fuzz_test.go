@@ -127,3 +127,30 @@ func FuzzValidate(f *testing.F) {
 		}
 	})
 }
+
+// FuzzCheckFormat: no format checker panics on any text, and four agree with the README's rules.
+func FuzzCheckFormat(f *testing.F) {
+	for _, s := range []string{"", "100", "pve1", "a:b", "1:2:3", "10.0.0.0/24", "fe80::1%eth0", ":", "-", "\x00", "a-", "0-0"} {
+		f.Add(s)
+	}
+	names := make([]string, 0, len(formatRegistry()))
+	for name := range formatRegistry() {
+		names = append(names, name, name+"-list")
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		for _, name := range names {
+			CheckFormat(name, v)
+		}
+		for name, re := range map[string]*regexp.Regexp{
+			"pve-vmid":       oracle["vmid"],
+			"pve-node":       oracle["node"],
+			"pve-configid":   regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_-]+$`),
+			"pve-storage-id": oracle["storage"],
+		} {
+			msg, _ := CheckFormat(name, v)
+			if (msg == "") != re.MatchString(v) {
+				t.Fatalf("%s %q: checker says %q, the oracle %v", name, v, msg, re.MatchString(v))
+			}
+		}
+	})
+}

@@ -15,14 +15,21 @@ type pathNode struct {
 	varName  string
 	varChild *pathNode
 	// rest: the variable takes the rest of the path, slashes included. pve-storage registers the content
-	// subclass with fragmentDelimiter '' because volume IDs hold a '/' (local:iso/debian.iso).
+	// subclass with an empty fragmentDelimiter because volume IDs hold a '/' (local:iso/debian.iso), pve-firewall
+	// its IP set entries because a CIDR does (192.0.2.0/24).
 	rest     bool
 	template string
 	ops      map[string]*Operation // by method
 }
 
-// restVariables are the variables registered with fragmentDelimiter ”.
-var restVariables = map[string]bool{"/nodes/{node}/storage/{storage}/content/{volume}": true}
+// restVariables are the variables that follow a subclass registered with an empty fragmentDelimiter
+// (RESTHandler joins the rest of the path into one segment there).
+var restVariables = map[string]bool{
+	"/nodes/{node}/storage/{storage}/content/{volume}":       true,
+	"/cluster/firewall/ipset/{name}/{cidr}":                  true,
+	"/nodes/{node}/qemu/{vmid}/firewall/ipset/{name}/{cidr}": true,
+	"/nodes/{node}/lxc/{vmid}/firewall/ipset/{name}/{cidr}":  true,
+}
 
 func buildTree(ops []*Operation) *pathNode {
 	root := &pathNode{template: "/"}
@@ -73,6 +80,8 @@ func (root *pathNode) walk(segs []string) (*pathNode, map[string]string) {
 		if n.rest {
 			seg = strings.Join(segs[i:], "/")
 			i = len(segs)
+		} else if strings.Contains(seg, "/") {
+			return nil, nil // an escaped '/' stays in its segment, and no variable but a volume holds one
 		}
 		if seg == "" || strings.IndexFunc(seg, isSpace) >= 0 {
 			return nil, nil
@@ -161,7 +170,8 @@ func (e *PathError) Error() string {
 // and validates every path variable against its parameter's schema (format, pattern, range). The path is
 // below /api2/json (a leading /api2/json is dropped); segments may be percent-escaped. Refused: a query or
 // fragment, empty, "." or ".." segments, control characters, an escaped '/' inside a segment (except in a
-// volume ID, which PVE reads to the end of the path), and any path whose template or method does not exist.
+// volume ID or an IP set's CIDR, which PVE reads to the end of the path), and any path whose template or
+// method does not exist.
 func Match(method, path string) (*Target, error) {
 	method = strings.ToUpper(method)
 	perr := func(reason string) *PathError { return &PathError{Method: method, Path: path, Reason: reason} }
@@ -213,13 +223,12 @@ func Match(method, path string) (*Target, error) {
 	}
 	t := loaded()
 	n, vars := t.root.walk(segs)
-	if n != nil {
-		// an escaped '/' may only stay inside a variable that reads to the end of the path
-		if err := escapedSlashes(t.root, segs); err != "" {
-			return nil, perr(err)
-		}
-	}
 	if n == nil {
+		for i, s := range segs {
+			if strings.Contains(s, "/") {
+				return nil, perr(fmt.Sprintf("segment %d holds an escaped '/'", i+1))
+			}
+		}
 		e := perr("no operation has this path")
 		e.Closest = closest(t, method, segs, 3)
 		return nil, e
@@ -242,9 +251,9 @@ func Match(method, path string) (*Target, error) {
 			continue
 		}
 		v := vars[name]
-		if restVariables[op.Path] && name == op.segs[len(op.segs)-1][1:len(op.segs[len(op.segs)-1])-1] {
-			if bad := dotSegments(v); bad {
-				problems = append(problems, Problem{Param: name, Msg: `a volume ID must not hold "." or ".." path elements`})
+		if restVariables[op.Path] && strings.Contains(v, "/") {
+			if dotSegments(v) {
+				problems = append(problems, Problem{Param: name, Kind: "format", Msg: `must not hold "." or ".." path elements`})
 				continue
 			}
 		}
@@ -267,25 +276,6 @@ func Match(method, path string) (*Target, error) {
 		}
 	}
 	return &Target{Op: op, Vars: vars, Path: b.String()}, nil
-}
-
-// escapedSlashes reports a decoded segment holding '/' at a position that is not a rest variable.
-func escapedSlashes(root *pathNode, segs []string) string {
-	n := root
-	for i, seg := range segs {
-		if c := n.fixed[seg]; c != nil {
-			n = c
-			continue
-		}
-		if n.rest {
-			return ""
-		}
-		if strings.Contains(seg, "/") {
-			return fmt.Sprintf("segment %d holds an escaped '/'", i+1)
-		}
-		n = n.varChild
-	}
-	return ""
 }
 
 func dotSegments(v string) bool {

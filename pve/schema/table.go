@@ -2,6 +2,7 @@ package schema
 
 import (
 	_ "embed"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -257,4 +258,42 @@ func varName(seg string) (string, bool) {
 		return seg[1 : len(seg)-1], true
 	}
 	return "", false
+}
+
+// notTasks are the writes whose string answer is not a task's UPID, each with what it is instead.
+var notTasks = map[string]string{
+	"POST /cluster/sdn/lock":                           "the lock's secret, for the later apply or release",
+	"POST /nodes/{node}/qemu/{vmid}/monitor":           "the monitor command's output",
+	"POST /nodes/{node}/wakeonlan":                     "the MAC address the magic packet went to",
+	"POST /nodes/{node}/storage/{storage}/content":     "the new volume's ID",
+	"POST /access/openid/auth-url":                     "the URL to redirect the browser to",
+	"POST /nodes/{node}/replication/{id}/schedule_now": "nothing useful (the job runs later, from the scheduler)",
+}
+
+// ReturnsTask reports whether the operation answers with a task's UPID, which the caller then follows
+// (GET /nodes/NODE/tasks/UPID/status). The schema types these answers only as "string"; every write that
+// returns a string forks a worker, except the few in notTasks.
+func (o *Operation) ReturnsTask() bool {
+	if o.Method == "GET" || o.Returns == nil || o.Returns.Type != "string" {
+		return false
+	}
+	_, not := notTasks[o.Key()]
+	return !not
+}
+
+// Children lists the fixed path segments directly below a template, and the variable's name when the level
+// below is a variable: what a directory index lists.
+func Children(template string) (fixed []string, variable string) {
+	n := loaded().root
+	if template != "/" {
+		var ok bool
+		if n, ok = n.walkTemplate(strings.Split(strings.TrimPrefix(template, "/"), "/")); !ok {
+			return nil, ""
+		}
+	}
+	for seg := range n.fixed {
+		fixed = append(fixed, seg)
+	}
+	slices.Sort(fixed)
+	return fixed, n.varName
 }
