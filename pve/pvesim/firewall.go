@@ -76,9 +76,14 @@ func copyRuleData(r fwRule, p map[string]string) fwRule {
 }
 
 // ruleEnvDirections is pve-firewall's $rule_env_direction_lookup: the rule types each scope accepts.
-var ruleEnvDirections = map[string][]string{
-	"guest": {"in", "out", "group"}, "group": {"in", "out", "forward"}, "cluster": {"in", "out", "forward", "group"},
-	"node": {"in", "out", "forward", "group"},
+func ruleEnvDirections(env string) []string {
+	switch env {
+	case "guest":
+		return []string{"in", "out", "group"}
+	case "group":
+		return []string{"in", "out", "forward"}
+	}
+	return []string{"in", "out", "forward", "group"} // cluster, node
 }
 
 // verifyRule is the part of pve-firewall's verify_rule that needs no other configuration: types per scope,
@@ -99,7 +104,7 @@ func (c *Cluster) verifyRule(r fwRule, env string) map[string]string {
 	}
 	if typ != "" {
 		valid := false
-		for _, t := range ruleEnvDirections[env] {
+		for _, t := range ruleEnvDirections(env) {
 			valid = valid || t == typ
 		}
 		envName := map[string]string{"guest": "vm", "node": "host"}[env]

@@ -2,6 +2,7 @@ package pvesim
 
 import (
 	"strings"
+	"sync"
 
 	"github.com/proxmox-mcp/proxmox-mcp/pve/schema"
 )
@@ -44,43 +45,45 @@ func (c *Cluster) firstOnline() *node {
 
 // taskTypes are the worker types PVE gives the tasks of some operations (pve-manager, qemu-server,
 // pve-container, pve-storage); others get a type made from the path.
-var taskTypes = map[string]string{
-	"POST /nodes/{node}/qemu/{vmid}/migrate":                  "qmigrate",
-	"POST /nodes/{node}/lxc/{vmid}/migrate":                   "vzmigrate",
-	"POST /nodes/{node}/qemu/{vmid}/status/reset":             "qmreset",
-	"POST /nodes/{node}/qemu/{vmid}/status/suspend":           "qmsuspend",
-	"POST /nodes/{node}/qemu/{vmid}/status/resume":            "qmresume",
-	"POST /nodes/{node}/lxc/{vmid}/status/suspend":            "vzsuspend",
-	"POST /nodes/{node}/lxc/{vmid}/status/resume":             "vzresume",
-	"POST /nodes/{node}/qemu/{vmid}/template":                 "qmtemplate",
-	"POST /nodes/{node}/qemu/{vmid}/move_disk":                "qmmove",
-	"PUT /nodes/{node}/qemu/{vmid}/resize":                    "resize",
-	"PUT /nodes/{node}/lxc/{vmid}/resize":                     "resize",
-	"POST /nodes/{node}/qemu/{vmid}/config":                   "qmconfig",
-	"DELETE /nodes/{node}/storage/{storage}/content/{volume}": "imgdel",
-	"POST /nodes/{node}/storage/{storage}/content/{volume}":   "imgcopy",
-	"POST /nodes/{node}/startall":                             "startall",
-	"POST /nodes/{node}/stopall":                              "stopall",
-	"POST /nodes/{node}/suspendall":                           "suspendall",
-	"POST /nodes/{node}/migrateall":                           "migrateall",
-	"POST /nodes/{node}/apt/update":                           "aptupdate",
-	"PUT /nodes/{node}/network":                               "srvreload",
-	"PUT /nodes/{node}/disks/wipedisk":                        "wipedisk",
-	"POST /nodes/{node}/services/{service}/start":             "srvstart",
-	"POST /nodes/{node}/services/{service}/stop":              "srvstop",
-	"POST /nodes/{node}/services/{service}/restart":           "srvrestart",
-	"POST /nodes/{node}/services/{service}/reload":            "srvreload",
-	"POST /nodes/{node}/storage/{storage}/download-url":       "download",
-	"POST /nodes/{node}/aplinfo":                              "download",
-	"POST /cluster/config/join":                               "clusterjoin",
-	"POST /cluster/config":                                    "clustercreate",
-	"POST /cluster/acme/account":                              "acmeregister",
-}
+var taskTypes = sync.OnceValue(func() map[string]string {
+	return map[string]string{
+		"POST /nodes/{node}/qemu/{vmid}/migrate":                  "qmigrate",
+		"POST /nodes/{node}/lxc/{vmid}/migrate":                   "vzmigrate",
+		"POST /nodes/{node}/qemu/{vmid}/status/reset":             "qmreset",
+		"POST /nodes/{node}/qemu/{vmid}/status/suspend":           "qmsuspend",
+		"POST /nodes/{node}/qemu/{vmid}/status/resume":            "qmresume",
+		"POST /nodes/{node}/lxc/{vmid}/status/suspend":            "vzsuspend",
+		"POST /nodes/{node}/lxc/{vmid}/status/resume":             "vzresume",
+		"POST /nodes/{node}/qemu/{vmid}/template":                 "qmtemplate",
+		"POST /nodes/{node}/qemu/{vmid}/move_disk":                "qmmove",
+		"PUT /nodes/{node}/qemu/{vmid}/resize":                    "resize",
+		"PUT /nodes/{node}/lxc/{vmid}/resize":                     "resize",
+		"POST /nodes/{node}/qemu/{vmid}/config":                   "qmconfig",
+		"DELETE /nodes/{node}/storage/{storage}/content/{volume}": "imgdel",
+		"POST /nodes/{node}/storage/{storage}/content/{volume}":   "imgcopy",
+		"POST /nodes/{node}/startall":                             "startall",
+		"POST /nodes/{node}/stopall":                              "stopall",
+		"POST /nodes/{node}/suspendall":                           "suspendall",
+		"POST /nodes/{node}/migrateall":                           "migrateall",
+		"POST /nodes/{node}/apt/update":                           "aptupdate",
+		"PUT /nodes/{node}/network":                               "srvreload",
+		"PUT /nodes/{node}/disks/wipedisk":                        "wipedisk",
+		"POST /nodes/{node}/services/{service}/start":             "srvstart",
+		"POST /nodes/{node}/services/{service}/stop":              "srvstop",
+		"POST /nodes/{node}/services/{service}/restart":           "srvrestart",
+		"POST /nodes/{node}/services/{service}/reload":            "srvreload",
+		"POST /nodes/{node}/storage/{storage}/download-url":       "download",
+		"POST /nodes/{node}/aplinfo":                              "download",
+		"POST /cluster/config/join":                               "clusterjoin",
+		"POST /cluster/config":                                    "clustercreate",
+		"POST /cluster/acme/account":                              "acmeregister",
+	}
+})
 
 // genericTaskType is the operation's PVE worker type, or one made from its last fixed path segment
 // ("qm"/"vz" in front for a guest's operations).
 func genericTaskType(op *schema.Operation) string {
-	if t, ok := taskTypes[op.Key()]; ok {
+	if t, ok := taskTypes()[op.Key()]; ok {
 		return t
 	}
 	segs := strings.Split(op.Path, "/")

@@ -3,6 +3,7 @@ package pvesim
 import (
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/proxmox-mcp/proxmox-mcp/pve/schema"
@@ -59,7 +60,7 @@ func (c *call) intParam(name string, def int) int {
 func (c *call) user() string { return c.tok.id }
 
 // routes are the modelled operations, keyed "METHOD /path/template" as in the schema.
-var routes = buildRoutes()
+var routes = sync.OnceValue(buildRoutes)
 
 func buildRoutes() map[string]*route {
 	rs := map[string]*route{}

@@ -291,7 +291,7 @@ func (s *Sim) dispatch(method string, segs []string, apiPath string, query, form
 			defer s.mu.RUnlock()
 		}
 	}
-	rt := routes[op.Key()]
+	rt := routes()[op.Key()]
 	c := &call{s: s, tok: tok, method: method, op: op, vars: vars, p: params, now: now}
 	if rt != nil {
 		c.kind = rt.kind

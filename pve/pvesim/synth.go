@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/proxmox-mcp/proxmox-mcp/pve/schema"
 )
@@ -117,15 +118,17 @@ func (c *call) sampleNumber(name string, s *schema.Schema) string {
 }
 
 // formatSamples are values of the named formats, for answers.
-var formatSamples = map[string]string{
-	"pve-node": "", "pve-vmid": "100", "pve-storage-id": "local", "pve-configid": "example", "pve-volume-id": "local:iso/example.iso",
-	"ip": "192.0.2.10", "ipv4": "192.0.2.10", "ipv6": "2001:db8::10", "CIDR": "192.0.2.0/24", "CIDRv4": "192.0.2.0/24",
-	"CIDRv6": "2001:db8::/64", "mac-addr": "BC:24:11:00:00:01", "dns-name": "pve.example", "address": "192.0.2.10",
-	"email": "admin@example.com", "pve-userid": "root@pam", "pve-iface": "vmbr0", "pve-bridge-id": "vmbr0",
-	"pve-poolid": "example", "pve-realm": "pam", "pve-tokenid": "root@pam!example", "pve-roleid": "Example",
-	"pve-groupid": "example", "pve-sdn-zone-id": "zone1", "pve-sdn-vnet-id": "vnet1", "pve-tag-list": "example",
-	"pve-ha-resource-or-vm-id": "vm:100", "pve-ha-resource-id": "vm:100", "disk-size": "1G",
-}
+var formatSamples = sync.OnceValue(func() map[string]string {
+	return map[string]string{
+		"pve-node": "", "pve-vmid": "100", "pve-storage-id": "local", "pve-configid": "example", "pve-volume-id": "local:iso/example.iso",
+		"ip": "192.0.2.10", "ipv4": "192.0.2.10", "ipv6": "2001:db8::10", "CIDR": "192.0.2.0/24", "CIDRv4": "192.0.2.0/24",
+		"CIDRv6": "2001:db8::/64", "mac-addr": "BC:24:11:00:00:01", "dns-name": "pve.example", "address": "192.0.2.10",
+		"email": "admin@example.com", "pve-userid": "root@pam", "pve-iface": "vmbr0", "pve-bridge-id": "vmbr0",
+		"pve-poolid": "example", "pve-realm": "pam", "pve-tokenid": "root@pam!example", "pve-roleid": "Example",
+		"pve-groupid": "example", "pve-sdn-zone-id": "zone1", "pve-sdn-vnet-id": "vnet1", "pve-tag-list": "example",
+		"pve-ha-resource-or-vm-id": "vm:100", "pve-ha-resource-id": "vm:100", "disk-size": "1G",
+	}
+})
 
 func (c *call) sampleString(name string, s *schema.Schema) string {
 	if v, ok := c.p[name]; ok {
@@ -145,14 +148,14 @@ func (c *call) sampleString(name string, s *schema.Schema) string {
 	case "storage":
 		return "local"
 	}
-	if v, ok := formatSamples[s.Format]; ok {
+	if v, ok := formatSamples()[s.Format]; ok {
 		if v == "" {
 			return c.nodeName()
 		}
 		return v
 	}
 	if strings.HasSuffix(s.Format, "-list") {
-		if v, ok := formatSamples[strings.TrimSuffix(s.Format, "-list")]; ok && v != "" {
+		if v, ok := formatSamples()[strings.TrimSuffix(s.Format, "-list")]; ok && v != "" {
 			return v
 		}
 	}

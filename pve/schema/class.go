@@ -80,9 +80,9 @@ func Exceptions() []Exception { return slices.Clone(exceptions) }
 
 // neverGeneric are the operations the generic tools never send, whatever the operator allows: guest-agent
 // exec runs commands in the guest and gets its own typed tool with a command allowlist.
-var neverGeneric = map[string]bool{
-	"POST /nodes/{node}/qemu/{vmid}/agent/exec":       true,
-	"GET /nodes/{node}/qemu/{vmid}/agent/exec-status": true,
+var neverGeneric = []string{
+	"POST /nodes/{node}/qemu/{vmid}/agent/exec",
+	"GET /nodes/{node}/qemu/{vmid}/agent/exec-status",
 }
 
 // rule derives a class from what the schema says of an operation. The first rule that applies decides.
@@ -151,23 +151,19 @@ var rules = []rule{
 	{"write", Write, func(*Operation) bool { return true }},
 }
 
-// classify sets every operation's class, rule and NeverGeneric flag.
-func classify(ops []*Operation) {
-	byKey := map[string]Exception{}
+// classifyOne sets an operation's class, rule and NeverGeneric flag.
+func classifyOne(o *Operation) {
+	o.NeverGeneric = slices.Contains(neverGeneric, o.Key())
 	for _, e := range exceptions {
-		byKey[e.Method+" "+e.Path] = e
-	}
-	for _, o := range ops {
-		o.NeverGeneric = neverGeneric[o.Key()]
-		if e, ok := byKey[o.Key()]; ok {
+		if e.Method == o.Method && e.Path == o.Path {
 			o.Class, o.ClassRule = e.Class, "exception"
-			continue
+			return
 		}
-		for _, r := range rules {
-			if r.applies(o) {
-				o.Class, o.ClassRule = r.class, r.name
-				break
-			}
+	}
+	for _, r := range rules {
+		if r.applies(o) {
+			o.Class, o.ClassRule = r.class, r.name
+			return
 		}
 	}
 }

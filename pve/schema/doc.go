@@ -8,7 +8,9 @@
 // rules, driven by the schema.
 //
 // Cost: the table is compiled at build time (go generate, internal/gen) into operations.bin, about 290 KB,
-// embedded as a string. Nothing is decoded at start-up: the first call that needs the table decodes it once
-// (sync.OnceValue), in about a millisecond, into about 1 MB of heap. Until then the embedded bytes are
-// read-only data that the kernel does not even page in, and the garbage collector never scans them.
+// embedded as a string: read-only data that the garbage collector never scans and the kernel pages in only
+// when read. Nothing runs at start-up (no regular expression is compiled, no map is built). The first call
+// that needs the table indexes it (about 0.5 ms, 250 KB: the string offsets, each record's offset, the path
+// tree); an operation's parameters, permissions and returns are decoded when one asks for that operation,
+// and all of them (about 1 ms, 1.6 MB) only for Operations, Find or the class table.
 package schema

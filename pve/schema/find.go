@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -50,7 +51,7 @@ var searchIndex = sync.OnceValue(func() []searchDoc {
 			}
 		}
 		for _, w := range words(o.Summary) {
-			if !stopWords[w] {
+			if !slices.Contains(stopWords, w) {
 				d.summary = append(d.summary, w)
 			}
 		}
@@ -59,42 +60,54 @@ var searchIndex = sync.OnceValue(func() []searchDoc {
 	return docs
 })
 
-var stopWords = map[string]bool{
-	"a": true, "an": true, "the": true, "of": true, "for": true, "to": true, "and": true, "or": true, "in": true,
-	"on": true, "by": true, "with": true, "from": true, "is": true, "get": true, "all": true, "given": true,
-	"this": true, "specified": true, "it": true, "be": true, "use": true, "are": true, "as": true,
+var stopWords = []string{
+	"a", "an", "the", "of", "for", "to", "and", "or", "in",
+	"on", "by", "with", "from", "is", "get", "all", "given",
+	"this", "specified", "it", "be", "use", "are", "as",
 }
 
 // synonyms map a person's words to the schema's.
-var synonyms = map[string][]string{
-	"vm":           {"qemu"},
-	"virtual":      {"qemu"},
-	"machine":      {"qemu"},
-	"container":    {"lxc"},
-	"ct":           {"lxc"},
-	"guest":        {"qemu", "lxc"},
-	"backup":       {"vzdump", "backup"},
-	"list":         {"index"},
-	"interface":    {"iface", "network"},
-	"nic":          {"net", "network"},
-	"permission":   {"acl", "permission"},
-	"shell":        {"termproxy", "vncshell", "shell"},
-	"console":      {"vncproxy", "termproxy", "spiceproxy", "console"},
-	"log":          {"log", "syslog", "journal"},
-	"disk":         {"disk", "disks"},
-	"template":     {"template", "aplinfo"},
-	"appliance":    {"aplinfo"},
-	"iso":          {"content", "upload"},
-	"certificate":  {"certificate", "acme"},
-	"cert":         {"certificate", "acme"},
-	"power":        {"status", "start", "stop", "shutdown"},
-	"job":          {"job", "backup", "replication"},
-	"metric":       {"metric", "rrddata"},
-	"usage":        {"rrddata", "status"},
-	"update":       {"apt", "update"},
-	"package":      {"apt"},
-	"high":         {"ha"},
-	"availability": {"ha"},
+var synonyms = []struct {
+	word string
+	alts []string
+}{
+	{"vm", []string{"qemu"}},
+	{"virtual", []string{"qemu"}},
+	{"machine", []string{"qemu"}},
+	{"container", []string{"lxc"}},
+	{"ct", []string{"lxc"}},
+	{"guest", []string{"qemu", "lxc"}},
+	{"backup", []string{"vzdump", "backup"}},
+	{"list", []string{"index"}},
+	{"interface", []string{"iface", "network"}},
+	{"nic", []string{"net", "network"}},
+	{"permission", []string{"acl", "permission"}},
+	{"shell", []string{"termproxy", "vncshell", "shell"}},
+	{"console", []string{"vncproxy", "termproxy", "spiceproxy", "console"}},
+	{"log", []string{"log", "syslog", "journal"}},
+	{"disk", []string{"disk", "disks"}},
+	{"template", []string{"template", "aplinfo"}},
+	{"appliance", []string{"aplinfo"}},
+	{"iso", []string{"content", "upload"}},
+	{"certificate", []string{"certificate", "acme"}},
+	{"cert", []string{"certificate", "acme"}},
+	{"power", []string{"status", "start", "stop", "shutdown"}},
+	{"job", []string{"job", "backup", "replication"}},
+	{"metric", []string{"metric", "rrddata"}},
+	{"usage", []string{"rrddata", "status"}},
+	{"update", []string{"apt", "update"}},
+	{"package", []string{"apt"}},
+	{"high", []string{"ha"}},
+	{"availability", []string{"ha"}},
+}
+
+func synonymsOf(w string) []string {
+	for _, s := range synonyms {
+		if s.word == w {
+			return s.alts
+		}
+	}
+	return nil
 }
 
 // words splits text into lower-case stemmed words.
@@ -139,11 +152,11 @@ func Find(query, method string, limit int) []Hit {
 	}
 	var terms [][]alt
 	for _, w := range words(query) {
-		if stopWords[w] {
+		if slices.Contains(stopWords, w) {
 			continue
 		}
 		alts := []alt{{w, 5}}
-		for _, s := range synonyms[w] {
+		for _, s := range synonymsOf(w) {
 			alts = append(alts, alt{stem(s), 4})
 		}
 		terms = append(terms, alts)

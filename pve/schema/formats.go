@@ -17,61 +17,61 @@ import (
 // qemu-server and pve-container. A format not here is accepted as it is (Formats lists which).
 
 var (
-	vmidRE        = regexp.MustCompile(`^[1-9][0-9]{2,8}$`)
-	nodeRE        = regexp.MustCompile(`^[a-zA-Z0-9]([a-zA-Z0-9\-]*[a-zA-Z0-9])?$`)
-	configIDRE    = regexp.MustCompile(`(?i)^[a-z][a-z0-9_-]+$`)
-	idRE          = regexp.MustCompile(`(?i)^[a-z][a-z0-9\-_.]*[a-z0-9]$`)
-	bridgeRE      = regexp.MustCompile(`^[-_.\w\d]+$`)
-	poolIDRE      = regexp.MustCompile(`^[A-Za-z0-9.\-_]+(?:/[A-Za-z0-9.\-_]+){0,2}$`)
-	roleRE        = regexp.MustCompile(`^[A-Za-z0-9.\-_]+$`)
-	groupRE       = regexp.MustCompile(`^[A-Za-z0-9.\-_]+$`)
-	realmRE       = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9.\-_]+$`)
-	userRE        = regexp.MustCompile(`^[^\s:/]+@[A-Za-z][A-Za-z0-9.\-_]+$`)
-	tokenRE       = regexp.MustCompile(`^[^\s:/]+@[A-Za-z][A-Za-z0-9.\-_]+![A-Za-z][A-Za-z0-9.\-_]+$`)
-	dnsNameRE     = regexp.MustCompile(`^(([a-zA-Z0-9]([a-zA-Z0-9\-]*[a-zA-Z0-9])?)\.)*([a-zA-Z0-9]([a-zA-Z0-9\-]*[a-zA-Z0-9])?)$`)
-	tagRE         = regexp.MustCompile(`(?i)^[a-z0-9_][a-z0-9_\-+.]*$`)
-	volumeIDRE    = regexp.MustCompile(`(?i)^([a-z][a-z0-9\-_.]*[a-z0-9]):(.+)$`)
-	macRE         = regexp.MustCompile(`(?i)^[a-f0-9][02468ace](?::[a-f0-9]{2}){5}$`)
-	macPrefixRE   = regexp.MustCompile(`(?i)^[a-f0-9][02468ace](?::[a-f0-9]{2}){0,2}(?::[a-f0-9]?)?$`)
-	urlencRE      = regexp.MustCompile(`^[-%a-zA-Z0-9_.!~*'()]*$`)
-	diskSizeRE    = regexp.MustCompile(`^(\d+(\.\d+)?)([KMGT](?:iB)?)?$`)
-	startupRE     = regexp.MustCompile(`^(order=)?\d+$|^up=\d+$|^down=\d+$`)
-	ifaceRE       = regexp.MustCompile(`(?i)^[a-z][a-z0-9_]{1,20}([:.]\d+)?$`)
-	vlanRE        = regexp.MustCompile(`^(\d+)(?:-(\d+))?$`)
-	emailUserRE   = regexp.MustCompile(`^[\w+\-~]+(\.[\w+\-~]+)*$`)
-	emailRE       = regexp.MustCompile(`^[\w+\-~]+(\.[\w+\-~]+)*@[a-zA-Z0-9\-]+(\.[a-zA-Z0-9\-]+)*$`)
-	ldapAttrRE    = regexp.MustCompile(`^[a-zA-Z0-9]+$`)
-	tfaSecretRE   = regexp.MustCompile(`^v2-0x[0-9a-fA-F]{16,128}$|^v2-[A-Z2-7=]{16,128}$|^(?:[A-Z2-7=]{16}|[A-Fa-f0-9]{40})$`)
-	taskStatusRE  = regexp.MustCompile(`(?i)^(ok|error|warning|unknown)$`)
-	storagePathRE = regexp.MustCompile(`^/[^;()]+`)
-	mapPathRE     = regexp.MustCompile(`^/[^;,=()]+`)
-	lvmNameRE     = regexp.MustCompile(`(?i)^[a-z0-9][a-z0-9\-_.]*[a-z0-9]$`)
-	noSpaceRE     = regexp.MustCompile(`^\S+$`)
-	dirOverrideRE = regexp.MustCompile(`^([a-z]+)=([^.]*(?:\.?[^.]+)+)$`)
-	haResourceRE  = regexp.MustCompile(`^[a-z]+:\S+$`)
-	haResOrVMRE   = regexp.MustCompile(`^([a-z]+:\S+|\d+)$`)
-	haNodeRE      = regexp.MustCompile(`^([a-zA-Z0-9]([a-zA-Z0-9\-]*[a-zA-Z0-9])?)(:\d+)?$`)
-	replJobRE     = regexp.MustCompile(`^(\d+)-(\d+)$`)
-	fabricIDRE    = regexp.MustCompile(`(?i)^[a-zA-Z0-9][a-zA-Z0-9-]{0,6}[a-zA-Z0-9]?$`)
-	sdnIDRE       = regexp.MustCompile(`(?i)^[a-z][a-z0-9]*[a-z0-9]$`)
-	sdnCtrlIDRE   = regexp.MustCompile(`(?i)^[a-z][a-z0-9_-]*[a-z0-9]$`)
-	isisNetRE     = regexp.MustCompile(`^[a-fA-F0-9]{2}(\.[a-fA-F0-9]{4}){3,9}\.[a-fA-F0-9]{2}$`)
-	bgpRTRE       = regexp.MustCompile(`^(\d+):(\d+)$`)
-	dayRE         = regexp.MustCompile(`^(mon|tue|wed|thu|fri|sat|sun)$`)
-	graphiteRE    = regexp.MustCompile(`^(([a-zA-Z0-9]([a-zA-Z0-9\-]*[a-zA-Z0-9])?)\.)*([a-zA-Z0-9]([a-zA-Z0-9\-]*[a-zA-Z0-9])?)$`)
-	acmeDomainRE  = regexp.MustCompile(`(?i)^[a-z0-9][a-z0-9_-]*(?:\.[a-z0-9][a-z0-9_-]*)+$`)
-	acmeAliasRE   = regexp.MustCompile(`(?i)^[a-z0-9_][a-z0-9_-]*(?:\.[a-z0-9_][a-z0-9_-]*)+$`)
-	hotplugRE     = regexp.MustCompile(`^(network|disk|cpu|memory|usb|cloudinit)$`)
-	drivenameRE   = regexp.MustCompile(`^(ide|sata|scsi|virtio|efidisk|tpmstate)(\d+)$`)
-	cpusetRE      = regexp.MustCompile(`^\d+(-\d+)?$`)
-	hostPortRE    = regexp.MustCompile(`^([[:alnum:]\-.]+)(?::(\d+))?$`)
-	aliasNameRE   = regexp.MustCompile(`^(dc/|guest/)?[A-Za-z][A-Za-z0-9\-_]+$`)
-	fwPortRE      = regexp.MustCompile(`^\d+$`)
-	fwNameRE      = regexp.MustCompile(`(?i)^[a-z][a-z0-9\-_]*$`)
-	ipsetRefRE    = regexp.MustCompile(`^\+(dc/|guest/)?[A-Za-z][A-Za-z0-9\-_]+$`)
-	listSplitRE   = regexp.MustCompile(`\s+`)
-	mpBadRE       = regexp.MustCompile(`/\.\.?/|/\.\.?$|^\.\./`)
-	devBadRE      = regexp.MustCompile(`/\.\.?(?:/|$)`)
+	vmidRE        = &lazyRegexp{src: `^[1-9][0-9]{2,8}$`}
+	nodeRE        = &lazyRegexp{src: `^[a-zA-Z0-9]([a-zA-Z0-9\-]*[a-zA-Z0-9])?$`}
+	configIDRE    = &lazyRegexp{src: `(?i)^[a-z][a-z0-9_-]+$`}
+	idRE          = &lazyRegexp{src: `(?i)^[a-z][a-z0-9\-_.]*[a-z0-9]$`}
+	bridgeRE      = &lazyRegexp{src: `^[-_.\w\d]+$`}
+	poolIDRE      = &lazyRegexp{src: `^[A-Za-z0-9.\-_]+(?:/[A-Za-z0-9.\-_]+){0,2}$`}
+	roleRE        = &lazyRegexp{src: `^[A-Za-z0-9.\-_]+$`}
+	groupRE       = &lazyRegexp{src: `^[A-Za-z0-9.\-_]+$`}
+	realmRE       = &lazyRegexp{src: `^[A-Za-z][A-Za-z0-9.\-_]+$`}
+	userRE        = &lazyRegexp{src: `^[^\s:/]+@[A-Za-z][A-Za-z0-9.\-_]+$`}
+	tokenRE       = &lazyRegexp{src: `^[^\s:/]+@[A-Za-z][A-Za-z0-9.\-_]+![A-Za-z][A-Za-z0-9.\-_]+$`}
+	dnsNameRE     = &lazyRegexp{src: `^(([a-zA-Z0-9]([a-zA-Z0-9\-]*[a-zA-Z0-9])?)\.)*([a-zA-Z0-9]([a-zA-Z0-9\-]*[a-zA-Z0-9])?)$`}
+	tagRE         = &lazyRegexp{src: `(?i)^[a-z0-9_][a-z0-9_\-+.]*$`}
+	volumeIDRE    = &lazyRegexp{src: `(?i)^([a-z][a-z0-9\-_.]*[a-z0-9]):(.+)$`}
+	macRE         = &lazyRegexp{src: `(?i)^[a-f0-9][02468ace](?::[a-f0-9]{2}){5}$`}
+	macPrefixRE   = &lazyRegexp{src: `(?i)^[a-f0-9][02468ace](?::[a-f0-9]{2}){0,2}(?::[a-f0-9]?)?$`}
+	urlencRE      = &lazyRegexp{src: `^[-%a-zA-Z0-9_.!~*'()]*$`}
+	diskSizeRE    = &lazyRegexp{src: `^(\d+(\.\d+)?)([KMGT](?:iB)?)?$`}
+	startupRE     = &lazyRegexp{src: `^(order=)?\d+$|^up=\d+$|^down=\d+$`}
+	ifaceRE       = &lazyRegexp{src: `(?i)^[a-z][a-z0-9_]{1,20}([:.]\d+)?$`}
+	vlanRE        = &lazyRegexp{src: `^(\d+)(?:-(\d+))?$`}
+	emailUserRE   = &lazyRegexp{src: `^[\w+\-~]+(\.[\w+\-~]+)*$`}
+	emailRE       = &lazyRegexp{src: `^[\w+\-~]+(\.[\w+\-~]+)*@[a-zA-Z0-9\-]+(\.[a-zA-Z0-9\-]+)*$`}
+	ldapAttrRE    = &lazyRegexp{src: `^[a-zA-Z0-9]+$`}
+	tfaSecretRE   = &lazyRegexp{src: `^v2-0x[0-9a-fA-F]{16,128}$|^v2-[A-Z2-7=]{16,128}$|^(?:[A-Z2-7=]{16}|[A-Fa-f0-9]{40})$`}
+	taskStatusRE  = &lazyRegexp{src: `(?i)^(ok|error|warning|unknown)$`}
+	storagePathRE = &lazyRegexp{src: `^/[^;()]+`}
+	mapPathRE     = &lazyRegexp{src: `^/[^;,=()]+`}
+	lvmNameRE     = &lazyRegexp{src: `(?i)^[a-z0-9][a-z0-9\-_.]*[a-z0-9]$`}
+	noSpaceRE     = &lazyRegexp{src: `^\S+$`}
+	dirOverrideRE = &lazyRegexp{src: `^([a-z]+)=([^.]*(?:\.?[^.]+)+)$`}
+	haResourceRE  = &lazyRegexp{src: `^[a-z]+:\S+$`}
+	haResOrVMRE   = &lazyRegexp{src: `^([a-z]+:\S+|\d+)$`}
+	haNodeRE      = &lazyRegexp{src: `^([a-zA-Z0-9]([a-zA-Z0-9\-]*[a-zA-Z0-9])?)(:\d+)?$`}
+	replJobRE     = &lazyRegexp{src: `^(\d+)-(\d+)$`}
+	fabricIDRE    = &lazyRegexp{src: `(?i)^[a-zA-Z0-9][a-zA-Z0-9-]{0,6}[a-zA-Z0-9]?$`}
+	sdnIDRE       = &lazyRegexp{src: `(?i)^[a-z][a-z0-9]*[a-z0-9]$`}
+	sdnCtrlIDRE   = &lazyRegexp{src: `(?i)^[a-z][a-z0-9_-]*[a-z0-9]$`}
+	isisNetRE     = &lazyRegexp{src: `^[a-fA-F0-9]{2}(\.[a-fA-F0-9]{4}){3,9}\.[a-fA-F0-9]{2}$`}
+	bgpRTRE       = &lazyRegexp{src: `^(\d+):(\d+)$`}
+	dayRE         = &lazyRegexp{src: `^(mon|tue|wed|thu|fri|sat|sun)$`}
+	graphiteRE    = &lazyRegexp{src: `^(([a-zA-Z0-9]([a-zA-Z0-9\-]*[a-zA-Z0-9])?)\.)*([a-zA-Z0-9]([a-zA-Z0-9\-]*[a-zA-Z0-9])?)$`}
+	acmeDomainRE  = &lazyRegexp{src: `(?i)^[a-z0-9][a-z0-9_-]*(?:\.[a-z0-9][a-z0-9_-]*)+$`}
+	acmeAliasRE   = &lazyRegexp{src: `(?i)^[a-z0-9_][a-z0-9_-]*(?:\.[a-z0-9_][a-z0-9_-]*)+$`}
+	hotplugRE     = &lazyRegexp{src: `^(network|disk|cpu|memory|usb|cloudinit)$`}
+	drivenameRE   = &lazyRegexp{src: `^(ide|sata|scsi|virtio|efidisk|tpmstate)(\d+)$`}
+	cpusetRE      = &lazyRegexp{src: `^\d+(-\d+)?$`}
+	hostPortRE    = &lazyRegexp{src: `^([[:alnum:]\-.]+)(?::(\d+))?$`}
+	aliasNameRE   = &lazyRegexp{src: `^(dc/|guest/)?[A-Za-z][A-Za-z0-9\-_]+$`}
+	fwPortRE      = &lazyRegexp{src: `^\d+$`}
+	fwNameRE      = &lazyRegexp{src: `(?i)^[a-z][a-z0-9\-_]*$`}
+	ipsetRefRE    = &lazyRegexp{src: `^\+(dc/|guest/)?[A-Za-z][A-Za-z0-9\-_]+$`}
+	listSplitRE   = &lazyRegexp{src: `\s+`}
+	mpBadRE       = &lazyRegexp{src: `/\.\.?/|/\.\.?$|^\.\./`}
+	devBadRE      = &lazyRegexp{src: `/\.\.?(?:/|$)`}
 )
 
 // storageContents are pve-storage's content types (valid_content_types('dir') plus import).
@@ -114,7 +114,7 @@ func unless(ok bool, msg string) string {
 	return msg
 }
 
-func matches(re *regexp.Regexp, msg string) checker {
+func matches(re *lazyRegexp, msg string) checker {
 	return func(v string) string { return unless(re.MatchString(v), msg) }
 }
 
@@ -331,14 +331,26 @@ func checkHotplug(v string) string {
 
 // drive counts are qemu-server's MAX_IDE_DISKS, MAX_SATA_DISKS, MAX_SCSI_DISKS, MAX_VIRTIO_DISKS; one EFI
 // disk and one TPM state.
-var driveCounts = map[string]int{"ide": 4, "sata": 6, "scsi": 31, "virtio": 16, "efidisk": 1, "tpmstate": 1}
+func driveCount(bus string) int {
+	switch bus {
+	case "ide":
+		return 4
+	case "sata":
+		return 6
+	case "scsi":
+		return 31
+	case "virtio":
+		return 16
+	}
+	return 1 // efidisk, tpmstate
+}
 
 func checkBootdisk(v string) string {
 	m := drivenameRE.FindStringSubmatch(v)
 	ok := m != nil && (m[2] == "0" || m[2][0] != '0')
 	if ok {
 		n, err := strconv.Atoi(m[2])
-		ok = err == nil && n < driveCounts[m[1]]
+		ok = err == nil && n < driveCount(m[1])
 	}
 	return unless(ok, "invalid boot disk '"+v+"'\n")
 }
@@ -634,7 +646,7 @@ var formatRegistry = sync.OnceValue(func() map[string]format {
 })
 
 // sdnID is pve-network 9.1's parse_sdn_*_id: the pattern, and for some a length limit.
-func sdnID(kind string, re *regexp.Regexp, max int) checker {
+func sdnID(kind string, re *lazyRegexp, max int) checker {
 	return func(v string) string {
 		if !re.MatchString(v) {
 			return kind + " ID '" + v + "' contains illegal characters\n"
@@ -729,8 +741,8 @@ func Formats() []FormatInfo {
 		}
 	}
 	for _, o := range Operations() {
-		for i := range o.Params {
-			visit(&o.Params[i])
+		for _, p := range o.Params {
+			visit(p)
 		}
 	}
 	reg := formatRegistry()

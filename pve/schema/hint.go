@@ -5,42 +5,51 @@ import (
 )
 
 // formatHints say in words what the common named formats accept.
-var formatHints = map[string]string{
-	"pve-vmid":                 "a VM ID, 100 to 999999999",
-	"pve-node":                 "a node name: letters, digits and inner hyphens",
-	"pve-storage-id":           "a storage ID: a letter, then letters, digits, '-', '_' or '.'",
-	"pve-configid":             "an ID: a letter, then letters, digits, '-' or '_'",
-	"pve-volume-id":            "a volume ID STORAGE:NAME, e.g. local:iso/debian.iso",
-	"pve-poolid":               "a pool name (up to 3 levels, a/b/c)",
-	"pve-userid":               "a user ID user@realm",
-	"pve-tokenid":              "a token ID user@realm!name",
-	"pve-realm":                "a realm name",
-	"pve-groupid":              "a group name",
-	"pve-roleid":               "a role name",
-	"pve-priv":                 "a privilege name, e.g. VM.Audit",
-	"mac-addr":                 "a unicast MAC address XX:XX:XX:XX:XX:XX",
-	"ip":                       "an IP address",
-	"ipv4":                     "an IPv4 address",
-	"ipv6":                     "an IPv6 address",
-	"CIDR":                     "a network in CIDR notation, e.g. 10.0.0.0/24",
-	"CIDRv4":                   "an IPv4 network in CIDR notation",
-	"CIDRv6":                   "an IPv6 network in CIDR notation",
-	"IPorCIDR":                 "an IP address or CIDR network",
-	"IPorCIDRorAlias":          "an IP address, a CIDR network or an alias name",
-	"dns-name":                 "a DNS name",
-	"address":                  "an IP address or DNS name",
-	"email":                    "an email address",
-	"pve-tag":                  "a tag: letters, digits, '_', '-', '+', '.'",
-	"pve-iface":                "a network interface name, e.g. vmbr0",
-	"pve-bridge-id":            "a bridge name, e.g. vmbr0",
-	"disk-size":                "a size such as 32G (K, M, G, T)",
-	"pve-startup-order":        "[order=]N [,up=N] [,down=N]",
-	"pve-fw-addr-spec":         "addresses: IPs, CIDRs, ranges a-b, an alias or +ipset",
-	"pve-fw-dport-spec":        "ports: numbers, ranges a:b or service names",
-	"pve-fw-sport-spec":        "ports: numbers, ranges a:b or service names",
-	"urlencoded":               "URL-encoded text",
-	"pve-ha-resource-or-vm-id": "an HA resource ID type:name (vm:100, ct:101) or a VM ID",
-	"pve-storage-content":      "a content type: images, rootdir, vztmpl, iso, backup, snippets, import",
+var formatHints = []struct{ format, hint string }{
+	{"pve-vmid", "a VM ID, 100 to 999999999"},
+	{"pve-node", "a node name: letters, digits and inner hyphens"},
+	{"pve-storage-id", "a storage ID: a letter, then letters, digits, '-', '_' or '.'"},
+	{"pve-configid", "an ID: a letter, then letters, digits, '-' or '_'"},
+	{"pve-volume-id", "a volume ID STORAGE:NAME, e.g. local:iso/debian.iso"},
+	{"pve-poolid", "a pool name (up to 3 levels, a/b/c)"},
+	{"pve-userid", "a user ID user@realm"},
+	{"pve-tokenid", "a token ID user@realm!name"},
+	{"pve-realm", "a realm name"},
+	{"pve-groupid", "a group name"},
+	{"pve-roleid", "a role name"},
+	{"pve-priv", "a privilege name, e.g. VM.Audit"},
+	{"mac-addr", "a unicast MAC address XX:XX:XX:XX:XX:XX"},
+	{"ip", "an IP address"},
+	{"ipv4", "an IPv4 address"},
+	{"ipv6", "an IPv6 address"},
+	{"CIDR", "a network in CIDR notation, e.g. 10.0.0.0/24"},
+	{"CIDRv4", "an IPv4 network in CIDR notation"},
+	{"CIDRv6", "an IPv6 network in CIDR notation"},
+	{"IPorCIDR", "an IP address or CIDR network"},
+	{"IPorCIDRorAlias", "an IP address, a CIDR network or an alias name"},
+	{"dns-name", "a DNS name"},
+	{"address", "an IP address or DNS name"},
+	{"email", "an email address"},
+	{"pve-tag", "a tag: letters, digits, '_', '-', '+', '.'"},
+	{"pve-iface", "a network interface name, e.g. vmbr0"},
+	{"pve-bridge-id", "a bridge name, e.g. vmbr0"},
+	{"disk-size", "a size such as 32G (K, M, G, T)"},
+	{"pve-startup-order", "[order=]N [,up=N] [,down=N]"},
+	{"pve-fw-addr-spec", "addresses: IPs, CIDRs, ranges a-b, an alias or +ipset"},
+	{"pve-fw-dport-spec", "ports: numbers, ranges a:b or service names"},
+	{"pve-fw-sport-spec", "ports: numbers, ranges a:b or service names"},
+	{"urlencoded", "URL-encoded text"},
+	{"pve-ha-resource-or-vm-id", "an HA resource ID type:name (vm:100, ct:101) or a VM ID"},
+	{"pve-storage-content", "a content type: images, rootdir, vztmpl, iso, backup, snippets, import"},
+}
+
+func formatHint(format string) string {
+	for _, h := range formatHints {
+		if h.format == format {
+			return h.hint
+		}
+	}
+	return ""
 }
 
 // hint says what a parameter accepts, briefly.
@@ -50,7 +59,7 @@ func (p *Param) hint() string {
 	}
 	var parts []string
 	base, list := strings.CutSuffix(p.Format, "-list")
-	named := formatHints[base] != ""
+	named := formatHint(base) != ""
 	switch p.Type {
 	case "boolean":
 		parts = append(parts, "0 or 1 (true or false)")
@@ -81,7 +90,7 @@ func (p *Param) hint() string {
 		}
 	}
 	if p.Format != "" && p.Type != "boolean" {
-		h := formatHints[base]
+		h := formatHint(base)
 		if h == "" {
 			h = "format " + base
 		}

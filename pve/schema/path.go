@@ -3,6 +3,7 @@ package schema
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -11,7 +12,7 @@ import (
 // pathNode is one level of the template tree. As in pve-common's RESTHandler, a level has either fixed
 // children or one variable child, never both, so a concrete path has at most one template.
 type pathNode struct {
-	fixed    map[string]*pathNode
+	fixed    []fixedChild // sorted by segment
 	varName  string
 	varChild *pathNode
 	// rest: the variable takes the rest of the path, slashes included. pve-storage registers the content
@@ -19,46 +20,57 @@ type pathNode struct {
 	// its IP set entries because a CIDR does (192.0.2.0/24).
 	rest     bool
 	template string
-	ops      map[string]*Operation // by method
+	ops      [4]*opHead // by methodRank: GET, POST, PUT, DELETE
+}
+
+// fixedChild is a fixed path segment and the level below it.
+type fixedChild struct {
+	seg  string
+	node *pathNode
+}
+
+// child finds the level below a fixed segment, or nil.
+func (n *pathNode) child(seg string) *pathNode {
+	i, found := slices.BinarySearchFunc(n.fixed, seg, func(c fixedChild, s string) int { return strings.Compare(c.seg, s) })
+	if !found {
+		return nil
+	}
+	return n.fixed[i].node
 }
 
 // restVariables are the variables that follow a subclass registered with an empty fragmentDelimiter
 // (RESTHandler joins the rest of the path into one segment there).
-var restVariables = map[string]bool{
-	"/nodes/{node}/storage/{storage}/content/{volume}":       true,
-	"/cluster/firewall/ipset/{name}/{cidr}":                  true,
-	"/nodes/{node}/qemu/{vmid}/firewall/ipset/{name}/{cidr}": true,
-	"/nodes/{node}/lxc/{vmid}/firewall/ipset/{name}/{cidr}":  true,
+var restVariables = []string{
+	"/nodes/{node}/storage/{storage}/content/{volume}",
+	"/cluster/firewall/ipset/{name}/{cidr}",
+	"/nodes/{node}/qemu/{vmid}/firewall/ipset/{name}/{cidr}",
+	"/nodes/{node}/lxc/{vmid}/firewall/ipset/{name}/{cidr}",
 }
 
-func buildTree(ops []*Operation) *pathNode {
+func buildTree(heads []opHead) *pathNode {
 	root := &pathNode{template: "/"}
-	for _, o := range ops {
+	for i := range heads {
+		o := &heads[i]
 		n := root
 		for i, seg := range o.segs {
 			if v, ok := varName(seg); ok {
 				if n.varChild == nil {
 					n.varChild = &pathNode{template: "/" + strings.Join(o.segs[:i+1], "/")}
 					n.varName = v
-					n.rest = restVariables[n.varChild.template]
+					n.rest = slices.Contains(restVariables, n.varChild.template)
 				}
 				n = n.varChild
 				continue
 			}
-			if n.fixed == nil {
-				n.fixed = map[string]*pathNode{}
-			}
-			c := n.fixed[seg]
+			c := n.child(seg)
 			if c == nil {
 				c = &pathNode{template: "/" + strings.Join(o.segs[:i+1], "/")}
-				n.fixed[seg] = c
+				at, _ := slices.BinarySearchFunc(n.fixed, seg, func(c fixedChild, s string) int { return strings.Compare(c.seg, s) })
+				n.fixed = slices.Insert(n.fixed, at, fixedChild{seg, c})
 			}
 			n = c
 		}
-		if n.ops == nil {
-			n.ops = map[string]*Operation{}
-		}
-		n.ops[o.Method] = o
+		n.ops[methodRank(o.method)] = o
 	}
 	return root
 }
@@ -70,7 +82,7 @@ func (root *pathNode) walk(segs []string) (*pathNode, map[string]string) {
 	vars := map[string]string{}
 	for i := 0; i < len(segs); i++ {
 		seg := segs[i]
-		if c := n.fixed[seg]; c != nil {
+		if c := n.child(seg); c != nil {
 			n = c
 			continue
 		}
@@ -89,7 +101,7 @@ func (root *pathNode) walk(segs []string) (*pathNode, map[string]string) {
 		vars[n.varName] = seg
 		n = n.varChild
 	}
-	if len(n.ops) == 0 {
+	if n.ops == [4]*opHead{} {
 		return nil, nil
 	}
 	return n, vars
@@ -103,11 +115,12 @@ func isSpace(r rune) bool {
 // finds its handler: no validation of the variables (the handler's parameter check does that). ok is false
 // when no operation has this path and method; pveproxy answers that with 501.
 func Route(method string, segments []string) (op *Operation, vars map[string]string, ok bool) {
-	n, vars := loaded().root.walk(segments)
-	if n == nil || n.ops[method] == nil {
+	t := loaded()
+	n, vars := t.root.walk(segments)
+	if n == nil || n.op(method) == nil {
 		return nil, nil, false
 	}
-	return n.ops[method], vars, true
+	return t.get(n.op(method)), vars, true
 }
 
 // Target is a concrete request path matched to its operation.
@@ -233,7 +246,10 @@ func Match(method, path string) (*Target, error) {
 		e.Closest = closest(t, method, segs, 3)
 		return nil, e
 	}
-	op := n.ops[method]
+	var op *Operation
+	if h := n.op(method); h != nil {
+		op = t.get(h)
+	}
 	if op == nil {
 		e := perr("no such method for this path")
 		e.Template = n.template
@@ -251,7 +267,7 @@ func Match(method, path string) (*Target, error) {
 			continue
 		}
 		v := vars[name]
-		if restVariables[op.Path] && strings.Contains(v, "/") {
+		if slices.Contains(restVariables, op.Path) && strings.Contains(v, "/") {
 			if dotSegments(v) {
 				problems = append(problems, Problem{Param: name, Kind: "format", Msg: `must not hold "." or ".." path elements`})
 				continue
@@ -290,11 +306,20 @@ func dotSegments(v string) bool {
 func methodsOf(n *pathNode) []string {
 	var out []string
 	for _, m := range []string{"GET", "POST", "PUT", "DELETE"} {
-		if n.ops[m] != nil {
+		if n.op(m) != nil {
 			out = append(out, m)
 		}
 	}
 	return out
+}
+
+// op is the node's operation for a method, or nil.
+func (n *pathNode) op(method string) *opHead {
+	switch method {
+	case "GET", "POST", "PUT", "DELETE":
+		return n.ops[methodRank(method)]
+	}
+	return nil
 }
 
 // closest ranks every template against the segments: a fixed segment that matches scores most, a near miss
@@ -307,11 +332,12 @@ func closest(t *table, method string, segs []string, limit int) []Candidate {
 	}
 	seen := map[string]bool{}
 	var all []scored
-	for _, o := range t.ops {
-		if seen[o.Path] {
+	for i := range t.heads {
+		o := &t.heads[i]
+		if seen[o.path] {
 			continue
 		}
-		seen[o.Path] = true
+		seen[o.path] = true
 		score := 0
 		for i := 0; i < len(o.segs) && i < len(segs); i++ {
 			seg := o.segs[i]
@@ -335,9 +361,9 @@ func closest(t *table, method string, segs []string, limit int) []Candidate {
 			continue
 		}
 		n, _ := t.root.walkTemplate(o.segs)
-		c := Candidate{Path: o.Path, Methods: methodsOf(n)}
+		c := Candidate{Path: o.path, Methods: methodsOf(n)}
 		tie := 0
-		if n.ops[method] == nil {
+		if n.op(method) == nil {
 			tie = 1
 		}
 		all = append(all, scored{c, score, tie})
@@ -365,7 +391,7 @@ func (root *pathNode) walkTemplate(segs []string) (*pathNode, bool) {
 		if _, ok := varName(seg); ok {
 			n = n.varChild
 		} else {
-			n = n.fixed[seg]
+			n = n.child(seg)
 		}
 		if n == nil {
 			return nil, false

@@ -10,7 +10,7 @@ import (
 var patterns sync.Map // string -> *regexp.Regexp
 
 // bigRepeat is a counted repetition beyond RE2's limit of 1000.
-var bigRepeat = regexp.MustCompile(`\{(\d+),(\d{4,})\}`)
+var bigRepeat = &lazyRegexp{src: `\{(\d+),(\d{4,})\}`}
 
 // compilePattern turns a schema pattern, a Perl regular expression, into an anchored RE2 one, as
 // check_prop uses it (m/^$pattern$/). A repetition bound above RE2's 1000 is dropped ({0,4096} becomes

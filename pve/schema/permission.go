@@ -1,7 +1,6 @@
 package schema
 
 import (
-	"regexp"
 	"strings"
 )
 
@@ -48,7 +47,7 @@ func (o *Operation) Permit(user string, g Grants, params map[string]string) erro
 	return nil
 }
 
-var aclPathRE = regexp.MustCompile(`^[[:alnum:]._/-]+$`)
+var aclPathRE = &lazyRegexp{src: `^[[:alnum:]._/-]+$`}
 
 // aclPath is template_replace (a missing parameter becomes "-") followed by normalize_path.
 func aclPath(tmpl string, params map[string]string) string {

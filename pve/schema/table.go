@@ -2,9 +2,9 @@ package schema
 
 import (
 	_ "embed"
-	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // tableData is the compiled schema (internal/gen). A string, so it stays in read-only data: never copied,
@@ -20,8 +20,9 @@ type Operation struct {
 	Path        string // the template, e.g. /nodes/{node}/qemu/{vmid}/status/start
 	Summary     string // one line, from the description's first sentence
 	Description string
-	// Params are all parameters, sorted by name, path variables included (InPath).
-	Params     []Param
+	// Params are all parameters, sorted by name, path variables included (PathVariable tells them). They
+	// are shared between operations that take the same parameter.
+	Params     []*Param
 	Permission Permission
 	Protected  bool   // PVE runs it in the privileged daemon (pvedaemon)
 	ProxyTo    string // the parameter naming the node pveproxy forwards the request to ("node"), or ""
@@ -45,17 +46,35 @@ type Operation struct {
 	segs []string // Path split on "/"
 }
 
+// opHead is what routing needs of an operation before its record is decoded.
+type opHead struct {
+	method, path string
+	segs         []string
+	off          int                       // the record's offset in tableData
+	op           atomic.Pointer[Operation] // once decoded
+}
+
 // Key is "METHOD /path/template", the form PROXMOX_API_ALLOW and the class table use.
 func (o *Operation) Key() string { return o.Method + " " + o.Path }
 
 // Param returns the parameter that takes the given name, numbered ones included (net3 is net's), or nil.
 func (o *Operation) Param(name string) *Param {
-	for i := range o.Params {
-		if o.Params[i].accepts(name) {
-			return &o.Params[i]
+	for _, p := range o.Params {
+		if p.accepts(name) {
+			return p
 		}
 	}
 	return nil
+}
+
+// PathVariable reports whether a parameter name is one of the operation's path variables.
+func (o *Operation) PathVariable(name string) bool {
+	for _, s := range o.segs {
+		if v, ok := varName(s); ok && v == name {
+			return true
+		}
+	}
+	return false
 }
 
 // PathParams are the parameters that are path variables, in path order.
@@ -73,8 +92,7 @@ func (o *Operation) PathParams() []*Param {
 type Param struct {
 	Name string // the name; for a numbered parameter (net[n]) its base, "net"
 	// Count is how many instances a numbered parameter has: Name0 … Name{Count-1}; 0 for other parameters.
-	Count  int
-	InPath bool // a path variable of its operation
+	Count int
 
 	Type   string // string, integer, number, boolean, array, object; "" for an alias key
 	Format string // a named format: pve-vmid, pve-node, pve-storage-id, … (see Formats)
@@ -217,40 +235,68 @@ type Check struct {
 	Checks []*Check // and, or
 }
 
-// table is everything decoded from tableData, with its indexes.
+// table is the embedded table, its indexes, and the records decoded so far.
 type table struct {
-	ops   []*Operation
-	byKey map[string]*Operation
+	data string
+	strs []uint32
+
+	paramOff  []int
+	params    []*Param // decoded on first use
+	schemaOff []int
+	schemas   []*Schema // decoded on first use
+
+	heads []opHead
 	root  *pathNode
+	ops   []*Operation // every operation, once Operations has decoded them
+	all   sync.Once
+
+	mu sync.Mutex // guards decoding on demand
 }
 
-// loaded decodes the table on first use. A table that does not decode is a build defect: the tests decode
-// it, so a panic here cannot reach a release.
+// loaded indexes the table on first use. A table that does not decode is a build defect: the tests decode
+// every record of it, so a panic here cannot reach a release.
 var loaded = sync.OnceValue(func() *table {
-	t, err := decode(tableData)
+	t, err := index(tableData)
 	if err != nil {
 		panic("schema: embedded table: " + err.Error())
 	}
-	t.byKey = make(map[string]*Operation, len(t.ops))
-	for _, o := range t.ops {
-		o.segs = strings.Split(strings.TrimPrefix(o.Path, "/"), "/")
-		for i := range o.Params {
-			p := &o.Params[i]
-			p.InPath = p.Count == 0 && strings.Contains(o.Path, "{"+p.Name+"}")
-		}
-		t.byKey[o.Key()] = o
+	for i := range t.heads {
+		t.heads[i].segs = splitSegs(t.heads[i].path)
 	}
-	classify(t.ops)
-	t.root = buildTree(t.ops)
+	t.root = buildTree(t.heads)
 	return t
 })
 
 // Operations returns every operation of the schema, sorted by path and then method (GET, POST, PUT,
 // DELETE). The slice and the operations are shared: do not change them.
-func Operations() []*Operation { return loaded().ops }
+func Operations() []*Operation {
+	t := loaded()
+	t.all.Do(func() {
+		ops := make([]*Operation, len(t.heads))
+		for i := range t.heads {
+			ops[i] = t.get(&t.heads[i])
+		}
+		t.ops = ops
+	})
+	return t.ops
+}
 
 // Lookup finds an operation by method and path template ("GET", "/cluster/resources"), or nil.
-func Lookup(method, template string) *Operation { return loaded().byKey[method+" "+template] }
+func Lookup(method, template string) *Operation {
+	t := loaded()
+	if !strings.HasPrefix(template, "/") {
+		return nil
+	}
+	n, ok := t.root.walkTemplate(splitSegs(template))
+	if !ok {
+		return nil
+	}
+	h := n.op(method)
+	if h == nil || h.path != template {
+		return nil // a template with other variable names
+	}
+	return t.get(h)
+}
 
 // varName reports whether a template segment is a variable, "{node}", and its name.
 func varName(seg string) (string, bool) {
@@ -261,13 +307,13 @@ func varName(seg string) (string, bool) {
 }
 
 // notTasks are the writes whose string answer is not a task's UPID, each with what it is instead.
-var notTasks = map[string]string{
-	"POST /cluster/sdn/lock":                           "the lock's secret, for the later apply or release",
-	"POST /nodes/{node}/qemu/{vmid}/monitor":           "the monitor command's output",
-	"POST /nodes/{node}/wakeonlan":                     "the MAC address the magic packet went to",
-	"POST /nodes/{node}/storage/{storage}/content":     "the new volume's ID",
-	"POST /access/openid/auth-url":                     "the URL to redirect the browser to",
-	"POST /nodes/{node}/replication/{id}/schedule_now": "nothing useful (the job runs later, from the scheduler)",
+var notTasks = []struct{ key, answer string }{
+	{"POST /cluster/sdn/lock", "the lock's secret, for the later apply or release"},
+	{"POST /nodes/{node}/qemu/{vmid}/monitor", "the monitor command's output"},
+	{"POST /nodes/{node}/wakeonlan", "the MAC address the magic packet went to"},
+	{"POST /nodes/{node}/storage/{storage}/content", "the new volume's ID"},
+	{"POST /access/openid/auth-url", "the URL to redirect the browser to"},
+	{"POST /nodes/{node}/replication/{id}/schedule_now", "nothing useful (the job runs later, from the scheduler)"},
 }
 
 // ReturnsTask reports whether the operation answers with a task's UPID, which the caller then follows
@@ -277,8 +323,12 @@ func (o *Operation) ReturnsTask() bool {
 	if o.Method == "GET" || o.Returns == nil || o.Returns.Type != "string" {
 		return false
 	}
-	_, not := notTasks[o.Key()]
-	return !not
+	for _, n := range notTasks {
+		if n.key == o.Key() {
+			return false
+		}
+	}
+	return true
 }
 
 // Children lists the fixed path segments directly below a template, and the variable's name when the level
@@ -291,9 +341,10 @@ func Children(template string) (fixed []string, variable string) {
 			return nil, ""
 		}
 	}
-	for seg := range n.fixed {
-		fixed = append(fixed, seg)
+	for _, c := range n.fixed {
+		fixed = append(fixed, c.seg)
 	}
-	slices.Sort(fixed)
 	return fixed, n.varName
 }
+
+func splitSegs(path string) []string { return strings.Split(strings.TrimPrefix(path, "/"), "/") }

@@ -70,15 +70,15 @@ func flag(v any) bool {
 }
 
 func TestTableDecodes(t *testing.T) {
-	tab, err := decode(tableData)
+	tab, err := decodeAll(tableData)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(tab.ops) != 649 {
-		t.Errorf("%d operations, want 649 (PVE 9.1.3)", len(tab.ops))
+	if len(tab.heads) != 649 {
+		t.Errorf("%d operations, want 649 (PVE 9.1.3)", len(tab.heads))
 	}
 	for _, bad := range []string{"", "pveschema1\n", tableData[:len(tableData)/2], "nope" + tableData[4:]} {
-		if _, err := decode(bad); err == nil {
+		if _, err := decodeAll(bad); err == nil {
 			t.Errorf("decode of %d corrupt bytes succeeded", len(bad))
 		}
 	}
@@ -214,8 +214,8 @@ func TestPropertyStringKeys(t *testing.T) {
 	if cpu == nil || !cpu.KeysFromTypeText || cpu.key("cputype") == nil || !cpu.key("cputype").DefaultKey {
 		t.Errorf("cpu (format pve-vm-cpu-conf): keys from its typetext expected, got %+v", cpu)
 	}
-	if p := Lookup("GET", "/nodes/{node}/qemu/{vmid}/config").Param("vmid"); p == nil || !p.InPath {
-		t.Errorf("vmid of GET …/config is a path variable: %+v", p)
+	if o := Lookup("GET", "/nodes/{node}/qemu/{vmid}/config"); o.Param("vmid") == nil || !o.PathVariable("vmid") || o.PathVariable("current") {
+		t.Error("vmid of GET …/config is a path variable, current is not")
 	}
 }
 
@@ -233,5 +233,40 @@ func TestLookupAndPathParams(t *testing.T) {
 	}
 	if Lookup("GET", "/nodes/{node}/nothing") != nil || Lookup("PATCH", "/version") != nil {
 		t.Error("Lookup found something that is not in the schema")
+	}
+}
+
+// TestConcurrentDecoding: operations decoded on demand from many goroutines at once come out whole and
+// the same (run with -race).
+func TestConcurrentDecoding(t *testing.T) {
+	tab, err := index(tableData)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make([][]*Operation, 4)
+	done := make(chan int)
+	for g := range got {
+		go func() {
+			for i := range tab.heads {
+				got[g] = append(got[g], tab.get(&tab.heads[(i*7+g)%len(tab.heads)]))
+			}
+			done <- g
+		}()
+	}
+	for range got {
+		<-done
+	}
+	for i := range tab.heads {
+		o := tab.get(&tab.heads[i])
+		if o.Class == 0 || o.Returns == nil || o.Key() != tab.heads[i].method+" "+tab.heads[i].path {
+			t.Fatalf("operation %d decoded wrong: %+v", i, o)
+		}
+	}
+	for g := range got {
+		for i, o := range got[g] {
+			if o != tab.get(&tab.heads[(i*7+g)%len(tab.heads)]) {
+				t.Fatalf("goroutine %d got a second copy of an operation", g)
+			}
+		}
 	}
 }

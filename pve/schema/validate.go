@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"net/url"
-	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -82,8 +81,8 @@ func (e *ValidationError) Error() string {
 }
 
 var (
-	integerRE = regexp.MustCompile(`^[+-]?\d+$`)
-	numberRE  = regexp.MustCompile(`^[+-]?(\d+\.\d+|\d+\.|\.\d+|\d+)([eE][+-]?\d+)?$`)
+	integerRE = &lazyRegexp{src: `^[+-]?\d+$`}
+	numberRE  = &lazyRegexp{src: `^[+-]?(\d+\.\d+|\d+\.|\.\d+|\d+)([eE][+-]?\d+)?$`}
 )
 
 // checkParam is PVE's check_prop for one text value: type, format, pattern, length, range, enumeration, in
@@ -318,8 +317,7 @@ func (o *Operation) check(params map[string]string, allowUnknown bool) []Problem
 		v, ok := params[p.TypeProperty]
 		return v, ok
 	}
-	for i := range o.Params {
-		p := &o.Params[i]
+	for _, p := range o.Params {
 		if p.Count > 0 {
 			continue // numbered parameters are all optional; checked below by name
 		}
@@ -393,9 +391,8 @@ func (o *Operation) checkOneOf(p *Param, v string, instanceType func(*Param) (st
 func (o *Operation) validNames(wrong string) string {
 	var names []string
 	var near []string
-	for i := range o.Params {
-		p := &o.Params[i]
-		if p.InPath {
+	for _, p := range o.Params {
+		if o.PathVariable(p.Name) {
 			continue
 		}
 		n := p.DisplayName()
@@ -469,7 +466,7 @@ func (o *Operation) Validate(vars map[string]string, args map[string]any) (url.V
 			probs = append(probs, *pr)
 			continue
 		}
-		if p.InPath {
+		if o.PathVariable(name) {
 			if len(vals) != 1 || vals[0] != vars[name] {
 				probs = append(probs, Problem{Param: name, Kind: "conflict", Msg: "is given by the path; leave it out of the parameters"})
 			}
