@@ -141,3 +141,17 @@ func (p *Param) syntax() string {
 	}
 	return s
 }
+
+// Allowed says in a few words what a parameter accepts ("an integer from 1 to 4094", "one of in, out",
+// "a VM ID, 100 to 999999999", "a property string: [model=]<enum> [,bridge=<bridge>] …"): the text the
+// validator's problems carry, for a describe tool.
+func (p *Param) Allowed() string { return p.hint() }
+
+// Syntax is a property string's syntax line (its typetext, or one built from its keys); "" for other
+// parameters.
+func (p *Param) Syntax() string {
+	if len(p.Keys) == 0 {
+		return ""
+	}
+	return p.syntax()
+}
