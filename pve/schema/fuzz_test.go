@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"errors"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -151,6 +152,52 @@ func FuzzCheckFormat(f *testing.F) {
 			if (msg == "") != re.MatchString(v) {
 				t.Fatalf("%s %q: checker says %q, the oracle %v", name, v, msg, re.MatchString(v))
 			}
+		}
+	})
+}
+
+// FuzzPropertyString: qemu's memory is the property string [current=]<integer> with current at least 16;
+// the oracle parses it the way parse_property_string is documented to (comma-separated, empty parts
+// skipped, one bare value for the default key, key=value otherwise), without the code under test.
+func FuzzPropertyString(f *testing.F) {
+	for _, s := range []string{"", "512", "current=512", "8", "current=8", "512,current=1024", "current=", "=1", "size=1", "512,", " ,512", "+16", "1e3", "current=0x10"} {
+		f.Add(s)
+	}
+	op := Lookup("POST", "/nodes/{node}/qemu")
+	vars := map[string]string{"node": "pve1"}
+	integer := regexp.MustCompile(`^[+-]?[0-9]+$`)
+	f.Fuzz(func(t *testing.T, v string) {
+		_, err := op.Validate(vars, map[string]any{"vmid": 100, "memory": v})
+		want := func() bool {
+			value, seen := "", false
+			for _, part := range strings.Split(v, ",") {
+				if strings.TrimSpace(part) == "" {
+					continue
+				}
+				if seen {
+					return false // a second value: a duplicate key or an unknown one
+				}
+				seen = true
+				if k, val, ok := strings.Cut(part, "="); ok {
+					if k != "current" || val == "" {
+						return false
+					}
+					value = val
+				} else {
+					value = part
+				}
+			}
+			if !seen {
+				return false // current has no optional flag: it must be there
+			}
+			if !integer.MatchString(value) {
+				return false
+			}
+			n, err := strconv.ParseFloat(value, 64) // beyond float64: +Inf, which Perl compares the same way
+			return (err == nil || errors.Is(err, strconv.ErrRange)) && n >= 16
+		}()
+		if (err == nil) != want {
+			t.Fatalf("memory=%q: accepted %v, oracle says %v (%v)", v, err == nil, want, err)
 		}
 	})
 }

@@ -324,8 +324,12 @@ func (o *Operation) check(params map[string]string, allowUnknown bool) []Problem
 		v, given := params[p.Name]
 		if !given {
 			optional := p.Optional || p.Alias != ""
-			if it, ok := instanceType(p); !ok || len(p.InstanceTypes) > 0 && !slices.Contains(p.InstanceTypes, it) || len(p.OneOf) > 0 {
-				optional = optional || p.TypeProperty != ""
+			if p.TypeProperty != "" {
+				// a parameter of some instance types only (HA rules, SDN fabrics) may be absent from the others
+				it, ok := instanceType(p)
+				if !ok || len(p.OneOf) > 0 || len(p.InstanceTypes) > 0 && !slices.Contains(p.InstanceTypes, it) {
+					optional = true
+				}
 			}
 			if !optional {
 				out = append(out, Problem{Param: p.Name, Kind: "missing", Msg: "property is missing and it is not optional", Allowed: p.hint()})

@@ -245,3 +245,54 @@ func TestPrepare(t *testing.T) {
 		t.Errorf("a bad vmid in the path: %v, want a *PathError", err)
 	}
 }
+
+// TestEverySchemaPatternCompiles: no pattern of the schema is left unchecked because RE2 cannot read it.
+func TestEverySchemaPatternCompiles(t *testing.T) {
+	n := 0
+	var visit func(op string, p *Param)
+	visit = func(op string, p *Param) {
+		if p.Pattern != "" {
+			n++
+			if compilePattern(p.Pattern) == nil {
+				t.Errorf("%s %s: pattern %q (as %q) does not compile", op, p.Name, p.Pattern, perlToRE2(p.Pattern))
+			}
+		}
+		for i := range p.Keys {
+			visit(op, &p.Keys[i])
+		}
+		if p.Items != nil {
+			visit(op, p.Items)
+		}
+		for i := range p.OneOf {
+			visit(op, &p.OneOf[i])
+		}
+	}
+	for _, o := range Operations() {
+		for _, p := range o.Params {
+			visit(o.Key(), p)
+		}
+	}
+	if n < 200 {
+		t.Errorf("only %d patterns seen", n)
+	}
+}
+
+func TestPerlToRE2(t *testing.T) {
+	tests := map[string]string{
+		`(?^:[a-z]+)`:  `(?:[a-z]+)`,
+		`(?^i:[a-z]+)`: `(?i:[a-z]+)`,
+		`(?>a+)b`:      `(?:a+)b`,
+		`[A-Z\_]{,16}`: `[A-Z_]{0,16}`,
+		`a\0b`:         `a\x00b`,
+		`[(?^:x)]`:     `[(?^:x)]`,
+		`[\]a]`:        `[\]a]`,
+	}
+	for in, want := range tests {
+		if got := perlToRE2(in); got != want {
+			t.Errorf("perlToRE2(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if re := compilePattern(`[0-9a-zA-Z!=]{0,4096}`); re == nil || !re.MatchString("abc") {
+		t.Error("a repetition beyond RE2's limit should compile without its bound")
+	}
+}
