@@ -99,6 +99,9 @@ func (s *Sim) authenticate(r *http.Request) (*token, *apiError) {
 // has reports whether the token holds a privilege (granted on "/", so on every path).
 func (t *token) has(priv string) bool { return t.privs[priv] }
 
+// Has is has for schema.Grants: privileges granted on "/" propagate to every path.
+func (t *token) Has(_, priv string) bool { return t.privs[priv] }
+
 // need is PVE's permission check with all privileges required: the first missing one is named.
 func (t *token) need(path string, privs ...string) *apiError {
 	for _, p := range privs {
