@@ -49,7 +49,7 @@ func (e *env) approve(ctx context.Context, c *call, res *writeResult, req pve.Re
 	if via == noChannel {
 		return e.fallback(res, req, gate.ConsentUnavailable, "", why)
 	}
-	p, err := e.readPlan(ctx, c, res, req)
+	p, err := e.readPlan(ctx, c, res, req, true)
 	if err != nil {
 		return err
 	}
@@ -176,7 +176,10 @@ func (e *env) redeem(ctx context.Context, c *call, res *writeResult, req pve.Req
 	if ans == nil {
 		return e.refuse(res, req, gate.ConsentCancelled, t.Digest, "")
 	}
-	p, err := e.readPlan(ctx, c, res, req)
+	p, err := e.readPlan(ctx, c, res, req, false)
+	if errors.Is(err, pve.ErrNotFound) {
+		return e.refuse(res, req, gate.ConsentChanged, t.Digest, "the guest is no longer where it was when the person was asked")
+	}
 	if err != nil {
 		return err
 	}
@@ -197,7 +200,7 @@ func (e *env) redeem(ctx context.Context, c *call, res *writeResult, req pve.Req
 
 // recheck reads the target again after the person approved, and lets the request go only if nothing changed.
 func (e *env) recheck(ctx context.Context, c *call, res *writeResult, req pve.Request, digest string) error {
-	p, err := e.readPlan(ctx, c, res, req)
+	p, err := e.readPlan(ctx, c, res, req, false)
 	if err != nil {
 		if errors.Is(err, pve.ErrNotFound) {
 			return e.refuse(res, req, gate.ConsentChanged, digest, "the guest is no longer where it was when the person was asked")

@@ -469,3 +469,44 @@ func TestConsentAnswerNotRecorded(t *testing.T) {
 		})
 	}
 }
+
+// What consent reads, and when: the plan's reads before the question (status, config, newest task, snapshots,
+// and for a destroy the backup storages), the state's again before the one write, and nothing after it but the
+// task. Backups are not read twice: they are not part of the state an approval binds to.
+func TestConsentReads(t *testing.T) {
+	for _, era := range eras {
+		t.Run(era.name, func(t *testing.T) {
+			p := &person{answer: answer{think: 2 * time.Second, action: "accept", text: "204"}}
+			h, _ := consentHarness(t, era.protocol, gate.ConsentConfig{}, p)
+			h.call(t, "proxmox_list_vms", `{}`) // the guest index, which every write uses, is read
+			h.sim.ResetLog()
+			if res := h.call(t, "proxmox_destroy_resource", destroy204); res.IsError {
+				t.Fatal(text(res))
+			}
+			got := map[string]int{}
+			before := true
+			for _, r := range h.sim.Requests() {
+				switch {
+				case r.Method == "DELETE":
+					before = false
+					got["DELETE"]++
+				case !before:
+					if !strings.Contains(r.Path, "/tasks/UPID:") {
+						t.Errorf("after the write: %s %s", r.Method, r.Path)
+					}
+				case strings.Contains(r.Path, "/storage/") && strings.HasSuffix(r.Path, "/content"):
+					got["storage content"]++
+				default:
+					got[r.Method+" "+r.Path]++
+				}
+			}
+			want := map[string]int{
+				"GET /nodes/pve3/lxc/204/status/current": 2, "GET /nodes/pve3/lxc/204/config": 2, "GET /nodes/pve3/tasks": 2,
+				"GET /nodes/pve3/lxc/204/snapshot": 2, "GET /cluster/resources": 1, "storage content": 4, "DELETE": 1,
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("requests (-want +got)\n%s", diff)
+			}
+		})
+	}
+}

@@ -24,7 +24,7 @@ import (
 //
 // Reading a guest's plan takes three requests, sent at once: its status, its configuration and its newest task
 // (the state the approval is bound to). A destroy, a rollback or a snapshot deletion also lists the guest's
-// snapshots; a destroy also looks for its backups: the storage list and the backup content of up to
+// snapshots; a destroy's question also looks for its backups: the storage list and the backup content of up to
 // maxBackupStorages storages. The check just before sending repeats the first three (and the snapshots).
 
 // maxBackupStorages bounds the storages a destroy's plan reads for backups.
@@ -228,8 +228,9 @@ func (e *env) readBackups(ctx context.Context, c *call, vmid int) backupFacts {
 	return f
 }
 
-// readPlan reads the target and words the plan of one request.
-func (e *env) readPlan(ctx context.Context, c *call, res *writeResult, req pve.Request) (*consentPlan, error) {
+// readPlan reads the target and words the plan of one request. Backups are read only for the question
+// (asking): they are not part of the state an approval binds to, so the check before sending skips them.
+func (e *env) readPlan(ctx context.Context, c *call, res *writeResult, req pve.Request, asking bool) (*consentPlan, error) {
 	p := &consentPlan{plan: gate.Plan{Tool: c.tool, Method: req.Method(), Path: req.Path(), Params: req.Params()}}
 	var lines []string
 	subj, found := subjectOf(res, req)
@@ -239,7 +240,7 @@ func (e *env) readPlan(ctx context.Context, c *call, res *writeResult, req pve.R
 			bf backupFacts
 			wg sync.WaitGroup
 		)
-		if subj.kind == "destroy" {
+		if subj.kind == "destroy" && asking {
 			wg.Add(1)
 			go func() { defer wg.Done(); bf = e.readBackups(ctx, c, subj.ref.VMID) }()
 		}
