@@ -115,16 +115,19 @@ const (
 	DryRun  = "dry_run" // the request was built and shown, not sent
 	Sent    = "sent"    // the write was sent and Proxmox took it (its task may still fail: see Result)
 	Failed  = "failed"  // it could not be carried out: Proxmox refused the write, no answer came, or a read it needed failed
+	Pending = "pending" // nothing was sent: the call asked a person, whose answer comes back as a new call
 )
 
 // Outcome is what a write attempt did, as its handler reports it; the audit record is made of it.
 type Outcome struct {
-	Decision string // Invalid, DryRun, Sent or Failed
+	Decision string // Invalid, DryRun, Sent, Failed, Pending, or Refused (by consent)
 	Target   string // e.g. "VM 100 (web) on pve1"
 	Request  string // the request line, when one was built
 	UPID     string
 	Result   string // the task's exit status, "running" or "started"
 	Error    string
+	Consent  string // the consent outcome (ConsentAccepted, ...), when a person was to be asked
+	Digest   string // the digest of the plan consent was about
 }
 
 // Handler runs a call the gate let through and reports what it did.
@@ -150,7 +153,7 @@ func (p *Policy) Check(ctx context.Context, c Call, next Handler) *mcp.CallToolR
 	}
 	res, out := next(ctx, Permit{Tier: t, DryRun: d.DryRun, Unmet: d.Unmet, NeedsOperator: d.NeedsOperator})
 	rec := &Record{Tool: c.Tool, Tier: t.String(), Decision: out.Decision, Target: out.Target, Request: out.Request,
-		UPID: out.UPID, Outcome: out.Result, Error: out.Error}
+		UPID: out.UPID, Outcome: out.Result, Error: out.Error, Consent: out.Consent, Digest: out.Digest}
 	if rec.Decision == "" {
 		// A handler that reports nothing did nothing a record could vouch for; say so rather than guess "sent".
 		rec.Decision = Failed

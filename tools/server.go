@@ -30,6 +30,8 @@ type Options struct {
 	Only []string
 	// DefaultWait bounds a write's wait for its task (PROXMOX_WAIT_SECONDS, default 30s).
 	DefaultWait time.Duration
+	// Consent is when and how a person approves a write (PROXMOX_CONSENT...); nil is the default policy.
+	Consent *gate.Consent
 
 	// extra are tools only tests register: a misbehaving tool proves the guards around every tool.
 	extra []Def
@@ -111,6 +113,13 @@ func NewServer(o Options) (*server.MCPServer, error) {
 	if o.DefaultWait <= 0 {
 		o.DefaultWait = 30 * time.Second
 	}
+	if o.Consent == nil {
+		c, err := gate.NewConsent(gate.ConsentConfig{})
+		if err != nil {
+			return nil, err
+		}
+		o.Consent = c
+	}
 	defs, err := Select(o.ReadOnly, o.Only)
 	if err != nil {
 		return nil, err
@@ -120,7 +129,7 @@ func NewServer(o Options) (*server.MCPServer, error) {
 		server.WithInstructions(Instructions(o.Policy.DestructiveEnabled(), o.ReadOnly)),
 	)
 	s.Use(guard(o.Redactor, o.Log), logCalls(o.Log))
-	e := &env{client: o.Client, policy: o.Policy, redactor: o.Redactor, log: o.Log, defaultWait: o.DefaultWait}
+	e := &env{client: o.Client, policy: o.Policy, redactor: o.Redactor, log: o.Log, defaultWait: o.DefaultWait, consent: o.Consent}
 	for _, d := range append(defs, o.extra...) {
 		tool, err := o.Policy.Register(d.Tool(), d.Tier)
 		if err != nil {
@@ -138,4 +147,5 @@ type env struct {
 	redactor    *redact.Redactor
 	log         zerolog.Logger
 	defaultWait time.Duration
+	consent     *gate.Consent
 }

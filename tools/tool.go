@@ -36,6 +36,8 @@ type call struct {
 	progress func(label string, p pve.Progress)
 	// pve is the client of the cluster this call acts on.
 	pve *pve.Client
+	// input is what a client sends back with the answer to a question the call asked (consent).
+	input mcp.MultiRoundTripParams
 }
 
 // dryRun reports whether the gate allowed this call only as a dry run.
@@ -97,8 +99,11 @@ func (d Def) handler(e *env) server.ToolHandlerFunc {
 				// Whatever a read tool or a dry run does, the client refuses to send a write with this context.
 				ctx = pve.ReadOnly(ctx)
 			}
-			c := &call{tool: d.Name, permit: p, progress: e.progressSink(ctx, req), pve: e.client}
+			c := &call{tool: d.Name, permit: p, progress: e.progressSink(ctx, req), pve: e.client, input: req.Params.MultiRoundTripParams}
 			r, err := d.run(ctx, e, c, args)
+			if res, o, ok := consentResult(err); ok {
+				return res, o
+			}
 			if err != nil {
 				return errorResult(err), failure(err)
 			}
@@ -124,7 +129,7 @@ func (d Def) handler(e *env) server.ToolHandlerFunc {
 func failure(err error) gate.Outcome {
 	var se *sendError
 	if errors.As(err, &se) {
-		return gate.Outcome{Decision: gate.Failed, Target: se.target, Request: se.request, Error: explain(err)}
+		return gate.Outcome{Decision: gate.Failed, Target: se.target, Request: se.request, Error: explain(err), Consent: se.consent, Digest: se.digest}
 	}
 	var argErr *ArgError
 	if errors.As(err, &argErr) || errors.Is(err, pve.ErrInvalidRequest) || errors.Is(err, pve.ErrNotFound) {

@@ -49,6 +49,8 @@ type writeResult struct {
 	lost bool
 	// sent is the request line the audit records: "DELETE /api2/json/nodes/pve1/lxc/204?purge=1".
 	sent string
+	// consent is what became of the person's approval, and digest the plan it was about (see consent.go).
+	consent, digest string
 }
 
 // requestView is the exact request a write sends (or would send, in a dry run).
@@ -152,12 +154,17 @@ func (e *env) send(ctx context.Context, c *call, res *writeResult, req pve.Reque
 	res.Request, res.sent = viewRequest(req), req.String()
 	if c.dryRun() {
 		res.Status = "dry_run"
-		res.Note = gate.DryRunNote(c.tool, c.permit.Tier, c.permit)
+		res.Note = gate.DryRunNote(c.tool, c.permit.Tier, c.permit) + e.consentDryRunNote(c)
 		return res, nil
+	}
+	// The last word before anything is sent is the person's, where consent asks for it.
+	if err := e.approve(ctx, c, res, req); err != nil {
+		return nil, err
 	}
 	upid, err := c.pve.Submit(ctx, req)
 	if err != nil {
-		se := &sendError{target: res.targetText(), request: req.String(), err: fmt.Errorf("%s: %w", res.action, err)}
+		se := &sendError{target: res.targetText(), request: req.String(), consent: res.consent, digest: res.digest,
+			err: fmt.Errorf("%s: %w", res.action, err)}
 		if !notCarriedOut(err) {
 			// No answer from Proxmox itself: the request may or may not have reached it. It is not retried.
 			se.err = fmt.Errorf("%s: %w. The request may have reached Proxmox; it was not retried: check proxmox_recent_tasks before trying again", res.action, err)
@@ -185,6 +192,7 @@ func (e *env) send(ctx context.Context, c *call, res *writeResult, req pve.Reque
 // sendError is a write that was sent (or may have been) and did not start a task.
 type sendError struct {
 	target, request string
+	consent, digest string
 	err             error
 }
 
@@ -201,7 +209,8 @@ func (w *writeResult) targetText() string {
 
 // outcome is the audit record's account of the write.
 func (w *writeResult) outcome() gate.Outcome {
-	o := gate.Outcome{Decision: gate.Sent, Target: w.targetText(), Request: w.sent, UPID: w.UPID, Result: w.Status}
+	o := gate.Outcome{Decision: gate.Sent, Target: w.targetText(), Request: w.sent, UPID: w.UPID, Result: w.Status,
+		Consent: w.consent, Digest: w.digest}
 	switch w.Status {
 	case "dry_run":
 		o.Decision = gate.DryRun

@@ -39,6 +39,8 @@ SAFETY
   Reads are always allowed. Writes need the argument confirm: true. Destructive tools (destroy, delete or
   roll back a snapshot, force stop) also need destructive: true AND this server started with
   PROXMOX_ENABLE_DESTRUCTIVE=1. Any write takes dry_run: true to show what it would send.
+  Then a person approves each destructive call through the MCP client (elicitation): they see the exact
+  request and what would be lost, and type the guest's vmid or name; anything else sends nothing.
 
 PROXMOX CONNECTION (environment, or the flag in brackets; flags win)
   PROXMOX_URL               https://pve.example.com:8006, with or without /api2/json      [--url]
@@ -56,6 +58,13 @@ SERVER
   PROXMOX_AUDIT_LOG           also append the audit trail (JSON lines) to this file  [--audit-log]
   PROXMOX_WAIT_SECONDS        default wait for a write's task (default 30)           [--wait]
   PROXMOX_LOG_LEVEL           debug, info (default), warn, error; logs go to stderr  [--log-level]
+
+CONSENT (a person approves writes through the MCP client)
+  PROXMOX_CONSENT             destructive (default): ask for destructive calls; writes: every write; off
+  PROXMOX_CONSENT_FALLBACK    gate (default): a client that cannot ask gets the gate alone; refuse: refused
+  PROXMOX_CONSENT_TIMEOUT     how long a question waits for its answer (default 120s)
+  PROXMOX_CONSENT_MIN_SECONDS a decline sooner than this was not a person's: fallback applies (default 1)
+  PROXMOX_MCP_STATE_KEY       signs approvals over HTTP; replicas share it (32+ chars; default: random)
 
 HTTP (--http ADDR, e.g. --http 127.0.0.1:8080)
   PROXMOX_MCP_HTTP_TOKEN      bearer token clients must send (required unless ADDR is loopback)

@@ -5,9 +5,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/proxmox-mcp/proxmox-mcp/gate"
 	"github.com/proxmox-mcp/proxmox-mcp/tools"
 )
 
@@ -37,6 +40,10 @@ type settings struct {
 	auditLog     string
 	logLevel     string
 	wait         time.Duration
+	// consent is when and how a person approves a write (PROXMOX_CONSENT and its siblings); stateKey signs
+	// its requestState (from the environment only: it is a secret).
+	consent  *gate.Consent
+	stateKey string
 	// humanLogs prints readable log lines instead of JSON: `call` sets it, a person reads its stderr.
 	humanLogs bool
 
@@ -151,6 +158,12 @@ func (f *flagValues) resolve(getenv func(string) string) (*settings, error) {
 		}
 		s.wait = d
 	}
+	s.stateKey = getenv(gate.EnvStateKey)
+	if c, err := consentFrom(env, s.stateKey); err != nil {
+		problems = append(problems, err.Error())
+	} else {
+		s.consent = c
+	}
 	switch s.logLevel {
 	case "", "debug", "info", "warn", "error":
 	default:
@@ -176,6 +189,43 @@ func (f *flagValues) resolve(getenv func(string) string) (*settings, error) {
 		return nil, errors.New(strings.Join(problems, "; "))
 	}
 	return s, nil
+}
+
+// consentFrom reads the consent settings; every problem is reported at once.
+func consentFrom(env func(string) string, key string) (*gate.Consent, error) {
+	cfg := gate.ConsentConfig{Mode: gate.ConsentMode(strings.ToLower(env(gate.EnvConsent))),
+		Fallback: gate.ConsentFallback(strings.ToLower(env(gate.EnvConsentFallback))), MinAnswer: -1, Key: []byte(key)}
+	var problems []string
+	if v := env(gate.EnvConsentTimeout); v != "" {
+		d, ok := seconds(v)
+		if !ok || d < time.Second || d > 10*time.Minute {
+			problems = append(problems, fmt.Sprintf("%s=%q is not a duration (120s) or seconds from 1s to 10m", gate.EnvConsentTimeout, v))
+		}
+		cfg.Timeout = d
+	}
+	if v := env(gate.EnvConsentMinSeconds); v != "" {
+		d, ok := seconds(v)
+		if !ok || d < 0 || d > time.Minute {
+			problems = append(problems, fmt.Sprintf("%s=%q is not a number of seconds from 0 to 60", gate.EnvConsentMinSeconds, v))
+		}
+		cfg.MinAnswer = d
+	}
+	if len(problems) > 0 {
+		return nil, errors.New(strings.Join(problems, "; "))
+	}
+	return gate.NewConsent(cfg)
+}
+
+// seconds reads a duration written as Go does (1.5s, 2m) or as a number of seconds (1.5, 120).
+func seconds(v string) (time.Duration, bool) {
+	if d, err := time.ParseDuration(v); err == nil {
+		return d, true
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || math.IsNaN(f) || math.Abs(f) > 1e6 {
+		return 0, false
+	}
+	return time.Duration(f * float64(time.Second)), true
 }
 
 // splitList splits a comma or space separated list; nothing in it gives nil.
