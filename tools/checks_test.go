@@ -82,6 +82,7 @@ func TestObjectArguments(t *testing.T) {
 	if len(spec.fields) != 1 {
 		t.Fatalf("fields %v", spec.names())
 	}
+	_ = args{derived: "not an argument"}
 	var a args
 	if err := spec.decode(object{"params": []byte(`{"vmid":100,"cpu":1.5,"list":[1,2],"flag":true}`)}, &a); err != nil {
 		t.Fatal(err)

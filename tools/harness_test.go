@@ -41,6 +41,7 @@ type harnessOpts struct {
 	maxBody     int64                      // the client's response size limit (default pve.DefaultMaxResponseBytes)
 	via         func(simURL string) string // the URL the client dials instead of the simulator's (a relay)
 	extra       []Def                      // tools only this test registers
+	apiAllow    []string                   // PROXMOX_API_ALLOW
 }
 
 // syncBuffer serialises writes from concurrent handlers.
@@ -97,7 +98,7 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 	}
 	srv, err := NewServer(Options{
 		Client: h.client, Redactor: r, Log: logger, Version: "test", ReadOnly: o.readOnly, Only: o.only, DefaultWait: wait, extra: o.extra,
-		Policy: gate.NewPolicy(o.destructive, gate.NewAuditor(logger, r.Writer(syncBuffer{&h.mu, &h.audit}), r.String)),
+		Policy: gate.NewPolicy(o.destructive, gate.NewAuditor(logger, r.Writer(syncBuffer{&h.mu, &h.audit}), r.String), gate.WithAPIAllow(o.apiAllow)),
 	})
 	if err != nil {
 		t.Fatal(err)

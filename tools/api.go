@@ -1,0 +1,133 @@
+package tools
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/proxmox-mcp/proxmox-mcp/gate"
+	"github.com/proxmox-mcp/proxmox-mcp/pve/schema"
+)
+
+// The generic API tools reach every operation of the official schema (package pve/schema) through the same
+// gate, validation, redaction, dry run and task waits as the typed tools, at a fixed cost in tools/list: find
+// an operation by words, describe it, read it, or call it. Each call is validated by the schema before the
+// gate decides (the path matched to its template, every parameter checked), and the gate asks what the
+// operation's own class needs. The typed tools stay the fast path for what operators do most.
+//
+// Privileges: none of these tools names any. find and describe send nothing to Proxmox; get and call need
+// whatever their operation needs (describe says which), which the token's role grants or not.
+func apiTools() []Def {
+	// Toolset: "api" for all four (issue 11 gives every Def a toolset: set it here).
+	return []Def{
+		define("proxmox_api_find", gate.Read,
+			"search all 649 Proxmox API operations by words; method, path, summary, class",
+			"Find Proxmox API operations by words, for what no other tool covers; then use proxmox_api_describe.",
+			privs(), apiFind),
+		define("proxmox_api_describe", gate.Read,
+			"one API operation: every parameter, the privilege it needs, what it returns, what the gate asks",
+			"One API operation in full: parameters, privilege, answer, and what the gate will ask.",
+			privs(), apiDescribe),
+		defineBound("proxmox_api_get", gate.Read,
+			"any read (GET) of the API by concrete path and query parameters, validated by the schema; paged",
+			"Read any API path, e.g. /cluster/ha/resources: a GET with query parameters, validated first.",
+			privs(), bindGet, apiGet),
+		defineBound("proxmox_api_call", gate.Destructive,
+			"any POST, PUT or DELETE of the API; the gate asks what the operation's own class needs",
+			"Call any API POST, PUT or DELETE by concrete path; the gate asks what its class needs (see describe).",
+			privs(), bindCall, apiCall),
+	}
+}
+
+// gateOperation is what the gate decides a generic call of op on: its class as a tier (operator-only as
+// destructive for a write, as a read for a GET, allowed only by the operator), and never guest-agent exec.
+func gateOperation(op *schema.Operation) *gate.Operation {
+	g := &gate.Operation{Key: op.Key(), Class: op.Class.String()}
+	switch op.Class {
+	case schema.Read:
+		g.Tier = gate.Read
+	case schema.Write:
+		g.Tier = gate.Write
+	case schema.Destructive:
+		g.Tier = gate.Destructive
+	case schema.OperatorOnly:
+		g.OperatorOnly, g.Tier = true, gate.Destructive
+		if op.Method == "GET" {
+			g.Tier = gate.Read
+		}
+	}
+	if op.NeverGeneric {
+		g.Never = "guest-agent exec gets a typed tool of its own, with a command allowlist"
+	}
+	return g
+}
+
+// apiError turns what the schema refused (a path that names no operation, or not with this method; bad
+// parameters) into an argument error: every problem, what is allowed, and the closest templates, echoing only
+// short plain values of what the caller sent.
+func apiError(method string, args map[string]any, err error) error {
+	var pe *schema.PathError
+	var ve *schema.ValidationError
+	switch {
+	case errors.As(err, &pe):
+		return &ArgError{Problems: []string{pathProblem(pe)}}
+	case errors.As(err, &ve):
+		probs := make([]string, 0, len(ve.Problems))
+		for _, p := range ve.Problems {
+			probs = append(probs, clean(hideArgs(p.String(), args), 600))
+		}
+		return &ArgError{Problems: append(probs, "proxmox_api_describe "+ve.Op+" lists what it takes")}
+	}
+	return err
+}
+
+// pathProblem says what was wrong with a path, without repeating it (the caller has it; it may be long).
+func pathProblem(e *schema.PathError) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "path (%s): %s", e.Method, e.Reason)
+	if e.Template != "" {
+		fmt.Fprintf(&b, "; %s has only %s", e.Template, strings.Join(e.Methods, ", "))
+		if e.Method == "GET" {
+			b.WriteString(" (proxmox_api_call sends those)")
+		} else if len(e.Methods) == 1 && e.Methods[0] == "GET" {
+			b.WriteString(" (proxmox_api_get reads it)")
+		}
+	}
+	segments := map[string]any{}
+	for _, seg := range strings.Split(e.Path, "/") {
+		if u, err := url.PathUnescape(seg); err == nil {
+			segments[seg], segments["_"+u] = seg, u
+		}
+	}
+	for i, p := range e.Problems {
+		if i == 0 {
+			b.WriteString(": ")
+		} else {
+			b.WriteString("; ")
+		}
+		b.WriteString(hideArgs(p.String(), segments))
+	}
+	if len(e.Closest) > 0 {
+		b.WriteString("; closest templates: ")
+		for i, c := range e.Closest {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(c.String())
+		}
+	}
+	return clean(b.String(), 1000)
+}
+
+// hideArgs replaces, in a problem's text, every argument value that is not a short plain near miss by its
+// length: the schema's messages quote values up to 24 characters, whatever they hold.
+func hideArgs(msg string, args map[string]any) string {
+	for _, v := range args {
+		s, ok := v.(string)
+		if ok && s != "" && !plainShown(s) && strings.Contains(msg, s) {
+			msg = strings.ReplaceAll(msg, s, fmt.Sprintf("<%d characters>", len(s)))
+		}
+	}
+	return msg
+}
