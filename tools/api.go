@@ -131,3 +131,34 @@ func hideArgs(msg string, args map[string]any) string {
 	}
 	return msg
 }
+
+// CheckAPIAllow reads the operator's PROXMOX_API_ALLOW entries ("METHOD /path/template", the method in any
+// case, spaces as typed) and returns them as operation keys. Every entry must name an operator-only operation of
+// the schema that the generic tools may ever send; each problem is reported at once, with the template a
+// concrete path belongs to.
+func CheckAPIAllow(entries []string) ([]string, error) {
+	var keys, problems []string
+	for _, e := range entries {
+		method, path, _ := strings.Cut(strings.TrimSpace(e), " ")
+		method, path = strings.ToUpper(method), strings.TrimSpace(path)
+		op := schema.Lookup(method, path)
+		switch {
+		case op == nil:
+			msg := fmt.Sprintf("%s names %s, which is no operation (METHOD /path/template)", gate.EnvAPIAllow, showValue(e))
+			if t, err := schema.Match(method, path); err == nil {
+				msg = fmt.Sprintf("%s names a concrete path; write its template: %q", gate.EnvAPIAllow, t.Op.Key())
+			}
+			problems = append(problems, msg)
+		case op.NeverGeneric:
+			problems = append(problems, fmt.Sprintf("%s names %q, which the generic tools never send (guest-agent exec gets a typed tool of its own)", gate.EnvAPIAllow, op.Key()))
+		case op.Class != schema.OperatorOnly:
+			problems = append(problems, fmt.Sprintf("%s names %q, a %s operation: only operator-only ones need allowing", gate.EnvAPIAllow, op.Key(), op.Class))
+		default:
+			keys = append(keys, op.Key())
+		}
+	}
+	if len(problems) > 0 {
+		return nil, errors.New(strings.Join(problems, "; "))
+	}
+	return keys, nil
+}

@@ -371,3 +371,17 @@ func TestReadOnlyServerHasNoGenericWrites(t *testing.T) {
 		t.Errorf("(-want +got)\n%s", diff)
 	}
 }
+
+func TestCheckAPIAllow(t *testing.T) {
+	keys, err := CheckAPIAllow([]string{"POST /nodes/{node}/execute", " put  /access/acl ", "GET /nodes/{node}/qemu/{vmid}/agent/file-read"})
+	if err != nil || !cmp.Equal(keys, []string{"POST /nodes/{node}/execute", "PUT /access/acl", "GET /nodes/{node}/qemu/{vmid}/agent/file-read"}) {
+		t.Errorf("good entries: %v, %v", keys, err)
+	}
+	_, err = CheckAPIAllow([]string{"POST /nodes/pve1/execute", "GET /cluster/resources", "POST /nodes/{node}/qemu/{vmid}/agent/exec", "POST /nowhere", "nonsense"})
+	for _, want := range []string{`write its template: "POST /nodes/{node}/execute"`, `"GET /cluster/resources", a read operation`,
+		"never send", `names "POST /nowhere", which is no operation`, `names "nonsense"`} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v does not say %q", err, want)
+		}
+	}
+}
