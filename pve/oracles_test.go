@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"unicode"
+
+	"github.com/proxmox-mcp/proxmox-mcp/pve/schema"
 )
 
 // Oracles for the formats the validators check, written from ../shared/pve-api/README.md (pve-common's
@@ -254,6 +256,9 @@ func FuzzValidators(f *testing.F) {
 		check("ValidDNSName", ValidDNSName(s), oracleDNSName(s))
 		check("ValidBridge", ValidBridge(s), oracleBridge(s))
 		check("ValidTokenID", ValidTokenID(s), oracleTokenID(s))
+		if msg, _ := schema.CheckFormat(formatTokenID, s); ValidTokenID(s) == nil && msg != "" {
+			t.Errorf("ValidTokenID(%q) accepts what the schema's %s refuses: %s", s, formatTokenID, msg)
+		}
 		if strconv.IntSize == 64 || n == int64(int32(n)) {
 			if got, want := ValidVMID(int(n)) == nil, oracleVMID(n); got != want {
 				t.Errorf("ValidVMID(%d) = %v, oracle says %v", n, got, want)
