@@ -3,7 +3,6 @@ package pve
 import (
 	"fmt"
 	"regexp"
-	"strconv"
 	"strings"
 
 	"github.com/proxmox-mcp/proxmox-mcp/pve/schema"
@@ -54,9 +53,11 @@ func printableASCII(s string) bool {
 	return true
 }
 
-// ValidVMID reports whether id is in Proxmox's vmid range (format pve-vmid).
+// ValidVMID reports whether id is in Proxmox's vmid range: for an integer, the range is the whole of format
+// pve-vmid (^[1-9][0-9]{2,8}$), and the schema's own bounds (TestBoundsAreTheSchemas). It runs for every guest
+// a list shows, so it formats no text.
 func ValidVMID(id int) error {
-	if id < MinVMID || id > MaxVMID || !conforms(formatVMID, strconv.Itoa(id)) {
+	if id < MinVMID || id > MaxVMID {
 		return fmt.Errorf("vmid %d is out of range: allowed %d…%d", id, MinVMID, MaxVMID)
 	}
 	return nil

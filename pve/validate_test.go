@@ -1,6 +1,7 @@
 package pve
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
@@ -88,6 +89,11 @@ func TestBoundsAreTheSchemas(t *testing.T) {
 		snap := schema.Lookup("POST", path).Param("snapname")
 		if snap.Format != formatConfigID || !snap.HasMaxLength || snap.MaxLength != maxSnapshotNameLen {
 			t.Errorf("%s snapname: format %s, at most %d characters; the client checks %s, %d", path, snap.Format, snap.MaxLength, formatConfigID, maxSnapshotNameLen)
+		}
+	}
+	for _, n := range []int{MinVMID - 1, MinVMID, 4711, MaxVMID, MaxVMID + 1} {
+		if msg, _ := schema.CheckFormat(formatVMID, strconv.Itoa(n)); (msg == "") != (ValidVMID(n) == nil) {
+			t.Errorf("vmid %d: the schema's %s says %q, ValidVMID %v", n, formatVMID, msg, ValidVMID(n))
 		}
 	}
 	for _, f := range []string{formatVMID, formatNode, formatConfigID, formatStorage, formatPool, formatDNSName, formatVolumeID, formatTag, formatBridge, formatTokenID} {
