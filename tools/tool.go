@@ -118,6 +118,10 @@ func withoutGateArgs(m object) object {
 
 func privs(p ...string) []string { return p }
 
+// PerOperation reports whether the gate judges each call of the tool by the operation it reaches (the generic
+// API tools): Tier is then the worst case, which its annotations state.
+func (d Def) PerOperation() bool { return d.bind != nil }
+
 // Tool is the MCP definition clients see: description, input and output schemas. Annotations come from the
 // tier when the gate registers it.
 func (d Def) Tool() mcp.Tool {

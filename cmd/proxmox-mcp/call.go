@@ -337,7 +337,10 @@ func printTools(w io.Writer, s *settings) error {
 	}
 	for _, d := range defs {
 		tier := d.Tier.String()
-		if d.Tier.String() == "destructive" && !s.destructive {
+		switch {
+		case d.PerOperation() && d.Tier != gate.Read:
+			tier += " (worst case)" // each call as its operation's class
+		case d.Tier == gate.Destructive && !s.destructive:
 			tier += " (disabled)"
 		}
 		fmt.Fprintf(w, "%-*s  %-24s %s\n", width, d.Name, tier, d.Brief)
