@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/proxmox-mcp/proxmox-mcp/gate"
 	"github.com/proxmox-mcp/proxmox-mcp/pve/schema"
@@ -66,7 +67,7 @@ func gateOperation(op *schema.Operation) *gate.Operation {
 // apiError turns what the schema refused (a path that names no operation, or not with this method; bad
 // parameters) into an argument error: every problem, what is allowed, and the closest templates, echoing only
 // short plain values of what the caller sent.
-func apiError(method string, args map[string]any, err error) error {
+func apiError(args map[string]any, err error) error {
 	var pe *schema.PathError
 	var ve *schema.ValidationError
 	switch {
@@ -75,7 +76,7 @@ func apiError(method string, args map[string]any, err error) error {
 	case errors.As(err, &ve):
 		probs := make([]string, 0, len(ve.Problems))
 		for _, p := range ve.Problems {
-			probs = append(probs, clean(hideArgs(p.String(), args), 600))
+			probs = append(probs, clean(hideValues(p.String(), argValues(args)), 600))
 		}
 		return &ArgError{Problems: append(probs, "proxmox_api_describe "+ve.Op+" lists what it takes")}
 	}
@@ -94,10 +95,11 @@ func pathProblem(e *schema.PathError) string {
 			b.WriteString(" (proxmox_api_get reads it)")
 		}
 	}
-	segments := map[string]any{}
+	var segments []string // the path's segments, as sent and unescaped: the values its problems may quote
 	for _, seg := range strings.Split(e.Path, "/") {
-		if u, err := url.PathUnescape(seg); err == nil {
-			segments[seg], segments["_"+u] = seg, u
+		segments = append(segments, seg)
+		if u, err := url.PathUnescape(seg); err == nil && u != seg {
+			segments = append(segments, u)
 		}
 	}
 	for i, p := range e.Problems {
@@ -106,7 +108,7 @@ func pathProblem(e *schema.PathError) string {
 		} else {
 			b.WriteString("; ")
 		}
-		b.WriteString(hideArgs(p.String(), segments))
+		b.WriteString(hideValues(p.String(), segments))
 	}
 	if len(e.Closest) > 0 {
 		b.WriteString("; closest templates: ")
@@ -120,16 +122,26 @@ func pathProblem(e *schema.PathError) string {
 	return clean(b.String(), 1000)
 }
 
-// hideArgs replaces, in a problem's text, every argument value that is not a short plain near miss by its
-// length: the schema's messages quote values up to 24 characters, whatever they hold.
-func hideArgs(msg string, args map[string]any) string {
-	for _, v := range args {
-		s, ok := v.(string)
-		if ok && s != "" && !plainShown(s) && strings.Contains(msg, s) {
-			msg = strings.ReplaceAll(msg, s, fmt.Sprintf("<%d characters>", len(s)))
+// hideValues replaces, in a problem's text, every value the caller sent that is not a short plain near miss by
+// its length: the schema's messages quote values up to 24 characters, whatever they hold.
+func hideValues(msg string, values []string) string {
+	for _, s := range values {
+		if s != "" && !plainShown(s) && strings.Contains(msg, s) {
+			msg = strings.ReplaceAll(msg, s, fmt.Sprintf("<%d characters>", utf8.RuneCountInString(s)))
 		}
 	}
 	return msg
+}
+
+// argValues are the text values among a call's parameters.
+func argValues(args map[string]any) []string {
+	var out []string
+	for _, v := range args {
+		if s, ok := v.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // CheckAPIAllow reads the operator's PROXMOX_API_ALLOW entries ("METHOD /path/template", the method in any

@@ -54,7 +54,7 @@ func (r *apiCallResult) Summary() string {
 func bindCall(a *apiCallArgs) (*gate.Operation, error) {
 	r, err := schema.Prepare(a.Method, a.Path, a.Params)
 	if err != nil {
-		return nil, apiError(a.Method, a.Params, err)
+		return nil, apiError(a.Params, err)
 	}
 	a.req = r
 	return gateOperation(r.Op), nil

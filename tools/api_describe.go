@@ -148,7 +148,7 @@ func describedOperation(method, path string) (*schema.Operation, error) {
 		if errors.As(err, &pe) && strings.Contains(path, "{") && len(pe.Closest) == 0 && pe.Template == "" {
 			return nil, &ArgError{Problems: []string{"path: no operation has this template; proxmox_api_find searches them"}}
 		}
-		return nil, apiError(method, nil, err)
+		return nil, apiError(nil, err)
 	}
 	return t.Op, nil
 }

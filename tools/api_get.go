@@ -30,7 +30,6 @@ type apiGetResult struct {
 	Data       any    `json:"data" desc:"The answer, cleaned"`
 	Note       string `json:"note,omitempty" out:"-"`
 	path       string
-	list       bool
 	from       int
 }
 
@@ -63,7 +62,7 @@ func (r *apiGetResult) Summary() string {
 func bindGet(a *apiGetArgs) (*gate.Operation, error) {
 	r, err := schema.Prepare("GET", a.Path, a.Params)
 	if err != nil {
-		return nil, apiError("GET", a.Params, err)
+		return nil, apiError(a.Params, err)
 	}
 	a.req = r
 	return gateOperation(r.Op), nil
@@ -100,7 +99,7 @@ func apiGet(ctx context.Context, _ *env, c *call, a *apiGetArgs) (*apiGetResult,
 	if limit == 0 {
 		limit = defaultAPIRows
 	}
-	res.list, res.Total = true, len(rows)
+	res.Total = len(rows)
 	res.from = min(a.Cursor, len(rows))
 	to := min(res.from+limit, len(rows))
 	page, size, cut := []any{}, 2, false
