@@ -19,9 +19,11 @@ type Record struct {
 	Missing  []string  `json:"missing,omitempty"` // what the gate found missing (for a dry run: what the real call would miss)
 	Target   string    `json:"target,omitempty"`  // e.g. "VM 100 on pve1"
 	Request  string    `json:"request,omitempty"` // e.g. "POST /api2/json/nodes/pve1/qemu/100/status/start"
-	UPID     string    `json:"upid,omitempty"`
-	Outcome  string    `json:"outcome,omitempty"` // OK, WARNINGS: 1, running, started, or the task's error
-	Error    string    `json:"error,omitempty"`
+	// Operation is a generic call's operation, "METHOD /path/template" (from the schema, never from the caller).
+	Operation string `json:"operation,omitempty"`
+	UPID      string `json:"upid,omitempty"`
+	Outcome   string `json:"outcome,omitempty"` // OK, WARNINGS: 1, running, started, or the task's error
+	Error     string `json:"error,omitempty"`
 	// Consent is what became of the person's approval (accepted, declined, timed_out, unavailable, ...), with the
 	// digest of the plan they were asked about. What the person typed is never recorded.
 	Consent string `json:"consent,omitempty"`

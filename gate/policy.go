@@ -17,11 +17,16 @@ type Policy struct {
 	audit       *Auditor
 	mu          sync.RWMutex
 	tiers       map[string]Tier
+	apiAllow    map[string]bool // PROXMOX_API_ALLOW: operator-only operations the generic tools may call
 }
 
 // NewPolicy makes a policy. destructiveEnabled is the operator's PROXMOX_ENABLE_DESTRUCTIVE; audit may be nil.
-func NewPolicy(destructiveEnabled bool, audit *Auditor) *Policy {
-	return &Policy{destructive: destructiveEnabled, audit: audit, tiers: map[string]Tier{}}
+func NewPolicy(destructiveEnabled bool, audit *Auditor, opts ...PolicyOption) *Policy {
+	p := &Policy{destructive: destructiveEnabled, audit: audit, tiers: map[string]Tier{}, apiAllow: map[string]bool{}}
+	for _, o := range opts {
+		o(p)
+	}
+	return p
 }
 
 // DestructiveEnabled reports the operator's switch.
@@ -95,6 +100,8 @@ func (p *Policy) Tier(name string) (Tier, bool) {
 type Call struct {
 	Tool string
 	Args map[string]json.RawMessage
+	// Op is, for a generic API call, the operation its arguments reach: the call is judged at its tier.
+	Op *Operation
 }
 
 // Permit is the gate's leave to run a call. A handler that gets DryRun must not write.
@@ -106,6 +113,8 @@ type Permit struct {
 	Unmet []string
 	// NeedsOperator is set when the operator's switch is among Unmet.
 	NeedsOperator bool
+	// Op is the generic call's operation (Call.Op); Tier is then its tier.
+	Op *Operation
 }
 
 // The decisions an audit record can carry: what really happened to a write attempt.
@@ -141,19 +150,29 @@ func (p *Policy) Check(ctx context.Context, c Call, next Handler) *mcp.CallToolR
 		// Fail closed: a tool that skipped registration gets no benefit of the doubt.
 		return mcp.NewToolResultError(fmt.Sprintf("Refused, nothing was sent to Proxmox: %s has no tier registered with the gate.", c.Tool))
 	}
-	if t == Read {
-		res, _ := next(ctx, Permit{Tier: Read})
+	j := p.judge(c.Tool, t, c.Op)
+	t = j.tier
+	if t == Read && j.never == "" && len(j.unmet) == 0 {
+		res, _ := next(ctx, Permit{Tier: Read, Op: c.Op})
 		return res
 	}
 	start := time.Now()
-	d := Decide(t, c.Args, p.destructive)
-	if !d.Allow {
-		p.audit.Write(&Record{Tool: c.Tool, Tier: t.String(), Decision: Refused, Missing: d.Missing}, start)
-		return mcp.NewToolResultError(Refusal(c.Tool, t, d))
+	d := j.apply(Decide(t, c.Args, p.destructive))
+	if j.never != "" {
+		d = Decision{Missing: []string{j.never}}
 	}
-	res, out := next(ctx, Permit{Tier: t, DryRun: d.DryRun, Unmet: d.Unmet, NeedsOperator: d.NeedsOperator})
+	if !d.Allow || t == Read {
+		if t != Read {
+			p.audit.Write(&Record{Tool: c.Tool, Tier: t.String(), Decision: Refused, Missing: d.Missing, Operation: j.key()}, start)
+		}
+		if j.never != "" {
+			return mcp.NewToolResultError("Refused, nothing was sent to Proxmox: " + j.never + ".")
+		}
+		return mcp.NewToolResultError(j.refusal(c.Tool, d))
+	}
+	res, out := next(ctx, Permit{Tier: t, DryRun: d.DryRun, Unmet: d.Unmet, NeedsOperator: d.NeedsOperator, Op: c.Op})
 	rec := &Record{Tool: c.Tool, Tier: t.String(), Decision: out.Decision, Target: out.Target, Request: out.Request,
-		UPID: out.UPID, Outcome: out.Result, Error: out.Error, Consent: out.Consent, Digest: out.Digest}
+		UPID: out.UPID, Outcome: out.Result, Error: out.Error, Operation: j.key(), Consent: out.Consent, Digest: out.Digest}
 	if rec.Decision == "" {
 		// A handler that reports nothing did nothing a record could vouch for; say so rather than guess "sent".
 		rec.Decision = Failed

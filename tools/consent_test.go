@@ -510,3 +510,34 @@ func TestConsentReads(t *testing.T) {
 		})
 	}
 }
+
+// TestConsentCoversGenericCalls: a destructive operation sent through proxmox_api_call is asked about like the
+// typed destructive tools, in both eras, and one approval sends one request.
+func TestConsentCoversGenericCalls(t *testing.T) {
+	const del = `{"method":"DELETE","path":"/cluster/ha/resources/vm:100","confirm":true,"destructive":true}`
+	for _, era := range eras {
+		for _, tc := range []struct {
+			name   string
+			answer answer
+			writes []string
+		}{
+			{"approved", answer{think: 3 * time.Second, action: "accept", text: "vm:100"}, []string{"DELETE /cluster/ha/resources/vm:100"}},
+			{"declined", answer{think: 3 * time.Second, action: "decline"}, nil},
+		} {
+			t.Run(era.name+"/"+tc.name, func(t *testing.T) {
+				p := &person{answer: tc.answer}
+				h, _ := consentHarness(t, era.protocol, gate.ConsentConfig{}, p)
+				res := h.call(t, "proxmox_api_call", del)
+				if res.IsError != (tc.writes == nil) {
+					t.Errorf("isError %v: %s", res.IsError, text(res))
+				}
+				if diff := cmp.Diff(tc.writes, h.writes()); diff != "" {
+					t.Errorf("writes (-want +got)\n%s", diff)
+				}
+				if n := len(p.questions()); n != 1 {
+					t.Errorf("the person was asked %d times, want once", n)
+				}
+			})
+		}
+	}
+}

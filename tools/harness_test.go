@@ -44,6 +44,7 @@ type harnessOpts struct {
 	consent     *gate.Consent              // nil: the default policy
 	elicit      client.ElicitationHandler  // the client's elicitation handler (nil: it declares none)
 	protocol    string                     // the protocol the client asks for (default the latest)
+	apiAllow    []string                   // PROXMOX_API_ALLOW
 }
 
 // syncBuffer serialises writes from concurrent handlers.
@@ -101,7 +102,7 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 	srv, err := NewServer(Options{
 		Client: h.client, Redactor: r, Log: logger, Version: "test", ReadOnly: o.readOnly, Only: o.only, DefaultWait: wait, extra: o.extra,
 		Consent: o.consent,
-		Policy:  gate.NewPolicy(o.destructive, gate.NewAuditor(logger, r.Writer(syncBuffer{&h.mu, &h.audit}), r.String)),
+		Policy:  gate.NewPolicy(o.destructive, gate.NewAuditor(logger, r.Writer(syncBuffer{&h.mu, &h.audit}), r.String), gate.WithAPIAllow(o.apiAllow)),
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -37,7 +37,8 @@ type Options struct {
 	extra []Def
 }
 
-// order is the order tools/list shows: reads, writes, destructive, as the product's tool table lists them.
+// order is the order tools/list shows: reads, writes, destructive, as the product's tool table lists them, then
+// the generic API tools.
 var order = []string{
 	"proxmox_status", "proxmox_list_vms", "proxmox_list_containers", "proxmox_get_resource", "proxmox_list_snapshots",
 	"proxmox_recent_tasks", "proxmox_get_task_status", "proxmox_get_task_log", "proxmox_list_backups",
@@ -45,12 +46,14 @@ var order = []string{
 	"proxmox_start_resource", "proxmox_stop_resource", "proxmox_reboot_resource", "proxmox_snapshot_resource",
 	"proxmox_run_backup", "proxmox_create_container", "proxmox_create_vm", "proxmox_clone_resource",
 	"proxmox_destroy_resource", "proxmox_delete_snapshot", "proxmox_rollback_snapshot", "proxmox_force_stop_resource",
+	// The generic API tools, after the typed ones.
+	"proxmox_api_find", "proxmox_api_describe", "proxmox_api_get", "proxmox_api_call",
 }
 
 // All returns every tool definition, in the order tools/list shows them.
 func All() []Def {
 	defs := slices.Concat(statusTools(), guestTools(), snapshotTools(), taskTools(), backupTools(), usageTools(),
-		templateTools(), powerTools(), createTools(), destroyTools())
+		templateTools(), powerTools(), createTools(), destroyTools(), apiTools())
 	rank := func(d Def) int {
 		if i := slices.Index(order, d.Name); i >= 0 {
 			return i

@@ -27,6 +27,7 @@ var validWrites = map[string]string{
 	"proxmox_delete_snapshot":     `"vmid":102,"name":"weekly"`,
 	"proxmox_rollback_snapshot":   `"vmid":203,"name":"before-migration"`,
 	"proxmox_force_stop_resource": `"vmid":105`,
+	"proxmox_api_call":            `"method":"DELETE","path":"/nodes/pve2/qemu/102/snapshot/pre-upgrade"`,
 }
 
 func TestEveryWriteToolIsCovered(t *testing.T) {
@@ -122,6 +123,11 @@ func TestWriteTools(t *testing.T) {
 	checks := map[string]func(t *testing.T){
 		"proxmox_start_resource": func(t *testing.T) { wantGuest(t, h, 103, "running") },
 		"proxmox_stop_resource":  func(t *testing.T) { wantGuest(t, h, 100, "stopped") },
+		"proxmox_api_call": func(t *testing.T) {
+			if g, _ := h.sim.Guest(102); contains(g.Snapshots, "pre-upgrade") {
+				t.Errorf("pre-upgrade still there: %v", g.Snapshots)
+			}
+		},
 		"proxmox_snapshot_resource": func(t *testing.T) {
 			if g, _ := h.sim.Guest(102); !contains(g.Snapshots, "before-test") {
 				t.Errorf("snapshots of 102: %v", g.Snapshots)

@@ -98,7 +98,7 @@ func build(ctx context.Context, s *settings, stderr io.Writer) (*app, error) {
 		auditFile = aw
 		a.closers = append(a.closers, func() { _ = aw.Close(); _ = f.Close() })
 	}
-	policy := gate.NewPolicy(s.destructive, gate.NewAuditor(log.With().Str("kind", "audit").Logger(), auditFile, r.String))
+	policy := gate.NewPolicy(s.destructive, gate.NewAuditor(log.With().Str("kind", "audit").Logger(), auditFile, r.String), gate.WithAPIAllow(s.apiAllow))
 	srv, err := tools.NewServer(tools.Options{
 		Client: client, Policy: policy, Redactor: r, Log: log, Version: version,
 		ReadOnly: s.readOnly, Only: s.tools, DefaultWait: s.wait, Consent: s.consent,

@@ -25,6 +25,7 @@ const (
 	envAllowedHosts = "PROXMOX_MCP_ALLOWED_HOSTS"
 	envAllowOrigins = "PROXMOX_MCP_ALLOWED_ORIGINS"
 	envWait         = "PROXMOX_WAIT_SECONDS"
+	envAPIAllow     = gate.EnvAPIAllow
 )
 
 // settings is everything the command line and the environment decide. Flags win over the environment.
@@ -44,6 +45,8 @@ type settings struct {
 	// its requestState (from the environment only: it is a secret).
 	consent  *gate.Consent
 	stateKey string
+	// apiAllow are the operator-only operations the generic API tools may call ("METHOD /path/template").
+	apiAllow []string
 	// humanLogs prints readable log lines instead of JSON: `call` sets it, a person reads its stderr.
 	humanLogs bool
 
@@ -57,7 +60,7 @@ type flagValues struct {
 	http, url, tokenID, caFile, fingerprint     string
 	timeout, tools, auditLog, logLevel, hosts   string
 	origins, readOnly, destructive, tlsInsecure string
-	wait                                        string
+	wait, apiAllow                              string
 }
 
 // register declares the global flags on fs. A flag's default is its current value, so that declaring the
@@ -75,7 +78,7 @@ func (f *flagValues) register(fs *flag.FlagSet) {
 	}{
 		{&f.http, "http"}, {&f.url, "url"}, {&f.tokenID, "token-id"}, {&f.caFile, "ca-file"}, {&f.fingerprint, "fingerprint"},
 		{&f.timeout, "timeout"}, {&f.tools, "tools"}, {&f.auditLog, "audit-log"}, {&f.logLevel, "log-level"},
-		{&f.hosts, "allowed-hosts"}, {&f.origins, "allowed-origins"}, {&f.wait, "wait"},
+		{&f.hosts, "allowed-hosts"}, {&f.origins, "allowed-origins"}, {&f.wait, "wait"}, {&f.apiAllow, "api-allow"},
 	} {
 		fs.StringVar(sf.p, sf.name, *sf.p, "")
 	}
@@ -175,6 +178,14 @@ func (f *flagValues) resolve(getenv func(string) string) (*settings, error) {
 	if _, err := tools.Select(s.readOnly, s.tools); err != nil {
 		problems = append(problems, err.Error())
 	}
+	// Entries hold a space ("PUT /access/acl"): the list is split at commas only.
+	if allow := splitCommas(pick(f.apiAllow, envAPIAllow)); len(allow) > 0 {
+		keys, err := tools.CheckAPIAllow(allow)
+		if err != nil {
+			problems = append(problems, err.Error())
+		}
+		s.apiAllow = keys
+	}
 	for name, flagVal := range map[string]string{envURL: f.url, envTokenID: f.tokenID, envCAFile: f.caFile,
 		envFingerprint: f.fingerprint, envTimeout: f.timeout, envTLSInsecure: f.tlsInsecure} {
 		pick(flagVal, name)
@@ -226,6 +237,17 @@ func seconds(v string) (time.Duration, bool) {
 		return 0, false
 	}
 	return time.Duration(f * float64(time.Second)), true
+}
+
+// splitCommas splits a comma separated list of entries that may hold spaces; nothing in it gives nil.
+func splitCommas(v string) []string {
+	var out []string
+	for _, e := range strings.Split(v, ",") {
+		if e = strings.TrimSpace(e); e != "" {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // splitList splits a comma or space separated list; nothing in it gives nil.
