@@ -91,10 +91,12 @@ func (p *Policy) Tier(name string) (Tier, bool) {
 	return t, ok
 }
 
-// Call is one tool call as the gate sees it: the tool and its arguments, parsed once by the caller.
+// Call is one tool call as the gate sees it: the tool and its arguments, parsed once by the caller, and the
+// cluster it acts on (nil: none named, and only the server's switch applies).
 type Call struct {
-	Tool string
-	Args map[string]json.RawMessage
+	Tool    string
+	Args    map[string]json.RawMessage
+	Cluster *Cluster
 }
 
 // Permit is the gate's leave to run a call. A handler that gets DryRun must not write.
@@ -106,6 +108,8 @@ type Permit struct {
 	Unmet []string
 	// NeedsOperator is set when the operator's switch is among Unmet.
 	NeedsOperator bool
+	// ClusterSettings are the targets file's settings among Unmet.
+	ClusterSettings []string
 }
 
 // The decisions an audit record can carry: what really happened to a write attempt.
@@ -143,13 +147,17 @@ func (p *Policy) Check(ctx context.Context, c Call, next Handler) *mcp.CallToolR
 		return res
 	}
 	start := time.Now()
-	d := Decide(t, c.Args, p.destructive)
+	d := DecideFor(t, c.Args, p.destructive, c.Cluster)
+	cluster := ""
+	if c.Cluster != nil {
+		cluster = c.Cluster.Name
+	}
 	if !d.Allow {
-		p.audit.Write(&Record{Tool: c.Tool, Tier: t.String(), Decision: Refused, Missing: d.Missing}, start)
+		p.audit.Write(&Record{Tool: c.Tool, Tier: t.String(), Decision: Refused, Cluster: cluster, Missing: d.Missing}, start)
 		return mcp.NewToolResultError(Refusal(c.Tool, t, d))
 	}
-	res, out := next(ctx, Permit{Tier: t, DryRun: d.DryRun, Unmet: d.Unmet, NeedsOperator: d.NeedsOperator})
-	rec := &Record{Tool: c.Tool, Tier: t.String(), Decision: out.Decision, Target: out.Target, Request: out.Request,
+	res, out := next(ctx, Permit{Tier: t, DryRun: d.DryRun, Unmet: d.Unmet, NeedsOperator: d.NeedsOperator, ClusterSettings: d.ClusterSettings})
+	rec := &Record{Tool: c.Tool, Tier: t.String(), Decision: out.Decision, Cluster: cluster, Target: out.Target, Request: out.Request,
 		UPID: out.UPID, Outcome: out.Result, Error: out.Error}
 	if rec.Decision == "" {
 		// A handler that reports nothing did nothing a record could vouch for; say so rather than guess "sent".
