@@ -100,7 +100,7 @@ func TestReadOnlyAndToolSelection(t *testing.T) {
 		{false, []string{"proxmox_nope"}, "not a tool"},
 		{true, []string{"proxmox_destroy_resource"}, "PROXMOX_READ_ONLY=1 registers no write tools"},
 	} {
-		if _, err := Select(bad.readOnly, bad.only); err == nil || !strings.Contains(err.Error(), bad.want) {
+		if _, err := Select(Selection{ReadOnly: bad.readOnly, Tools: bad.only}); err == nil || !strings.Contains(err.Error(), bad.want) {
 			t.Errorf("Select(%v, %v) = %v, want %q", bad.readOnly, bad.only, err, bad.want)
 		}
 	}
