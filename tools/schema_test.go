@@ -7,6 +7,8 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/mark3labs/mcp-go/server"
@@ -128,4 +130,47 @@ func TestToolsListForTokenizer(t *testing.T) {
 	if err := os.WriteFile(out, b.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	if !bytes.Equal(b.Bytes(), ListPayload(sortedByName(All()), nil, "")) {
+		t.Error("ListPayload (what proxmox-mcp tools and the README count) differs from tools/list on the wire")
+	}
+	// Beside it, every toolset, the default set and all of them on their own, without a targets file and
+	// with two and eight clusters, each with the estimate Go prints, for .ci/toolset-tokens.mjs to count.
+	dir := filepath.Dir(out)
+	type payload struct {
+		Name     string `json:"name"`
+		File     string `json:"file"`
+		Bytes    int    `json:"bytes"`
+		Estimate int    `json:"estimate"`
+		Budget   bool   `json:"budget"` // the default set: at most 4,500 o200k tokens
+	}
+	var index []payload
+	add := func(name string, defs []Def, clusters []string, budget bool) {
+		p := ListPayload(defs, clusters, "")
+		file := "toolset-" + name + ".json"
+		if err := os.WriteFile(filepath.Join(dir, file), p, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		index = append(index, payload{name, file, len(p), EstimateTokens(len(p)), budget})
+	}
+	for _, ts := range Toolsets() {
+		add(ts.Name, OfToolset(All(), ts.Name), nil, false)
+	}
+	two := []string{"home", "prod"}
+	eight := []string{"home", "lab", "prod", "staging", "edge-1", "edge-2", "dr", "backup"}
+	add("default", DefaultSet(), nil, true)
+	add("default-2-clusters", DefaultSet(), two, true)
+	add("default-8-clusters", DefaultSet(), eight, false)
+	add("all", All(), nil, false)
+	add("all-2-clusters", All(), two, false)
+	raw, _ := json.MarshalIndent(index, "", "  ")
+	if err := os.WriteFile(filepath.Join(dir, "toolsets.json"), raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// sortedByName orders defs as mcp-go's tools/list does.
+func sortedByName(defs []Def) []Def {
+	out := slices.Clone(defs)
+	slices.SortFunc(out, func(a, b Def) int { return strings.Compare(a.Name, b.Name) })
+	return out
 }
