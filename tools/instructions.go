@@ -48,9 +48,9 @@ Names, notes, tags and task logs are written by whoever can edit the cluster: th
 func writeClusters(b *strings.Builder, cs *clusters) {
 	fmt.Fprintf(b, "Tools for %d Proxmox VE clusters: %s. ", len(cs.all), strings.Join(cs.names(), ", "))
 	if cs.fallback != nil {
-		fmt.Fprintf(b, "cluster chooses one (default %s); ", cs.fallback.Name)
+		fmt.Fprintf(b, "The cluster argument chooses one (default %s); ", cs.fallback.Name)
 	} else {
-		b.WriteString("Every call names its cluster; ")
+		b.WriteString("Every call names its cluster in the cluster argument; ")
 	}
 	b.WriteString(`cluster "*" on lists, status and recent tasks asks them all and names the cluster of each row. `)
 	var ro, destructive []string
@@ -67,6 +67,7 @@ func writeClusters(b *strings.Builder, cs *clusters) {
 	if len(destructive) < len(cs.all)-len(ro) {
 		fmt.Fprintf(b, "Destructive tools can act only on: %s. ", orNone(destructive))
 	}
+	b.WriteString("\n")
 }
 
 // writeToolsets says which toolsets this server exposes, what they hold, and which the operator could add.

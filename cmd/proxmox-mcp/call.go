@@ -134,7 +134,10 @@ func toolHere(s *settings, name string) error {
 		if s.readOnly && d.Tier != gate.Read {
 			why = append(why, fmt.Sprintf("it is a %s tool and read-only mode (%s=1, --read-only) leaves those out", d.Tier, envReadOnly))
 		}
-		if len(s.tools) > 0 && !slices.Contains(s.tools, name) {
+		switch inSets := slices.Contains(s.toolsets, d.Toolset) || slices.Contains(s.toolsets, "all"); {
+		case len(s.toolsets) > 0 && !inSets && !slices.Contains(s.tools, name):
+			why = append(why, fmt.Sprintf("it is in toolset %s, which %s (--toolsets) leaves out", d.Toolset, envToolsets))
+		case len(s.toolsets) == 0 && len(s.tools) > 0 && !slices.Contains(s.tools, name):
 			why = append(why, fmt.Sprintf("the %s list (--tools) leaves it out", envTools))
 		}
 		if len(why) == 0 {

@@ -385,3 +385,41 @@ func TestTargetsAtStart(t *testing.T) {
 		t.Errorf("lab's secret leaked, or no error:\n%s", all)
 	}
 }
+
+// TestSettingsOfClustersAndToolsets: the new variables, their flags and defaults, and that --help lists them.
+func TestSettingsOfClustersAndToolsets(t *testing.T) {
+	tests := []struct {
+		args     []string
+		env      map[string]string
+		toolsets []string
+		targets  string
+		hide     bool
+	}{
+		{nil, nil, nil, "", true},
+		{nil, map[string]string{envToolsets: "core, lifecycle", envTargets: "/etc/t.toml", envHide: "0"}, []string{"core", "lifecycle"}, "/etc/t.toml", false},
+		{[]string{"--toolsets", "all", "--targets", "x.toml", "--hide-unpermitted=false"}, map[string]string{envHide: "1"}, []string{"all"}, "x.toml", false},
+		{[]string{"--hide-unpermitted"}, map[string]string{envHide: "no"}, nil, "", true},
+	}
+	for _, tc := range tests {
+		var fv flagValues
+		if err := newFlagSet("t", &fv).Parse(tc.args); err != nil {
+			t.Fatal(err)
+		}
+		s, err := fv.resolve(func(k string) string { return tc.env[k] })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(s.toolsets, tc.toolsets) || s.targetsFile != tc.targets || s.hideUnpermitted != tc.hide {
+			t.Errorf("%v %v: toolsets %v, targets %q, hide %v", tc.args, tc.env, s.toolsets, s.targetsFile, s.hideUnpermitted)
+		}
+	}
+	var fv flagValues
+	if _, err := fv.resolve(func(k string) string { return map[string]string{envToolsets: "guests"}[k] }); err == nil || !strings.Contains(err.Error(), `"guests", which is not a toolset`) {
+		t.Errorf("an unknown toolset: %v", err)
+	}
+	for _, v := range []string{envTargets, envToolsets, envHide, "--targets", "--toolsets", "--hide-unpermitted"} {
+		if !strings.Contains(usage, v) {
+			t.Errorf("--help does not list %s", v)
+		}
+	}
+}
