@@ -21,7 +21,8 @@ func benchFleet(b *testing.B, latency func(i int) time.Duration) *fleet {
 	for i := range clusters {
 		clusters[i] = pvesim.Generate(pvesim.GenSpec{Nodes: 16, Guests: 5000, Seed: int64(i + 1)})
 	}
-	f := newFleet(b, 8, fleetOpts{clusters: clusters, defaultTarget: "home"})
+	// A slow machine must not turn the benchmark into a timeout.
+	f := newFleet(b, 8, fleetOpts{clusters: clusters, defaultTarget: "home", timeout: time.Minute})
 	for i, s := range f.sims {
 		if d := latency(i); d > 0 {
 			s.Inject(pvesim.Fault{Path: "/cluster/resources", Kind: pvesim.FaultLatency, Latency: d})
