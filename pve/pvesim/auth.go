@@ -153,6 +153,10 @@ func (t *token) effective(path string) map[string]bool {
 	return out
 }
 
+// Has is holds for schema.Grants: what is granted on "/" propagates to every path, and grants on a path (or a
+// guest's pool) below it.
+func (t *token) Has(path, priv string) bool { return t.holds(path, priv) }
+
 // need is PVE's permission check with all privileges required: the first missing one is named.
 func (t *token) need(path string, privs ...string) *apiError {
 	for _, p := range privs {

@@ -12,8 +12,9 @@ const (
 )
 
 // Default returns the demo homelab: cluster "homelab" on PVE 9.1, nodes pve1, pve2 and pve3, thirteen guests,
-// local, local-lvm and a shared nas-backup storage with nightly backups, pool "lab", and a task history. Each
-// call returns a fresh copy.
+// local, local-lvm and a shared nas-backup storage with nightly backups, pool "lab", a task history, HA for
+// the router (vm:100) and the DNS server (ct:200), and a few firewall rules (cluster, pve1, guests 101, 200
+// and 201, security group "webserver"). Each call returns a fresh copy.
 //
 //	vmid  type  node  name                 status   notes
 //	100   qemu  pve1  opnsense             running  tags network;prod, onboot
@@ -291,6 +292,7 @@ func Default() *Cluster {
 	b.file("pve2", "local:iso/virtio-win-0.1.271.iso", "iso", "iso", 709_423_104, 300*day)
 
 	defaultHistory(b)
+	defaultHAAndFirewall(b.c)
 	return b.c
 }
 
@@ -357,4 +359,26 @@ func startallLines(c *Cluster, nodeName string) []string {
 		}
 	}
 	return lines
+}
+
+// defaultHAAndFirewall puts the homelab's critical guests under HA and gives it the firewall rules a careful
+// owner would: the GUI and SSH only from the LAN, and per-guest openings.
+func defaultHAAndFirewall(c *Cluster) {
+	c.ha = []*haResource{
+		{sid: "ct:200", typ: "ct", opts: map[string]string{"state": "started", "comment": "DNS for the whole house"}},
+		{sid: "vm:100", typ: "vm", opts: map[string]string{"state": "started", "max_restart": "2"}},
+	}
+	c.firewall = map[string]*ruleset{
+		"cluster": {rules: []fwRule{
+			{"type": "in", "action": "ACCEPT", "proto": "tcp", "dport": "8006", "source": "192.168.1.0/24", "enable": "1", "comment": "web GUI from the LAN"},
+			{"type": "in", "action": "ACCEPT", "proto": "tcp", "dport": "22", "source": "192.168.1.0/24", "enable": "1", "comment": "SSH from the LAN"},
+		}},
+		"node/pve1": {rules: []fwRule{{"type": "in", "action": "ACCEPT", "proto": "icmp", "enable": "1", "comment": "ping"}}},
+		"guest/101": {rules: []fwRule{{"type": "in", "action": "ACCEPT", "proto": "tcp", "dport": "8123", "enable": "1", "comment": "Home Assistant UI"}}},
+		"guest/200": {rules: []fwRule{{"type": "in", "action": "ACCEPT", "proto": "udp", "dport": "53", "enable": "1", "comment": "DNS"}}},
+		"guest/201": {rules: []fwRule{{"type": "group", "action": "webserver", "enable": "1"}}},
+		"group/webserver": {comment: "HTTP and HTTPS", rules: []fwRule{
+			{"type": "in", "action": "ACCEPT", "proto": "tcp", "dport": "80,443", "enable": "1"},
+		}},
+	}
 }

@@ -10,12 +10,22 @@
 //	defer srv.Close()
 //	// srv.URL, srv.Fingerprint, pvesim.DefaultTokenID, pvesim.DefaultTokenSecret
 //
+// It answers the whole API of the official schema (package pve/schema, 649 operations): the operations it
+// models (guests, power, snapshots, clones, backups, tasks, storage content, pools, HA resources, firewall
+// rules and security groups) from the cluster's state; every other GET with deterministic data shaped by the
+// operation's returns schema (a directory index lists the paths below it); every other write with what the
+// schema says it returns: a UPID whose task completes OK, null, or data of the returns shape. Those writes
+// change no state; the request log has them like any other.
+//
 // A request goes through the steps pveproxy takes, in its order: HTTP method check (501 "method 'HEAD' not
 // available"), injected faults, body check (a body on GET or DELETE: 501), authentication (401 "No ticket"
-// or "Authentication failed!"), method lookup (501 "Method 'GET /x' not implemented"), permission check
-// (403 "Permission check failed (/vms/100, VM.PowerMgmt)"), proxying to the path's node (500 "hostname
-// lookup 'x' failed …" for an unknown node, 595 "No route to host" for an offline one), parameter validation
-// against the schema (400 with one error per parameter), then the handler.
+// or "Authentication failed!"), method lookup in the schema (501 "Method 'GET /x' not implemented"),
+// methods closed to API tokens (403 "… not available with API token, need proper ticket."), the schema's
+// permission check (403 "Permission check failed (/vms/100, VM.PowerMgmt)"; operations without permissions
+// are root@pam's alone, so every token gets "Permission check failed (user != root@pam)", as on a real
+// cluster), proxying to the path's node (500 "hostname lookup 'x' failed …" for an unknown node, 595 "No
+// route to host" for an offline one), parameter validation against the schema (400 with one error per
+// parameter, schema.Operation.CheckRaw), then the handler.
 //
 // Choices where Proxmox is not specific, or where the simulator deliberately simplifies:
 //   - the simulator answers as the cluster's first node (local 1 in /cluster/status); taking that node offline
@@ -28,6 +38,8 @@
 //     /api2/json answer 501 "Method '… /path' not implemented" once authenticated.
 //   - GET /cluster/nextid answers a string ("107"), as real servers do although the schema says integer.
 //   - privileges are granted on "/" and propagate; a token either sees a class of objects or does not.
+//   - for an operation the schema opens to "all" users, the handler's own checks (which the schema describes
+//     only in words) are made only where the simulator models the operation.
 //   - lock checks happen when the request arrives (500 "VM is locked (backup)"), not inside the task, and a
 //     guest held by a running task without a config lock answers 500 "can't lock file … - got timeout". A
 //     backup job is the exception, as in PVE: a locked guest makes its part of the job fail (exit status

@@ -41,6 +41,9 @@ func (s *Sim) complete(t *task, at time.Time) (string, []string) {
 	if t.op.fail != "" {
 		return t.op.fail, t.op.lines
 	}
+	if t.op.generic {
+		return "OK", nil
+	}
 	var g *guest
 	if len(t.op.vmids) > 0 {
 		g = s.c.guests[t.op.vmids[0]]

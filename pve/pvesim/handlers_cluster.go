@@ -92,6 +92,9 @@ func (c *call) writeGuestResource(w *jsonWriter, g *guest) {
 	if g.pool != "" {
 		w.Str("pool", g.pool)
 	}
+	if hs := c.s.c.haState(g.kind, g.vmid); hs != "" {
+		w.Str("hastate", hs)
+	}
 	w.End()
 }
 

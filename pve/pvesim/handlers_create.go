@@ -3,7 +3,6 @@ package pvesim
 import (
 	"fmt"
 	"maps"
-	"regexp"
 	"strconv"
 	"strings"
 )
@@ -15,7 +14,7 @@ func macFor(vmid, nic int) string {
 }
 
 // newAllocRE is a disk given as STORAGE:SIZE (GiB): a volume to allocate.
-var newAllocRE = regexp.MustCompile(`(?i)^([a-z][a-z0-9\-_.]*[a-z0-9]):(\d+(?:\.\d+)?)$`)
+var newAllocRE = &lazyRegexp{src: `(?i)^([a-z][a-z0-9\-_.]*[a-z0-9]):(\d+(?:\.\d+)?)$`}
 
 // allocator hands out new volumes for one guest, numbering disks as PVE does (vm-VMID-disk-N).
 type allocator struct {
@@ -175,7 +174,7 @@ func (c *call) createVM() (reply, *apiError) {
 	return reply{data: t.upid}, nil
 }
 
-var netNumRE = regexp.MustCompile(`\d+$`)
+var netNumRE = &lazyRegexp{src: `\d+$`}
 
 func nicIndex(key string) int {
 	n, _ := strconv.Atoi(netNumRE.FindString(key))
@@ -411,7 +410,7 @@ func (c *call) clone() (reply, *apiError) {
 	return reply{data: t.upid}, nil
 }
 
-var macInValueRE = regexp.MustCompile(`(?i)([0-9a-f]{2}:){5}[0-9a-f]{2}`)
+var macInValueRE = &lazyRegexp{src: `(?i)([0-9a-f]{2}:){5}[0-9a-f]{2}`}
 
 // reMAC gives a cloned NIC a new MAC address, as a clone does.
 func reMAC(kind, v string, vmid int, key string) string {

@@ -3,6 +3,8 @@ package pvesim
 import (
 	"fmt"
 	"sort"
+
+	"github.com/proxmox-mcp/proxmox-mcp/pve/schema"
 )
 
 func (c *call) nodeStatus() (reply, *apiError) {
@@ -106,7 +108,7 @@ func storageFormats(typ string) (def string, supported []string) {
 
 func (c *call) storages() (reply, *apiError) {
 	cl := c.s.c
-	want := splitList(c.p["content"])
+	want := schema.SplitList(c.p["content"])
 	var w jsonWriter
 	w.OpenArr()
 	for _, st := range cl.storages {

@@ -1,14 +1,15 @@
 package pvesim
 
 import (
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/proxmox-mcp/proxmox-mcp/pve/schema"
 )
 
 // upidRE is pve-common's UPID.pm decode pattern.
-var upidRE = regexp.MustCompile(`^UPID:([a-zA-Z0-9]([a-zA-Z0-9\-]*[a-zA-Z0-9])?):([0-9A-Fa-f]{8}):([0-9A-Fa-f]{8,9}):([0-9A-Fa-f]{8}):([^:\s/]+):([^:\s/]*):([^:\s/]+):$`)
+var upidRE = &lazyRegexp{src: `^UPID:([a-zA-Z0-9]([a-zA-Z0-9\-]*[a-zA-Z0-9])?):([0-9A-Fa-f]{8}):([0-9A-Fa-f]{8,9}):([0-9A-Fa-f]{8}):([^:\s/]+):([^:\s/]*):([^:\s/]+):$`}
 
 // upidOwner is the user a UPID names (a token's full id for a token's task).
 func upidOwner(upid string) string {
@@ -124,7 +125,7 @@ func (c *call) tasks() (reply, *apiError) {
 	errorsOnly := c.p["errors"] == "1"
 	if sf, ok := c.p["statusfilter"]; ok && !errorsOnly {
 		statuses = map[string]bool{}
-		for _, s := range splitList(sf) {
+		for _, s := range schema.SplitList(sf) {
 			statuses[strings.ToLower(s)] = true
 		}
 	} else if errorsOnly {
@@ -230,7 +231,7 @@ func (c *call) vzdump() (reply, *apiError) {
 	switch {
 	case all || p["pool"] != "":
 		excluded := map[string]bool{}
-		for _, id := range splitList(p["exclude"]) {
+		for _, id := range schema.SplitList(p["exclude"]) {
 			excluded[id] = true
 		}
 		for _, g := range c.s.c.sortedGuests() {
@@ -240,7 +241,7 @@ func (c *call) vzdump() (reply, *apiError) {
 			local = append(local, g.vmid)
 		}
 	default:
-		for _, id := range splitList(p["vmid"]) {
+		for _, id := range schema.SplitList(p["vmid"]) {
 			vmid, _ := strconv.Atoi(id)
 			if g := c.s.c.guests[vmid]; g != nil && g.node != c.n.name {
 				continue // someone else's job

@@ -81,6 +81,9 @@ func (w *jsonWriter) EndArr() { w.b = append(w.b, ']') }
 // StrElem writes a string array element.
 func (w *jsonWriter) StrElem(v string) { w.sep(); w.b = appendJSONString(w.b, v) }
 
+// RawElem writes an already encoded array element.
+func (w *jsonWriter) RawElem(v []byte) { w.sep(); w.b = append(w.b, v...) }
+
 // IntElem writes an integer array element.
 func (w *jsonWriter) IntElem(v int64) { w.sep(); w.b = strconv.AppendInt(w.b, v, 10) }
 

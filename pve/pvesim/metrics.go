@@ -80,21 +80,28 @@ func (c *Cluster) nodeUsage(n *node, now time.Time) nodeUsage {
 	return u
 }
 
-// rrdSteps is the resolution of each RRD timeframe (about 70 points each; decade exists for nodes only).
-var rrdSteps = map[string]int64{
-	"hour":   60,
-	"day":    30 * 60,
-	"week":   3 * 3600,
-	"month":  12 * 3600,
-	"year":   7 * 86400,
-	"decade": 30 * 86400,
+// rrdStep is the resolution of each RRD timeframe (about 70 points each; decade exists for nodes only).
+func rrdStep(timeframe string) int64 {
+	switch timeframe {
+	case "day":
+		return 30 * 60
+	case "week":
+		return 3 * 3600
+	case "month":
+		return 12 * 3600
+	case "year":
+		return 7 * 86400
+	case "decade":
+		return 30 * 86400
+	}
+	return 60 // hour
 }
 
 const rrdPoints = 70
 
 // rrdTimes are the point times of a timeframe, oldest first, aligned to the step.
 func rrdTimes(timeframe string, now time.Time) []int64 {
-	step := rrdSteps[timeframe]
+	step := rrdStep(timeframe)
 	last := now.Unix() / step * step
 	out := make([]int64, rrdPoints)
 	for i := range out {
@@ -106,7 +113,7 @@ func rrdTimes(timeframe string, now time.Time) []int64 {
 // guestRRD writes a guest's points. Where the guest was not running only time and the max* fields (and a disk
 // of 0, as real captures show) are present; rates are bytes per second.
 func (g *guest) rrd(w *jsonWriter, timeframe, cf string, hostCPUs int, now time.Time) {
-	step := rrdSteps[timeframe]
+	step := rrdStep(timeframe)
 	seed := int64(g.vmid)
 	peak := 1.0
 	if cf == "MAX" {

@@ -29,6 +29,8 @@ type Cluster struct {
 	pools      []*pool
 	tasks      []*task
 	appliances []appliance
+	ha         []*haResource       // HA resources, sorted by sid
+	firewall   map[string]*ruleset // firewall rules by scope; security groups are "group/NAME"
 }
 
 // epoch0 is the instant a Cluster's relative times count from; New moves it to the clock's now.
@@ -148,6 +150,8 @@ type taskOp struct {
 	vzdump     *vzdumpPlan
 	// lockName is the config lock the task set on its guests, removed again when it ends.
 	lockName string
+	// generic marks a task of an operation the simulator does not model: it runs and ends OK, nothing else.
+	generic bool
 }
 
 // tokenUser splits a token id user@realm!name into its user and token name.
@@ -517,6 +521,21 @@ func (c *Cluster) clone() *Cluster {
 	for _, p := range c.pools {
 		cp := *p
 		out.pools = append(out.pools, &cp)
+	}
+	for _, r := range c.ha {
+		cp := *r
+		cp.opts = maps.Clone(r.opts)
+		out.ha = append(out.ha, &cp)
+	}
+	if c.firewall != nil {
+		out.firewall = make(map[string]*ruleset, len(c.firewall))
+		for scope, rs := range c.firewall {
+			cp := &ruleset{comment: rs.comment}
+			for _, r := range rs.rules {
+				cp.rules = append(cp.rules, maps.Clone(r))
+			}
+			out.firewall[scope] = cp
+		}
 	}
 	for _, t := range c.tasks {
 		cp := *t

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/proxmox-mcp/proxmox-mcp/pve/schema"
 )
 
 // Sim answers the Proxmox VE REST API (/api2/json/…) from an in-memory cluster. It is an http.Handler, safe
@@ -276,8 +278,8 @@ func (s *Sim) serve(w http.ResponseWriter, r *http.Request, rec *Request, now ti
 }
 
 // splitAPIPath splits the escaped path below /api2/json into unescaped segments, so an escaped '/' stays
-// inside its segment. ok is false when the path cannot name any API method: outside /api2/json, a bad escape,
-// an empty segment, or a segment that is ".", ".." or holds a '/'.
+// inside its segment (where only a volume ID may hold one; schema.Route decides). ok is false when the path
+// cannot name any API method: outside /api2/json, a bad escape, an empty segment, "." or "..".
 func splitAPIPath(raw string) (segs []string, apiPath string, ok bool) {
 	rest, found := strings.CutPrefix(raw, "/api2/json")
 	if !found || (rest != "" && rest[0] != '/') {
@@ -299,7 +301,7 @@ func splitAPIPath(raw string) (segs []string, apiPath string, ok bool) {
 		if err != nil {
 			u, ok = p, false
 		}
-		if u == "" || u == "." || u == ".." || strings.Contains(u, "/") {
+		if u == "" || u == "." || u == ".." {
 			ok = false
 		}
 		segs[i] = u
@@ -307,19 +309,20 @@ func splitAPIPath(raw string) (segs []string, apiPath string, ok bool) {
 	return segs, "/" + strings.Join(segs, "/"), ok
 }
 
-// dispatch runs an authenticated request through the steps pveproxy takes: find the method, merge the
-// parameters, check permissions, proxy to the node (here: does it exist, is it up), validate parameters
-// against the schema, run the handler.
+// dispatch runs an authenticated request through the steps pveproxy takes: find the method in the schema,
+// merge the parameters, refuse what tokens may not call, check permissions as the schema states them, proxy
+// to the node (here: does it exist, is it up), validate the parameters against the schema, and run the
+// modelled handler or, for an operation the simulator does not model, answer from the schema.
 func (s *Sim) dispatch(method string, segs []string, apiPath string, query, form url.Values, tok *token, now time.Time) (reply, *apiError) {
-	rt, vars := matchRoute(method, segs)
-	if rt == nil {
+	op, vars, ok := schema.Route(method, segs)
+	if !ok {
 		return reply{}, notImplemented(method, apiPath)
 	}
 	params, err := mergeParams(form, query, vars)
 	if err != nil {
 		return reply{}, err
 	}
-	if rt.write {
+	if method != http.MethodGet {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		if s.due(now) {
@@ -337,11 +340,16 @@ func (s *Sim) dispatch(method string, segs []string, apiPath string, query, form
 			defer s.mu.RUnlock()
 		}
 	}
-	c := &call{s: s, tok: tok, method: method, vars: vars, p: params, now: now, kind: rt.kind}
-	if rt.perm != nil {
-		if err := rt.perm(c); err != nil {
-			return reply{}, err
-		}
+	rt := routes()[op.Key()]
+	c := &call{s: s, tok: tok, method: method, op: op, vars: vars, p: params, now: now}
+	if rt != nil {
+		c.kind = rt.kind
+	}
+	if !op.AllowToken {
+		return reply{}, &apiError{status: 403, msg: "Permission check failed (URI '" + apiPath + "' not available with API token, need proper ticket.\n)\n"}
+	}
+	if err := op.Permit(tok.id, tok, params); err != nil {
+		return reply{}, &apiError{status: 403, msg: err.(*schema.PermissionError).Msg}
 	}
 	if name, ok := vars["node"]; ok && validNodeName(name) {
 		n := s.c.node(name)
@@ -353,8 +361,17 @@ func (s *Sim) dispatch(method string, segs []string, apiPath string, query, form
 		}
 		c.n = n
 	}
-	if errs := validateParams(endpointParams[rt.key], params); errs != nil {
+	if errs := op.CheckRaw(params); errs != nil {
 		return reply{}, badParams(errs)
 	}
-	return rt.handle(c)
+	if rt != nil {
+		return rt.handle(c)
+	}
+	return c.unmodelled()
+}
+
+// validNodeName is the pve-node format.
+func validNodeName(s string) bool {
+	msg, _ := schema.CheckFormat("pve-node", s)
+	return msg == ""
 }

@@ -7,14 +7,14 @@ import (
 )
 
 // Task types that work on disks take three times the base duration.
-var slowTaskTypes = map[string]bool{"qmclone": true, "vzclone": true, "qmcreate": true, "vzcreate": true, "vzdump": true}
+var slowTaskTypes = []string{"qmclone", "vzclone", "qmcreate", "vzcreate", "vzdump"}
 
 // taskDuration is how long a new task of this type runs; negative: until stopped.
 func (s *Sim) taskDuration(typ string) time.Duration {
 	if d, ok := s.typeDur[typ]; ok {
 		return d
 	}
-	if slowTaskTypes[typ] {
+	if slices.Contains(slowTaskTypes, typ) {
 		return 3 * s.baseDur
 	}
 	return s.baseDur

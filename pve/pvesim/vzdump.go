@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/proxmox-mcp/proxmox-mcp/pve/schema"
 )
 
 // vzdumpPlan is a backup job as vzdump prepares it: where to, how, and which guests.
@@ -102,7 +104,7 @@ func vzdumpCommandLine(params map[string]string) string {
 	var b strings.Builder
 	b.WriteString("vzdump")
 	if v := params["vmid"]; v != "" {
-		b.WriteString(" " + strings.Join(splitList(v), " "))
+		b.WriteString(" " + strings.Join(schema.SplitList(v), " "))
 	}
 	for _, k := range sortedKeys(params) {
 		if k == "vmid" {
