@@ -3,6 +3,7 @@ module github.com/proxmox-mcp/proxmox-mcp
 go 1.25.5
 
 require (
+	github.com/BurntSushi/toml v1.6.0
 	github.com/google/go-cmp v0.7.0
 	github.com/mark3labs/mcp-go v1.2.1
 	github.com/rs/zerolog v1.35.1

@@ -17,6 +17,7 @@ type Record struct {
 	Tier     string    `json:"tier"`
 	Decision string    `json:"decision"`          // Refused, Invalid, DryRun, Sent, Failed or Pending
 	Missing  []string  `json:"missing,omitempty"` // what the gate found missing (for a dry run: what the real call would miss)
+	Cluster  string    `json:"cluster,omitempty"` // the cluster written to: its name in the targets file, or "default"
 	Target   string    `json:"target,omitempty"`  // e.g. "VM 100 on pve1"
 	Request  string    `json:"request,omitempty"` // e.g. "POST /api2/json/nodes/pve1/qemu/100/status/start"
 	// Operation is a generic call's operation, "METHOD /path/template" (from the schema, never from the caller).
@@ -59,7 +60,7 @@ func (a *Auditor) Write(r *Record, start time.Time) {
 	r.Time = start.UTC()
 	r.Millis = time.Since(start).Milliseconds()
 	c := *r
-	for _, f := range []*string{&c.Target, &c.Request, &c.UPID, &c.Outcome, &c.Error} {
+	for _, f := range []*string{&c.Cluster, &c.Target, &c.Request, &c.UPID, &c.Outcome, &c.Error} {
 		*f = a.scrub(*f)
 	}
 	line, err := json.Marshal(c)

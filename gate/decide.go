@@ -28,24 +28,42 @@ type Decision struct {
 	Unmet []string
 	// NeedsOperator is set when the operator's switch is one of the missing (or, for a dry run, unmet) conditions.
 	NeedsOperator bool
+	// ClusterSettings names the targets file's settings for the call's cluster that stand in the way (only the
+	// operator changes them); nil when none does.
+	ClusterSettings []string
+}
+
+// Cluster is the cluster a call acts on, as the gate sees it: its name, for the audit trail, and the operator's
+// settings for it in the targets file, which can only narrow the server's own: a read_only cluster takes no
+// write, and a destructive call needs the cluster's enable_destructive as well as PROXMOX_ENABLE_DESTRUCTIVE=1.
+type Cluster struct {
+	Name        string
+	ReadOnly    bool // read_only = true
+	Destructive bool // enable_destructive = true (a cluster configured from the environment has it)
 }
 
 // Decide applies the tier's rules to a call's raw arguments (a JSON object). Only the JSON literal true counts:
 // "true", 1 and "1" do not, though mcp-go's own helpers would accept them.
 func Decide(t Tier, m map[string]json.RawMessage, destructiveEnabled bool) Decision {
+	return DecideFor(t, m, destructiveEnabled, nil)
+}
+
+// DecideFor is Decide for a call to cluster cl, whose settings narrow the server's; nil means no cluster of
+// a targets file (only the server's switch applies).
+func DecideFor(t Tier, m map[string]json.RawMessage, destructiveEnabled bool, cl *Cluster) Decision {
 	if t == Read {
 		return Decision{Allow: true}
 	}
-	d := conditions(t, m, destructiveEnabled)
+	d := conditions(t, m, destructiveEnabled, cl)
 	if isTrue(m[ArgDryRun]) {
 		// A dry run only reads; the handler sees DryRun and builds the request without sending it.
-		return Decision{Allow: true, DryRun: true, Unmet: d.Missing, NeedsOperator: d.NeedsOperator}
+		return Decision{Allow: true, DryRun: true, Unmet: d.Missing, NeedsOperator: d.NeedsOperator, ClusterSettings: d.ClusterSettings}
 	}
 	return d
 }
 
 // conditions checks a real call's conditions, in a fixed order.
-func conditions(t Tier, m map[string]json.RawMessage, destructiveEnabled bool) Decision {
+func conditions(t Tier, m map[string]json.RawMessage, destructiveEnabled bool, cl *Cluster) Decision {
 	var d Decision
 	if !isTrue(m[ArgConfirm]) {
 		d.Missing = append(d.Missing, literal(ArgConfirm, m[ArgConfirm]))
@@ -58,6 +76,16 @@ func conditions(t Tier, m map[string]json.RawMessage, destructiveEnabled bool) D
 			d.Missing = append(d.Missing, fmt.Sprintf("the server setting %s=1 (not set)", EnvDestructive))
 			d.NeedsOperator = true
 		}
+		if cl != nil && !cl.Destructive {
+			d.Missing = append(d.Missing, fmt.Sprintf("enable_destructive = true for cluster %s in the targets file (not set)", cl.Name))
+			d.NeedsOperator = true
+			d.ClusterSettings = append(d.ClusterSettings, "enable_destructive = true for cluster "+cl.Name)
+		}
+	}
+	if t != Read && cl != nil && cl.ReadOnly {
+		d.Missing = append(d.Missing, fmt.Sprintf("a cluster that takes writes (%s is read_only in the targets file)", cl.Name))
+		d.NeedsOperator = true
+		d.ClusterSettings = append(d.ClusterSettings, "read_only = false for cluster "+cl.Name)
 	}
 	if !t.Valid() {
 		d.Missing = append(d.Missing, "a known tier (this tool has none: refusing)")
@@ -112,7 +140,10 @@ func Refusal(tool string, t Tier, d Decision) string {
 	fmt.Fprintf(&b, "Refused, nothing was sent to Proxmox: %s is a %s tool and needs ", tool, t)
 	writeList(&b, d.Missing)
 	b.WriteString(".")
-	if d.NeedsOperator {
+	switch {
+	case len(d.ClusterSettings) > 0:
+		b.WriteString(" " + operatorSettings(d))
+	case d.NeedsOperator:
 		fmt.Fprintf(&b, " Enabling destructive tools is the operator's decision: ask the person whether they want to set %s=1 "+
 			"for this server and restart it. Do not change the server's configuration or environment yourself.", EnvDestructive)
 	}
@@ -134,9 +165,29 @@ func DryRunNote(tool string, t Tier, p Permit) string {
 	fmt.Fprintf(&b, "The real call would be refused as it stands: %s is a %s tool and needs ", tool, t)
 	writeList(&b, p.Unmet)
 	b.WriteString(".")
-	if p.NeedsOperator {
+	switch {
+	case len(p.ClusterSettings) > 0:
+		b.WriteString(" " + operatorSettings(Decision{NeedsOperator: true, ClusterSettings: p.ClusterSettings, Unmet: p.Unmet}))
+	case p.NeedsOperator:
 		fmt.Fprintf(&b, " Enabling destructive tools is the operator's decision (%s=1); ask the person, do not change the server's configuration yourself.", EnvDestructive)
 	}
+	return b.String()
+}
+
+// operatorSettings says which of the operator's settings stand in the way, the server's switch among them
+// when it is missing too.
+func operatorSettings(d Decision) string {
+	var settings []string
+	for _, m := range append(d.Missing, d.Unmet...) {
+		if strings.Contains(m, EnvDestructive) {
+			settings = append(settings, EnvDestructive+"=1 for this server")
+		}
+	}
+	settings = append(settings, d.ClusterSettings...)
+	var b strings.Builder
+	b.WriteString("These are the operator's decisions: ask the person whether they want to set ")
+	writeList(&b, settings)
+	b.WriteString(" (PROXMOX_TARGETS names the targets file) and restart the server. Do not change the server's configuration or environment yourself.")
 	return b.String()
 }
 

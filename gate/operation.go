@@ -104,8 +104,8 @@ func (j judgement) refusal(tool string, d Decision) string {
 	fmt.Fprintf(&b, "Refused, nothing was sent to Proxmox: %s; %s sends it only with ", j.subject(), tool)
 	writeList(&b, d.Missing)
 	b.WriteString(".")
-	if d.NeedsOperator {
-		b.WriteString(" " + j.operatorAdvice(d.Missing))
+	if d.NeedsOperator || len(d.ClusterSettings) > 0 {
+		b.WriteString(" " + j.operatorAdvice(d.Missing, d.ClusterSettings))
 	}
 	if j.tier != Read {
 		fmt.Fprintf(&b, " To see what would be sent without changing anything, call it with %s: true.", ArgDryRun)
@@ -129,11 +129,15 @@ func article(word string) string {
 	return "a"
 }
 
-// operatorAdvice says which of the operator's settings stand in the way, and that they are the operator's.
-func (j judgement) operatorAdvice(missing []string) string {
+// operatorAdvice says which of the operator's settings stand in the way (the server's switch, the cluster's
+// settings in the targets file, the allow-list), and that they are the operator's.
+func (j judgement) operatorAdvice(missing, clusterSettings []string) string {
 	var actions []string
 	if slices.ContainsFunc(missing, func(m string) bool { return strings.Contains(m, EnvDestructive) }) {
 		actions = append(actions, "set "+EnvDestructive+"=1")
+	}
+	for _, s := range clusterSettings {
+		actions = append(actions, "set "+s+" in the targets file (PROXMOX_TARGETS)")
 	}
 	if len(j.unmet) > 0 {
 		actions = append(actions, fmt.Sprintf("add %q to %s", j.op.Key, EnvAPIAllow))
@@ -158,8 +162,8 @@ func operationDryRunNote(op *Operation, p Permit) string {
 	fmt.Fprintf(&b, "The real call would be refused as it stands: %s and needs ", j.subject())
 	writeList(&b, p.Unmet)
 	b.WriteString(".")
-	if p.NeedsOperator {
-		b.WriteString(" " + j.operatorAdvice(p.Unmet))
+	if p.NeedsOperator || len(p.ClusterSettings) > 0 {
+		b.WriteString(" " + j.operatorAdvice(p.Unmet, p.ClusterSettings))
 	}
 	return b.String()
 }

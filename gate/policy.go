@@ -96,12 +96,15 @@ func (p *Policy) Tier(name string) (Tier, bool) {
 	return t, ok
 }
 
-// Call is one tool call as the gate sees it: the tool and its arguments, parsed once by the caller.
+// Call is one tool call as the gate sees it: the tool and its arguments, parsed once by the caller, the
+// operation a generic call reaches, and the cluster it acts on.
 type Call struct {
 	Tool string
 	Args map[string]json.RawMessage
 	// Op is, for a generic API call, the operation its arguments reach: the call is judged at its tier.
 	Op *Operation
+	// Cluster is the cluster the call acts on (nil: none named, and only the server's switch applies).
+	Cluster *Cluster
 }
 
 // Permit is the gate's leave to run a call. A handler that gets DryRun must not write.
@@ -115,6 +118,8 @@ type Permit struct {
 	NeedsOperator bool
 	// Op is the generic call's operation (Call.Op); Tier is then its tier.
 	Op *Operation
+	// ClusterSettings are the targets file's settings among Unmet.
+	ClusterSettings []string
 }
 
 // The decisions an audit record can carry: what really happened to a write attempt.
@@ -157,21 +162,25 @@ func (p *Policy) Check(ctx context.Context, c Call, next Handler) *mcp.CallToolR
 		return res
 	}
 	start := time.Now()
-	d := j.apply(Decide(t, c.Args, p.destructive))
+	d := j.apply(DecideFor(t, c.Args, p.destructive, c.Cluster))
 	if j.never != "" {
 		d = Decision{Missing: []string{j.never}}
 	}
+	cluster := ""
+	if c.Cluster != nil {
+		cluster = c.Cluster.Name
+	}
 	if !d.Allow || t == Read {
 		if t != Read {
-			p.audit.Write(&Record{Tool: c.Tool, Tier: t.String(), Decision: Refused, Missing: d.Missing, Operation: j.key()}, start)
+			p.audit.Write(&Record{Tool: c.Tool, Tier: t.String(), Decision: Refused, Cluster: cluster, Missing: d.Missing, Operation: j.key()}, start)
 		}
 		if j.never != "" {
 			return mcp.NewToolResultError("Refused, nothing was sent to Proxmox: " + j.never + ".")
 		}
 		return mcp.NewToolResultError(j.refusal(c.Tool, d))
 	}
-	res, out := next(ctx, Permit{Tier: t, DryRun: d.DryRun, Unmet: d.Unmet, NeedsOperator: d.NeedsOperator, Op: c.Op})
-	rec := &Record{Tool: c.Tool, Tier: t.String(), Decision: out.Decision, Target: out.Target, Request: out.Request,
+	res, out := next(ctx, Permit{Tier: t, DryRun: d.DryRun, Unmet: d.Unmet, NeedsOperator: d.NeedsOperator, Op: c.Op, ClusterSettings: d.ClusterSettings})
+	rec := &Record{Tool: c.Tool, Tier: t.String(), Decision: out.Decision, Cluster: cluster, Target: out.Target, Request: out.Request,
 		UPID: out.UPID, Outcome: out.Result, Error: out.Error, Operation: j.key(), Consent: out.Consent, Digest: out.Digest}
 	if rec.Decision == "" {
 		// A handler that reports nothing did nothing a record could vouch for; say so rather than guess "sent".

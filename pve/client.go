@@ -263,6 +263,11 @@ func (c *Client) readResponse(req Request, resp *http.Response, out any) (int, e
 	if resp.StatusCode != http.StatusOK {
 		return 0, c.apiError(req, resp, body)
 	}
+	if fd, ok := out.(fastDecoder); ok {
+		if total, ok := fd.decodeEnvelope(body); ok {
+			return int(total), nil
+		}
+	}
 	var total Int
 	env := envelope{Data: out}
 	if out == nil {

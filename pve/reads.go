@@ -60,7 +60,8 @@ func (c *Client) ClusterResources(ctx context.Context, typ string) ([]Resource, 
 		return nil, invalid(fmt.Errorf("resource type %s is not vm, node, storage or sdn", quote(typ)))
 	}
 	asked := time.Now()
-	all, err := get[[]Resource](ctx, c, "/cluster/resources", q, wholeCluster, "list cluster resources")
+	list, err := get[resourceList](ctx, c, "/cluster/resources", q, wholeCluster, "list cluster resources")
+	all := []Resource(list)
 	if err == nil && typ != "node" && typ != ResourceStorage && typ != "sdn" {
 		// A listing of the guests is also what the guest index is made of.
 		c.index.fill(indexOf(all, func(r *Resource) indexEntry {

@@ -17,11 +17,12 @@ import (
 // gate decides (the path matched to its template, every parameter checked), and the gate asks what the
 // operation's own class needs. The typed tools stay the fast path for what operators do most.
 //
-// Privileges: none of these tools names any. find and describe send nothing to Proxmox; get and call need
-// whatever their operation needs (describe says which), which the token's role grants or not.
+// Privileges: find and describe send nothing to Proxmox and name none. get and call need whatever their
+// operation needs (describe says which); for hiding what a token can never run they name the choice of every
+// privilege that can let them through: any that reads for get, any that changes something for call. A role
+// that holds one of them (every role the other tools make does) gains nothing from it.
 func apiTools() []Def {
-	// Toolset: "api" for all four (issue 11 gives every Def a toolset: set it here).
-	return []Def{
+	defs := []Def{
 		define("proxmox_api_find", gate.Read,
 			"search all 649 Proxmox API operations by words; method, path, summary, class",
 			"Find Proxmox API operations by words, for what no other tool covers; then use proxmox_api_describe.",
@@ -33,12 +34,16 @@ func apiTools() []Def {
 		defineBound("proxmox_api_get", gate.Read,
 			"any read (GET) of the API by concrete path and query parameters, validated by the schema; paged",
 			"Read any API path, e.g. /cluster/ha/resources: a GET with query parameters, validated first.",
-			privs(), bindGet, apiGet),
+			privs(anyPrivilege(true)), bindGet, apiGet),
 		defineBound("proxmox_api_call", gate.Destructive,
 			"any POST, PUT or DELETE of the API; the gate asks what the operation's own class needs",
 			"Call any API POST, PUT or DELETE by concrete path; the gate asks what its class needs (see describe).",
-			privs(), bindCall, apiCall),
+			privs(anyPrivilege(false)), bindCall, apiCall),
 	}
+	for i := range defs {
+		defs[i].Toolset = ToolsetAPI
+	}
+	return defs
 }
 
 // gateOperation is what the gate decides a generic call of op on: its class as a tier (operator-only as
@@ -173,4 +178,15 @@ func CheckAPIAllow(entries []string) ([]string, error) {
 		return nil, errors.New(strings.Join(problems, "; "))
 	}
 	return keys, nil
+}
+
+// anyPrivilege is the choice ("A|B|…") of every Proxmox privilege that reads (*.Audit), or of every other one.
+func anyPrivilege(audit bool) string {
+	var out []string
+	for _, p := range schema.Privileges() {
+		if strings.HasSuffix(p, ".Audit") == audit {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, "|")
 }

@@ -43,6 +43,7 @@ func (e *env) resolve(ctx context.Context, c *call, a guestArgs) (pve.Guest, err
 
 // guestView is the part of a guest an operator scans.
 type guestView struct {
+	Cluster  string   `json:"cluster,omitempty" out:"-"` // in a list of several clusters (cluster "*")
 	VMID     int      `json:"vmid"`
 	Type     string   `json:"type"`
 	Name     string   `json:"name,omitempty"`
@@ -112,6 +113,9 @@ func cleanTags(s string) []string {
 // tags «network,prod»". Whatever a guest's editor chose (name, pool, tags) is quoted as cluster text.
 func (g guestView) line() string {
 	var b strings.Builder
+	if g.Cluster != "" {
+		b.WriteString(g.Cluster + " ")
+	}
 	fmt.Fprintf(&b, "%d %s (%s) %s %s", g.VMID, quotedName(g.Name), g.Type, nodeText(g.Node), known(g.Status, guestStates))
 	if g.Template {
 		b.WriteString(" template")

@@ -7,28 +7,36 @@ import (
 	"github.com/proxmox-mcp/proxmox-mcp/pve"
 )
 
-// hints say what to do about a class of failure, after the error's own text.
+// hints say what to do about a class of failure, after the error's own text; file is the hint when a targets
+// file configures the clusters (where it differs).
 var hints = []struct {
-	err  error
-	hint string
+	err        error
+	hint, file string
 }{
-	{pve.ErrAuth, "Proxmox rejected the API token: the operator should check PROXMOX_TOKEN_ID and PROXMOX_TOKEN_SECRET (proxmox-mcp doctor tells what is wrong)."},
-	{pve.ErrPermission, "The API token lacks this privilege; granting it is the operator's decision."},
-	{pve.ErrNodeProxy, "Proxmox could not reach that node: it may be offline or rebooting. proxmox_status shows which nodes are online."},
-	{pve.ErrTimeout, "Proxmox did not answer in time (PROXMOX_TIMEOUT)."},
-	{pve.ErrConnRefused, "Nothing answered at PROXMOX_URL: Proxmox is down or the address is wrong."},
-	{pve.ErrTLS, "The server's certificate is not trusted: pin it with PROXMOX_TLS_FINGERPRINT (proxmox-mcp doctor shows the fingerprint)."},
-	{pve.ErrDecode, "Proxmox, or a proxy in front of it, sent an answer that is not Proxmox's JSON."},
-	{pve.ErrTooLarge, "The answer was larger than this server accepts."},
-	{pve.ErrRedirect, "PROXMOX_URL should point at the Proxmox API itself, not at something that redirects."},
-	{pve.ErrUnavailable, "Proxmox, or a proxy in front of it, is unavailable; try again later."},
-	{pve.ErrConnection, "The connection to Proxmox failed."},
+	{pve.ErrAuth, "Proxmox rejected the API token: the operator should check PROXMOX_TOKEN_ID and PROXMOX_TOKEN_SECRET (proxmox-mcp doctor tells what is wrong).",
+		"Proxmox rejected the API token: the operator should check the cluster's token_id and secret in the targets file (proxmox-mcp doctor tells what is wrong)."},
+	{pve.ErrPermission, "The API token lacks this privilege; granting it is the operator's decision.", ""},
+	{pve.ErrNodeProxy, "Proxmox could not reach that node: it may be offline or rebooting. proxmox_status shows which nodes are online.", ""},
+	{pve.ErrTimeout, "Proxmox did not answer in time (PROXMOX_TIMEOUT).", "Proxmox did not answer in time (the cluster's timeout)."},
+	{pve.ErrConnRefused, "Nothing answered at PROXMOX_URL: Proxmox is down or the address is wrong.",
+		"Nothing answered at the cluster's url: Proxmox is down or the address is wrong."},
+	{pve.ErrTLS, "The server's certificate is not trusted: pin it with PROXMOX_TLS_FINGERPRINT (proxmox-mcp doctor shows the fingerprint).",
+		"The server's certificate is not trusted: pin it with the cluster's tls_fingerprint (proxmox-mcp doctor shows the fingerprint)."},
+	{pve.ErrDecode, "Proxmox, or a proxy in front of it, sent an answer that is not Proxmox's JSON.", ""},
+	{pve.ErrTooLarge, "The answer was larger than this server accepts.", ""},
+	{pve.ErrRedirect, "PROXMOX_URL should point at the Proxmox API itself, not at something that redirects.",
+		"The cluster's url should point at the Proxmox API itself, not at something that redirects."},
+	{pve.ErrUnavailable, "Proxmox, or a proxy in front of it, is unavailable; try again later.", ""},
+	{pve.ErrConnection, "The connection to Proxmox failed.", ""},
 }
 
 // explain turns an error into the text of an isError result: the error, then what to do about it. Whatever
 // Proxmox said in it (its message, each parameter's complaint) is quoted as cluster text, and the whole is one
 // clean, bounded line: an error is read by the model like any result.
-func explain(err error) string {
+func explain(err error) string { return explainIn(err, false) }
+
+// explainIn is explain, with the hints for clusters of a targets file when file is set.
+func explainIn(err error, file bool) string {
 	var argErr *ArgError
 	if errors.As(err, &argErr) {
 		return argErr.Error()
@@ -49,6 +57,9 @@ func explain(err error) string {
 	msg = "Error: " + clean(msg, maxError)
 	for _, h := range hints {
 		if errors.Is(err, h.err) {
+			if file && h.file != "" {
+				return msg + ". " + h.file + legend
+			}
 			return msg + ". " + h.hint + legend
 		}
 	}

@@ -13,14 +13,14 @@ import (
 
 func guestTools() []Def {
 	return []Def{
-		define("proxmox_list_vms", gate.Read,
+		spread(define("proxmox_list_vms", gate.Read,
 			"QEMU guests across the cluster in one request; filters; paged",
 			"QEMU VMs with state and usage; filters combine.",
-			privs("VM.Audit"), listGuests(pve.Qemu)),
-		define("proxmox_list_containers", gate.Read,
+			privs("VM.Audit"), listGuests(pve.Qemu))),
+		spread(define("proxmox_list_containers", gate.Read,
 			"the same for LXC",
 			"LXC containers with state and usage; filters combine.",
-			privs("VM.Audit"), listGuests(pve.LXC)),
+			privs("VM.Audit"), listGuests(pve.LXC))),
 		define("proxmox_get_resource", gate.Read,
 			"one guest's status and config by vmid",
 			"One guest by vmid: live status, config and notes.",
@@ -39,10 +39,11 @@ type listArgs struct {
 }
 
 type listResult struct {
-	Kind       string      `json:"kind" out:"-"`
-	Total      int         `json:"total"`
-	Items      []guestView `json:"items"`
-	NextCursor int         `json:"next_cursor,omitempty"`
+	Kind       string       `json:"kind" out:"-"`
+	Total      int          `json:"total"`
+	Items      []guestView  `json:"items"`
+	NextCursor int          `json:"next_cursor,omitempty"`
+	Unanswered []unanswered `json:"unanswered,omitempty" out:"-"` // cluster "*": the clusters that did not answer
 }
 
 const defaultPage = 50
@@ -53,6 +54,7 @@ func (l *listResult) Summary() string {
 	var b strings.Builder
 	if l.Total == 0 {
 		fmt.Fprintf(&b, "No %s match.", l.Kind)
+		writeUnanswered(&b, l.Unanswered)
 		return b.String()
 	}
 	verb := "match"
@@ -71,43 +73,70 @@ func (l *listResult) Summary() string {
 		b.WriteString(g.line())
 		b.WriteByte('\n')
 	}
+	writeUnanswered(&b, l.Unanswered)
 	return strings.TrimRight(b.String(), "\n")
 }
 
 // listGuests answers from one /cluster/resources request, whatever the cluster's size, and filters and pages
-// here: per-node listing would cost a request per node.
+// here: per-node listing would cost a request per node. With cluster "*" it asks every cluster at once, one
+// request each, and pages over the merged list: the clusters in the targets file's order, each by vmid.
 func listGuests(typ pve.GuestType) func(ctx context.Context, e *env, c *call, a *listArgs) (*listResult, error) {
 	kind := "VMs"
 	if typ == pve.LXC {
 		kind = "containers"
 	}
 	return func(ctx context.Context, e *env, c *call, a *listArgs) (*listResult, error) {
-		all, err := c.pve.ClusterResources(ctx, pve.ResourceVM)
+		answers, failed, err := split(each(ctx, c, func(ctx context.Context, cl *pve.Client) ([]pve.Resource, error) {
+			all, err := cl.ClusterResources(ctx, pve.ResourceVM)
+			if err != nil {
+				return nil, err
+			}
+			match := filterGuests(all, typ, a)
+			sort.Slice(match, func(i, j int) bool { return match[i].VMID < match[j].VMID })
+			return match, nil
+		}))
 		if err != nil {
 			return nil, err
 		}
-		name := strings.ToLower(a.Name)
-		var match []pve.Resource
-		for _, r := range all {
-			if r.Type != string(typ) ||
-				a.Node != "" && r.Node != a.Node ||
-				a.Status != "" && r.Status != a.Status ||
-				name != "" && !strings.Contains(strings.ToLower(r.Name), name) ||
-				a.Tag != "" && !slices.Contains(r.TagList(), a.Tag) ||
-				a.Pool != "" && r.Pool != a.Pool ||
-				a.Templates != nil && bool(r.Template) != *a.Templates {
-				continue
-			}
-			match = append(match, r)
+		total := 0
+		for _, an := range answers {
+			total += len(an.val)
 		}
-		sort.Slice(match, func(i, j int) bool { return match[i].VMID < match[j].VMID })
-		from, to, next := a.bounds(len(match), defaultPage)
-		res := &listResult{Kind: kind, Total: len(match), NextCursor: next, Items: make([]guestView, 0, to-from)}
-		for _, r := range match[from:to] {
-			res.Items = append(res.Items, viewGuest(r))
+		from, to, next := a.bounds(total, defaultPage)
+		res := &listResult{Kind: kind, Total: total, NextCursor: next, Items: make([]guestView, 0, to-from), Unanswered: failed}
+		at := 0 // position of the current cluster's first guest in the merged list
+		for _, an := range answers {
+			lo, hi := max(from-at, 0), min(to-at, len(an.val))
+			for i := lo; i < hi; i++ {
+				g := viewGuest(an.val[i])
+				if c.several() {
+					g.Cluster = an.target.Name
+				}
+				res.Items = append(res.Items, g)
+			}
+			at += len(an.val)
 		}
 		return res, nil
 	}
+}
+
+// filterGuests keeps the guests of one type that pass every filter given.
+func filterGuests(all []pve.Resource, typ pve.GuestType, a *listArgs) []pve.Resource {
+	name := strings.ToLower(a.Name)
+	var match []pve.Resource
+	for _, r := range all {
+		if r.Type != string(typ) ||
+			a.Node != "" && r.Node != a.Node ||
+			a.Status != "" && r.Status != a.Status ||
+			name != "" && !strings.Contains(strings.ToLower(r.Name), name) ||
+			a.Tag != "" && !slices.Contains(r.TagList(), a.Tag) ||
+			a.Pool != "" && r.Pool != a.Pool ||
+			a.Templates != nil && bool(r.Template) != *a.Templates {
+			continue
+		}
+		match = append(match, r)
+	}
+	return match
 }
 
 type resourceResult struct {

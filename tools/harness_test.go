@@ -45,6 +45,15 @@ type harnessOpts struct {
 	elicit      client.ElicitationHandler  // the client's elicitation handler (nil: it declares none)
 	protocol    string                     // the protocol the client asks for (default the latest)
 	apiAllow    []string                   // PROXMOX_API_ALLOW
+	toolsets    []string                   // PROXMOX_TOOLSETS (default: all, so that every tool can be tested)
+}
+
+// toolsetsOrAll is the harness's PROXMOX_TOOLSETS: every toolset unless the test chose.
+func (o harnessOpts) toolsetsOrAll() []string {
+	if len(o.toolsets) == 0 && len(o.only) == 0 {
+		return []string{allToolsets}
+	}
+	return o.toolsets
 }
 
 // syncBuffer serialises writes from concurrent handlers.
@@ -100,7 +109,7 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 		wait = 5 * time.Second
 	}
 	srv, err := NewServer(Options{
-		Client: h.client, Redactor: r, Log: logger, Version: "test", ReadOnly: o.readOnly, Only: o.only, DefaultWait: wait, extra: o.extra,
+		Client: h.client, Redactor: r, Log: logger, Version: "test", ReadOnly: o.readOnly, Only: o.only, Toolsets: o.toolsetsOrAll(), DefaultWait: wait, extra: o.extra,
 		Consent: o.consent,
 		Policy:  gate.NewPolicy(o.destructive, gate.NewAuditor(logger, r.Writer(syncBuffer{&h.mu, &h.audit}), r.String), gate.WithAPIAllow(o.apiAllow)),
 	})

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -50,7 +51,14 @@ func newListServer(t *testing.T, readOnly bool, only []string) *server.MCPServer
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := NewServer(Options{Client: c, Policy: gate.NewPolicy(false, nil), Log: zerolog.Nop(), ReadOnly: readOnly, Only: only, Version: "test"})
+	// Every toolset unless single tools are named: the snapshots and the token budgets cover every tool, on by
+	// default or not.
+	var sets []string
+	if len(only) == 0 {
+		sets = []string{allToolsets}
+	}
+	srv, err := NewServer(Options{Client: c, Policy: gate.NewPolicy(false, nil), Log: zerolog.Nop(), ReadOnly: readOnly, Only: only,
+		Toolsets: sets, Version: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,10 +121,11 @@ func TestToolSchemaSnapshots(t *testing.T) {
 	}
 }
 
-// toolGroup is the group a tool's tokens are counted in: the generic API tools, or the core ones.
+// toolGroup is the group a tool's tokens are counted in: the generic API tools, or the 23 core ones (the core
+// and lifecycle toolsets).
 func toolGroup(name string) string {
-	for _, d := range apiTools() {
-		if d.Name == name {
+	for _, d := range All() {
+		if d.Name == name && d.Toolset == ToolsetAPI {
 			return "api"
 		}
 	}
@@ -156,4 +165,47 @@ func TestToolsListForTokenizer(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	if whole, _ := os.ReadFile(out); !bytes.Equal(whole, ListPayload(sortedByName(All()), nil, "")) {
+		t.Error("ListPayload (what proxmox-mcp tools and the README count) differs from tools/list on the wire")
+	}
+	// Beside it, every toolset, the default set and all of them on their own, without a targets file and
+	// with two and eight clusters, each with the estimate Go prints, for .ci/toolset-tokens.mjs to count.
+	dir := filepath.Dir(out)
+	type payload struct {
+		Name     string `json:"name"`
+		File     string `json:"file"`
+		Bytes    int    `json:"bytes"`
+		Estimate int    `json:"estimate"`
+		Budget   bool   `json:"budget"` // the default set: at most 4,500 o200k tokens
+	}
+	var index []payload
+	add := func(name string, defs []Def, clusters []string, budget bool) {
+		p := ListPayload(defs, clusters, "")
+		file := "toolset-" + name + ".json"
+		if err := os.WriteFile(filepath.Join(dir, file), p, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		index = append(index, payload{name, file, len(p), EstimateTokens(len(p)), budget})
+	}
+	for _, ts := range Toolsets() {
+		add(ts.Name, OfToolset(All(), ts.Name), nil, false)
+	}
+	two := []string{"home", "prod"}
+	eight := []string{"home", "lab", "prod", "staging", "edge-1", "edge-2", "dr", "backup"}
+	add("default", DefaultSet(), nil, true)
+	add("default-2-clusters", DefaultSet(), two, true)
+	add("default-8-clusters", DefaultSet(), eight, false)
+	add("all", All(), nil, false)
+	add("all-2-clusters", All(), two, false)
+	raw, _ := json.MarshalIndent(index, "", "  ")
+	if err := os.WriteFile(filepath.Join(dir, "toolsets.json"), raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// sortedByName orders defs as mcp-go's tools/list does.
+func sortedByName(defs []Def) []Def {
+	out := slices.Clone(defs)
+	slices.SortFunc(out, func(a, b Def) int { return strings.Compare(a.Name, b.Name) })
+	return out
 }

@@ -4,9 +4,7 @@ package tools
 
 import (
 	"errors"
-	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/mark3labs/mcp-go/server"
@@ -19,15 +17,24 @@ import (
 
 // Options configure a server.
 type Options struct {
-	Client   *pve.Client
-	Policy   *gate.Policy
-	Redactor *redact.Redactor
-	Log      zerolog.Logger
-	Version  string
+	// Client is the one cluster configured from the environment, named "default"; or give Targets.
+	Client *pve.Client
+	// Targets are the clusters of a targets file (PROXMOX_TARGETS): every tool then takes the cluster argument.
+	Targets []Target
+	// DefaultTarget is the cluster of a call that names none (default_target); with one target, that one.
+	DefaultTarget string
+	Policy        *gate.Policy
+	Redactor      *redact.Redactor
+	Log           zerolog.Logger
+	Version       string
 	// ReadOnly registers no write or destructive tool at all (PROXMOX_READ_ONLY=1).
 	ReadOnly bool
-	// Only, when set, exposes only these tools (PROXMOX_TOOLS).
+	// Toolsets, when set, exposes these toolsets (PROXMOX_TOOLSETS); else the default ones.
+	Toolsets []string
+	// Only, when set, exposes these tools: alone, only these; with Toolsets, these besides (PROXMOX_TOOLS).
 	Only []string
+	// Hidden are tools left out because no cluster's token holds the privileges they need (Unpermitted).
+	Hidden []string
 	// DefaultWait bounds a write's wait for its task (PROXMOX_WAIT_SECONDS, default 30s).
 	DefaultWait time.Duration
 	// Consent is when and how a person approves a write (PROXMOX_CONSENT...); nil is the default policy.
@@ -35,6 +42,11 @@ type Options struct {
 
 	// extra are tools only tests register: a misbehaving tool proves the guards around every tool.
 	extra []Def
+}
+
+// Selection is what o chooses to expose.
+func (o Options) Selection() Selection {
+	return Selection{ReadOnly: o.ReadOnly, Toolsets: o.Toolsets, Tools: o.Only}
 }
 
 // order is the order tools/list shows: reads, writes, destructive, as the product's tool table lists them, then
@@ -50,7 +62,7 @@ var order = []string{
 	"proxmox_api_find", "proxmox_api_describe", "proxmox_api_get", "proxmox_api_call",
 }
 
-// All returns every tool definition, in the order tools/list shows them.
+// All returns every tool definition, in the order tools/list shows them, each in its toolset.
 func All() []Def {
 	defs := slices.Concat(statusTools(), guestTools(), snapshotTools(), taskTools(), backupTools(), usageTools(),
 		templateTools(), powerTools(), createTools(), destroyTools(), apiTools())
@@ -61,54 +73,23 @@ func All() []Def {
 		return len(order) // unlisted tools go last; TestToolOrder fails on them
 	}
 	slices.SortStableFunc(defs, func(a, b Def) int { return rank(a) - rank(b) })
+	for i := range defs {
+		if defs[i].Toolset == "" {
+			defs[i].Toolset = defaultToolset(defs[i].Tier)
+		}
+	}
 	return defs
-}
-
-// Select applies the read-only switch and a PROXMOX_TOOLS list, and fails on a contradiction: an unknown name,
-// or a write tool named while read-only.
-func Select(readOnly bool, only []string) ([]Def, error) {
-	all := All()
-	byName := map[string]Def{}
-	for _, d := range all {
-		byName[d.Name] = d
-	}
-	var problems []string
-	want := map[string]bool{}
-	for _, n := range only {
-		n = strings.TrimSpace(n)
-		if n == "" {
-			continue
-		}
-		d, ok := byName[n]
-		switch {
-		case !ok:
-			problems = append(problems, fmt.Sprintf("PROXMOX_TOOLS names %q, which is not a tool", n))
-		case readOnly && d.Tier != gate.Read:
-			problems = append(problems, fmt.Sprintf("PROXMOX_TOOLS names %s, a %s tool, but PROXMOX_READ_ONLY=1 registers no write tools", n, d.Tier))
-		}
-		want[n] = true
-	}
-	if len(problems) > 0 {
-		return nil, errors.New(strings.Join(problems, "; "))
-	}
-	var out []Def
-	for _, d := range all {
-		if readOnly && d.Tier != gate.Read || len(want) > 0 && !want[d.Name] {
-			continue
-		}
-		out = append(out, d)
-	}
-	if len(out) == 0 {
-		return nil, errors.New("the configuration exposes no tool at all")
-	}
-	return out, nil
 }
 
 // NewServer builds the MCP server: the selected tools, each registered with the gate, behind the middleware
 // chain recover+redact -> log -> handler, where every handler passes its call through the gate's Check.
 func NewServer(o Options) (*server.MCPServer, error) {
-	if o.Client == nil || o.Policy == nil {
-		return nil, errors.New("tools: a client and a policy are required")
+	if o.Policy == nil {
+		return nil, errors.New("tools: a policy is required")
+	}
+	cs, err := newClusters(o)
+	if err != nil {
+		return nil, err
 	}
 	if o.Redactor == nil {
 		o.Redactor = redact.New()
@@ -123,18 +104,23 @@ func NewServer(o Options) (*server.MCPServer, error) {
 		}
 		o.Consent = c
 	}
-	defs, err := Select(o.ReadOnly, o.Only)
+	defs, err := Select(o.Selection())
 	if err != nil {
 		return nil, err
 	}
+	defs = slices.DeleteFunc(defs, func(d Def) bool { return slices.Contains(o.Hidden, d.Name) })
+	if len(defs) == 0 {
+		return nil, errors.New("no tool is left: the tokens hold none of the privileges the chosen tools need")
+	}
 	s := server.NewMCPServer("proxmox-mcp", o.Version,
 		server.WithToolCapabilities(false),
-		server.WithInstructions(Instructions(o.Policy.DestructiveEnabled(), o.ReadOnly)),
+		server.WithInstructions(Instructions(InstructionFacts{
+			Destructive: o.Policy.DestructiveEnabled(), ReadOnly: o.ReadOnly, Tools: defs, clusters: cs})),
 	)
 	s.Use(guard(o.Redactor, o.Log), logCalls(o.Log))
-	e := &env{client: o.Client, policy: o.Policy, redactor: o.Redactor, log: o.Log, defaultWait: o.DefaultWait, consent: o.Consent}
+	e := &env{clusters: cs, policy: o.Policy, redactor: o.Redactor, log: o.Log, defaultWait: o.DefaultWait, consent: o.Consent}
 	for _, d := range append(defs, o.extra...) {
-		tool, err := o.Policy.Register(d.Tool(), d.Tier)
+		tool, err := o.Policy.Register(d.tool(cs), d.Tier)
 		if err != nil {
 			return nil, err
 		}
@@ -145,7 +131,7 @@ func NewServer(o Options) (*server.MCPServer, error) {
 
 // env is what handlers share.
 type env struct {
-	client      *pve.Client
+	clusters    *clusters
 	policy      *gate.Policy
 	redactor    *redact.Redactor
 	log         zerolog.Logger

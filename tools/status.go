@@ -8,14 +8,15 @@ import (
 	"strings"
 
 	"github.com/proxmox-mcp/proxmox-mcp/gate"
+	"github.com/proxmox-mcp/proxmox-mcp/pve"
 )
 
 func statusTools() []Def {
 	return []Def{
-		define("proxmox_status", gate.Read,
+		spread(define("proxmox_status", gate.Read,
 			"cluster name, quorum, version; each node: online, CPU, memory, uptime",
 			"Cluster overview: quorum, version, each node's load and guests. Start here.",
-			privs("Sys.Audit"), clusterStatus),
+			privs("Sys.Audit"), status)),
 	}
 }
 
@@ -33,18 +34,52 @@ type nodeView struct {
 	Running int     `json:"running"`
 }
 
+// statusResult is one cluster's status, its fields at the top level as they always were; or, with cluster "*",
+// every cluster's, in clusters.
 type statusResult struct {
-	Cluster string     `json:"cluster,omitempty"`
-	Quorate bool       `json:"quorate"`
-	Version string     `json:"version"`
-	Nodes   []nodeView `json:"nodes"`
+	*clusterStatus
+	Clusters   []*clusterStatus `json:"clusters,omitempty" out:"-"`
+	Unanswered []unanswered     `json:"unanswered,omitempty" out:"-"`
+}
+
+// clusterStatus is what one cluster says of itself. Without a targets file, cluster is Proxmox's name for
+// it; with one, cluster is the name calls give (the cluster argument's) and Proxmox's own is pve_cluster.
+type clusterStatus struct {
+	Cluster    string     `json:"cluster,omitempty"`
+	PVECluster string     `json:"pve_cluster,omitempty" out:"-"`
+	Quorate    bool       `json:"quorate"`
+	Version    string     `json:"version"`
+	Nodes      []nodeView `json:"nodes"`
+	named      bool       // Cluster is the targets file's name
 }
 
 func (s *statusResult) Summary() string {
+	if s.clusterStatus != nil {
+		return s.clusterStatus.summary(true)
+	}
+	var b strings.Builder
+	for i, c := range s.Clusters {
+		if i > 0 {
+			b.WriteString("\n\n")
+		}
+		b.WriteString(c.summary(i == 0)) // the legend once
+	}
+	writeUnanswered(&b, s.Unanswered)
+	return strings.TrimRight(b.String(), "\n")
+}
+
+func (s *clusterStatus) summary(legend bool) string {
 	var b strings.Builder
 	name := "standalone node"
-	if s.Cluster != "" {
-		name = inline(s.Cluster, maxName)
+	pveName := s.Cluster
+	if s.named {
+		pveName = s.PVECluster
+	}
+	if pveName != "" {
+		name = inline(pveName, maxName)
+	}
+	if s.named {
+		name = s.Cluster + " (Proxmox: " + name + ")"
 	}
 	q := "quorate"
 	if !s.Quorate {
@@ -56,7 +91,11 @@ func (s *statusResult) Summary() string {
 			online++
 		}
 	}
-	fmt.Fprintf(&b, "Cluster %s: %s, Proxmox VE %s, %d of %d nodes online. %s\n", name, q, versionText(s.Version), online, len(s.Nodes), inlineLegend)
+	fmt.Fprintf(&b, "Cluster %s: %s, Proxmox VE %s, %d of %d nodes online.", name, q, versionText(s.Version), online, len(s.Nodes))
+	if legend {
+		b.WriteString(" " + inlineLegend)
+	}
+	b.WriteString("\n")
 	for _, n := range s.Nodes {
 		if !n.Online {
 			fmt.Fprintf(&b, "%s OFFLINE\n", nodeText(n.Node))
@@ -68,22 +107,43 @@ func (s *statusResult) Summary() string {
 	return strings.TrimRight(b.String(), "\n")
 }
 
-// clusterStatus reads three things: the version, the cluster's quorum, and every node and guest in one
+// status reads the status of the call's cluster, or with cluster "*" of every cluster at once.
+func status(ctx context.Context, e *env, c *call, _ *noArgs) (*statusResult, error) {
+	answers, failed, err := split(each(ctx, c, readStatus))
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range answers {
+		if e.clusters.declared {
+			a.val.named, a.val.PVECluster, a.val.Cluster = true, a.val.Cluster, a.target.Name
+		}
+	}
+	if !c.several() {
+		return &statusResult{clusterStatus: answers[0].val}, nil
+	}
+	res := &statusResult{Unanswered: failed}
+	for _, a := range answers {
+		res.Clusters = append(res.Clusters, a.val)
+	}
+	return res, nil
+}
+
+// readStatus reads three things: the version, the cluster's quorum, and every node and guest in one
 // /cluster/resources request.
-func clusterStatus(ctx context.Context, e *env, c *call, _ *noArgs) (*statusResult, error) {
-	v, err := c.pve.Version(ctx)
+func readStatus(ctx context.Context, cl *pve.Client) (*clusterStatus, error) {
+	v, err := cl.Version(ctx)
 	if err != nil {
 		return nil, err
 	}
-	cs, err := c.pve.ClusterStatus(ctx)
+	cs, err := cl.ClusterStatus(ctx)
 	if err != nil {
 		return nil, err
 	}
-	all, err := c.pve.ClusterResources(ctx, "")
+	all, err := cl.ClusterResources(ctx, "")
 	if err != nil {
 		return nil, err
 	}
-	res := &statusResult{Version: clean(v.Version, 32), Quorate: true}
+	res := &clusterStatus{Version: clean(v.Version, 32), Quorate: true}
 	online := map[string]bool{}
 	for _, c := range cs {
 		switch c.Type {

@@ -5,15 +5,46 @@ import (
 	"strings"
 )
 
-// Table is the tool table of the README and of `proxmox-mcp tools`, generated from the definitions so that it
-// cannot drift from them.
+// Table is the tool table of the README, generated from the definitions so that it cannot drift from them.
 func Table(defs []Def) string {
 	var b strings.Builder
-	b.WriteString("| tool | tier | what it does |\n| --- | --- | --- |\n")
+	b.WriteString("| tool | toolset | tier | what it does |\n| --- | --- | --- | --- |\n")
 	for _, d := range defs {
-		fmt.Fprintf(&b, "| `%s` | %s | %s |\n", d.Name, d.Tier, d.Brief)
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", d.Name, d.Toolset, d.Tier, d.Brief)
 	}
 	return b.String()
+}
+
+// ToolsetTable is the README's table of toolsets: what each holds and what its tools/list costs (without a
+// targets file; the cluster argument adds to every tool), then the default set and all of them.
+func ToolsetTable(defs []Def) string {
+	var b strings.Builder
+	cost := func(defs []Def) string {
+		n := len(ListPayload(defs, nil, ""))
+		return fmt.Sprintf("%s bytes, ≈ %s tokens", thousands(n), thousands(EstimateTokens(n)))
+	}
+	b.WriteString("| toolset | default | tools | what it holds | tools/list cost |\n| --- | --- | --- | --- | --- |\n")
+	for _, ts := range toolsets {
+		on := "no"
+		if ts.Default {
+			on = "yes"
+		}
+		in := OfToolset(defs, ts.Name)
+		fmt.Fprintf(&b, "| `%s` | %s | %d | %s | %s |\n", ts.Name, on, len(in), ts.Brief, cost(in))
+	}
+	def, _ := Select(Selection{})
+	fmt.Fprintf(&b, "| the default set | | %d | | %s |\n", len(def), cost(def))
+	fmt.Fprintf(&b, "| `%s` | | %d | | %s |\n", allToolsets, len(defs), cost(defs))
+	return b.String()
+}
+
+// thousands writes n with a comma every three digits.
+func thousands(n int) string {
+	s := fmt.Sprint(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
 
 // readmeBlock is a part of the README generated from the definitions, between two markers.
@@ -25,6 +56,7 @@ type readmeBlock struct {
 // readmeBlocks are checked by TestREADMEBlocks, which rewrites them with -update.
 var readmeBlocks = []readmeBlock{
 	{"tools", Table},
+	{"toolsets", ToolsetTable},
 	{"setup", setupText},
 }
 

@@ -14,10 +14,10 @@ import (
 
 func taskTools() []Def {
 	return []Def{
-		define("proxmox_recent_tasks", gate.Read,
+		spread(define("proxmox_recent_tasks", gate.Read,
 			"recent tasks, filterable by node, vmid, errors only",
 			"Recent tasks and their outcomes, newest first.",
-			privs("Sys.Audit"), recentTasks),
+			privs("Sys.Audit"), recentTasks)),
 		define("proxmox_get_task_status", gate.Read,
 			"one task by UPID; may wait for it to finish, with progress",
 			"One task by UPID: running, or how it ended; can wait.",
@@ -30,6 +30,7 @@ func taskTools() []Def {
 }
 
 type taskView struct {
+	Cluster   string `json:"cluster,omitempty" out:"-"` // in a list of several clusters (cluster "*")
 	UPID      string `json:"upid"`
 	Node      string `json:"node"`
 	Type      string `json:"type"`
@@ -45,7 +46,11 @@ func (t taskView) line() string {
 	if t.EndTime > 0 {
 		end = " took " + fmtUptime(t.EndTime-t.StartTime)
 	}
-	return fmt.Sprintf("%s %s %s %s %s: %s%s\n  %s", fmtTime(t.StartTime), t.Node, t.Type, orDash(t.ID), t.User, statusText(t.Status), end, t.UPID)
+	cluster := ""
+	if t.Cluster != "" {
+		cluster = t.Cluster + " "
+	}
+	return fmt.Sprintf("%s%s %s %s %s %s: %s%s\n  %s", cluster, fmtTime(t.StartTime), t.Node, t.Type, orDash(t.ID), t.User, statusText(t.Status), end, t.UPID)
 }
 
 func viewTask(t pve.Task) taskView {
@@ -69,12 +74,16 @@ type recentArgs struct {
 }
 
 type tasksResult struct {
-	Tasks []taskView `json:"tasks"`
+	Tasks      []taskView   `json:"tasks"`
+	Unanswered []unanswered `json:"unanswered,omitempty" out:"-"` // cluster "*": the clusters that did not answer
 }
 
 func (r *tasksResult) Summary() string {
 	if len(r.Tasks) == 0 {
-		return "No matching tasks."
+		var b strings.Builder
+		b.WriteString("No matching tasks.")
+		writeUnanswered(&b, r.Unanswered)
+		return b.String()
 	}
 	var b strings.Builder
 	legend := ""
@@ -88,6 +97,7 @@ func (r *tasksResult) Summary() string {
 		b.WriteString(t.line())
 		b.WriteByte('\n')
 	}
+	writeUnanswered(&b, r.Unanswered)
 	return strings.TrimRight(b.String(), "\n")
 }
 
@@ -97,29 +107,33 @@ func isErrorStatus(s string) bool {
 }
 
 // recentTasks reads one node's task list (running ones included) when a node is given, else the cluster-wide
-// recent list, one request either way.
+// recent list, one request either way; with cluster "*" one request to every cluster, merged newest first.
 func recentTasks(ctx context.Context, e *env, c *call, a *recentArgs) (*tasksResult, error) {
 	limit := a.Limit
 	if limit == 0 {
 		limit = 20
 	}
-	var list []pve.Task
-	var err error
-	if a.Node != "" {
-		list, err = c.pve.Tasks(ctx, a.Node, pve.TaskFilter{VMID: a.VMID, ErrorsOnly: a.Errors, Limit: limit, Source: "all"})
-	} else {
-		list, err = c.pve.ClusterTasks(ctx)
-	}
+	answers, failed, err := split(each(ctx, c, func(ctx context.Context, cl *pve.Client) ([]pve.Task, error) {
+		if a.Node != "" {
+			return cl.Tasks(ctx, a.Node, pve.TaskFilter{VMID: a.VMID, ErrorsOnly: a.Errors, Limit: limit, Source: "all"})
+		}
+		return cl.ClusterTasks(ctx)
+	}))
 	if err != nil {
 		return nil, err
 	}
-	res := &tasksResult{Tasks: []taskView{}}
-	for _, t := range list {
-		v := viewTask(t)
-		if a.VMID != 0 && v.ID != strconv.Itoa(a.VMID) || a.Errors && !isErrorStatus(v.Status) {
-			continue
+	res := &tasksResult{Tasks: []taskView{}, Unanswered: failed}
+	for _, an := range answers {
+		for _, t := range an.val {
+			v := viewTask(t)
+			if a.VMID != 0 && v.ID != strconv.Itoa(a.VMID) || a.Errors && !isErrorStatus(v.Status) {
+				continue
+			}
+			if c.several() {
+				v.Cluster = an.target.Name
+			}
+			res.Tasks = append(res.Tasks, v)
 		}
-		res.Tasks = append(res.Tasks, v)
 	}
 	sort.SliceStable(res.Tasks, func(i, j int) bool { return res.Tasks[i].StartTime > res.Tasks[j].StartTime })
 	if len(res.Tasks) > limit {

@@ -24,9 +24,12 @@ type Def struct {
 	Desc  string // what the model reads: what the tool does and when to use it
 	// Privs are the Proxmox privileges its requests need (from the endpoints' permissions); "A|B" means either.
 	Privs []string
-	spec  *argSpec
-	out   reflect.Type
-	run   func(ctx context.Context, e *env, c *call, args object) (result, error)
+	// Toolset is the toolset it belongs to (toolsets.go).
+	Toolset string
+	spec    *argSpec
+	out     reflect.Type
+	run     func(ctx context.Context, e *env, c *call, args object) (result, error)
+	spread  bool // takes cluster "*" (clusters.go)
 	// bind, for a tool whose gate decision depends on its arguments (the generic API tools), decodes and
 	// validates a call's arguments before the gate decides, and returns the operation they reach and the
 	// handler bound to them.
@@ -42,6 +45,8 @@ type call struct {
 	pve *pve.Client
 	// input is what a client sends back with the answer to a question the call asked (consent).
 	input mcp.MultiRoundTripParams
+	// targets are the clusters it acts on: one, or with cluster "*" every one (targets[0] is pve's).
+	targets []*Target
 }
 
 // dryRun reports whether the gate allowed this call only as a dry run.
@@ -126,11 +131,16 @@ func (d Def) PerOperation() bool { return d.bind != nil }
 
 // Tool is the MCP definition clients see: description, input and output schemas. Annotations come from the
 // tier when the gate registers it.
-func (d Def) Tool() mcp.Tool {
+func (d Def) Tool() mcp.Tool { return d.tool(nil) }
+
+// tool is the definition with the cluster argument, when a targets file names the clusters.
+func (d Def) tool(cs *clusters) mcp.Tool {
+	in := d.spec.inputSchema()
+	cs.schema(d, in)
 	return mcp.Tool{
 		Name:            d.Name,
 		Description:     d.Desc,
-		RawInputSchema:  mustJSON(d.spec.inputSchema()),
+		RawInputSchema:  mustJSON(in),
 		RawOutputSchema: mustJSON(outputSchema(d.out)),
 	}
 }
@@ -153,18 +163,26 @@ func (d Def) handler(e *env) server.ToolHandlerFunc {
 			}
 			gc.Op, run = op, func(ctx context.Context, c *call) (result, error) { return bound(ctx, e, c) }
 		}
+		// The cluster is chosen before the gate decides, which applies that cluster's settings; a call that
+		// names none that exists still passes the gate (a write attempt is audited) and is refused below.
+		targets, clusterErr := e.clusters.choose(d, args)
+		gc.Cluster = gateCluster(targets)
 		res := e.policy.Check(ctx, gc, func(ctx context.Context, p gate.Permit) (*mcp.CallToolResult, gate.Outcome) {
+			if clusterErr != nil {
+				return errorResult(clusterErr), failure(clusterErr, false)
+			}
 			if d.Tier == gate.Read || p.DryRun {
 				// Whatever a read tool or a dry run does, the client refuses to send a write with this context.
 				ctx = pve.ReadOnly(ctx)
 			}
-			c := &call{tool: d.Name, permit: p, progress: e.progressSink(ctx, req), pve: e.client, input: req.Params.MultiRoundTripParams}
+			c := &call{tool: d.Name, permit: p, progress: e.progressSink(ctx, req), pve: targets[0].Client, targets: targets,
+				input: req.Params.MultiRoundTripParams}
 			r, err := run(ctx, c)
 			if res, o, ok := consentResult(err); ok {
 				return res, o
 			}
 			if err != nil {
-				return errorResult(err), failure(err)
+				return mcp.NewToolResultError(explainIn(err, e.clusters.declared)), failure(err, e.clusters.declared)
 			}
 			out := &mcp.CallToolResult{
 				Content:           []mcp.Content{mcp.NewTextContent(r.Summary())},
@@ -185,16 +203,16 @@ func (d Def) handler(e *env) server.ToolHandlerFunc {
 
 // failure is the audit outcome of a call that ended in an error: invalid when it was refused before anything
 // was sent, failed otherwise, with the request when one was sent.
-func failure(err error) gate.Outcome {
+func failure(err error, file bool) gate.Outcome {
 	var se *sendError
 	if errors.As(err, &se) {
-		return gate.Outcome{Decision: gate.Failed, Target: se.target, Request: se.request, Error: explain(err), Consent: se.consent, Digest: se.digest}
+		return gate.Outcome{Decision: gate.Failed, Target: se.target, Request: se.request, Error: explainIn(err, file), Consent: se.consent, Digest: se.digest}
 	}
 	var argErr *ArgError
 	if errors.As(err, &argErr) || errors.Is(err, pve.ErrInvalidRequest) || errors.Is(err, pve.ErrNotFound) {
-		return gate.Outcome{Decision: gate.Invalid, Error: explain(err)}
+		return gate.Outcome{Decision: gate.Invalid, Error: explainIn(err, file)}
 	}
-	return gate.Outcome{Decision: gate.Failed, Error: explain(err)}
+	return gate.Outcome{Decision: gate.Failed, Error: explainIn(err, file)}
 }
 
 // rawArgs returns the arguments exactly as sent, so that 100.7, "100" and 1e2 can be told from 100.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/mark3labs/mcp-go/server"
@@ -20,12 +21,18 @@ import (
 // app is one built server and what it holds open.
 type app struct {
 	srv      *server.MCPServer
-	client   *pve.Client
-	config   pve.Config
+	targets  []builtTarget
+	fromFile bool // the targets came from a targets file
 	log      zerolog.Logger
 	redactor *redact.Redactor
 	policy   *gate.Policy
 	closers  []func()
+}
+
+// builtTarget is a target with its own client: its own URL, token, TLS and guest index.
+type builtTarget struct {
+	target
+	client *pve.Client
 }
 
 func (a *app) Close() {
@@ -60,33 +67,32 @@ func build(ctx context.Context, s *settings, stderr io.Writer) (*app, error) {
 	a.log = log
 	a.closers = append(a.closers, flush)
 
-	var cfg pve.Config
+	tc := targetsConfig{}
 	if s.demo {
 		d, err := startDemo()
 		if err != nil {
 			return nil, err
 		}
 		a.closers = append(a.closers, d.Close)
-		cfg = d.config
+		tc.targets = []target{{name: tools.DefaultTarget, cfg: d.config, destructive: true}}
 	} else {
-		c, err := connectionFromEnv(s.pveEnv)
+		c, err := loadTargets(s)
 		if err != nil {
+			a.Close()
 			return nil, err
 		}
-		cfg = c
+		tc = c
 	}
-	client, err := pve.New(cfg, pve.WithRedactor(r), pve.WithUserAgent("proxmox-mcp/"+version), pve.WithObserver(func(e pve.Event) {
-		ev := log.Debug()
-		if e.Err != nil {
-			ev = log.Debug().Str("error", r.String(e.Err.Error())) // scrubbed before JSON escaping, see gate.Auditor
+	a.fromFile = tc.fromFile
+	for _, t := range tc.targets {
+		client, err := newTargetClient(t, r, log, tc.fromFile)
+		if err != nil {
+			a.Close()
+			return nil, err
 		}
-		ev.Str("method", e.Method).Str("path", e.Path).Int("status", e.Status).Int("attempt", e.Attempt).Dur("took", e.Duration).Msg("proxmox request")
-	}))
-	if err != nil {
-		return nil, err
+		a.targets = append(a.targets, builtTarget{target: t, client: client})
+		a.closers = append(a.closers, client.Close)
 	}
-	a.client, a.config = client, cfg
-	a.closers = append(a.closers, client.Close)
 
 	var auditFile io.Writer
 	if s.auditLog != "" {
@@ -99,10 +105,20 @@ func build(ctx context.Context, s *settings, stderr io.Writer) (*app, error) {
 		a.closers = append(a.closers, func() { _ = aw.Close(); _ = f.Close() })
 	}
 	policy := gate.NewPolicy(s.destructive, gate.NewAuditor(log.With().Str("kind", "audit").Logger(), auditFile, r.String), gate.WithAPIAllow(s.apiAllow))
-	srv, err := tools.NewServer(tools.Options{
-		Client: client, Policy: policy, Redactor: r, Log: log, Version: version,
-		ReadOnly: s.readOnly, Only: s.tools, DefaultWait: s.wait, Consent: s.consent,
-	})
+	o := tools.Options{
+		Policy: policy, Redactor: r, Log: log, Version: version,
+		ReadOnly: s.readOnly, Toolsets: s.toolsets, Only: s.tools, DefaultWait: s.wait, Consent: s.consent,
+		Hidden: a.hiddenTools(ctx, s),
+	}
+	if tc.fromFile {
+		o.DefaultTarget = tc.defaultTarget
+		for _, t := range a.targets {
+			o.Targets = append(o.Targets, tools.Target{Name: t.name, Client: t.client, ReadOnly: t.readOnly, Destructive: t.destructive})
+		}
+	} else {
+		o.Client = a.targets[0].client
+	}
+	srv, err := tools.NewServer(o)
 	if err != nil {
 		a.Close()
 		return nil, err
@@ -111,7 +127,23 @@ func build(ctx context.Context, s *settings, stderr io.Writer) (*app, error) {
 	return a, nil
 }
 
-// announce logs, without delaying the protocol, the Proxmox version reached and the enabled tiers.
+// newTargetClient makes a target's client. Its secret is registered with the one redactor every output
+// passes; with a targets file, its request log lines name the cluster.
+func newTargetClient(t target, r *redact.Redactor, log zerolog.Logger, named bool) (*pve.Client, error) {
+	if named {
+		log = log.With().Str("cluster", t.name).Logger()
+	}
+	return pve.New(t.cfg, pve.WithRedactor(r), pve.WithUserAgent("proxmox-mcp/"+version), pve.WithObserver(func(e pve.Event) {
+		ev := log.Debug()
+		if e.Err != nil {
+			ev = log.Debug().Str("error", r.String(e.Err.Error())) // scrubbed before JSON escaping, see gate.Auditor
+		}
+		ev.Str("method", e.Method).Str("path", e.Path).Int("status", e.Status).Int("attempt", e.Attempt).Dur("took", e.Duration).Msg("proxmox request")
+	}))
+}
+
+// announce logs, without delaying the protocol, the clusters, the Proxmox version each answers with and the
+// enabled tiers.
 func (a *app) announce(ctx context.Context, s *settings) {
 	tiers := "read, write"
 	switch {
@@ -120,27 +152,54 @@ func (a *app) announce(ctx context.Context, s *settings) {
 	case s.destructive:
 		tiers = "read, write, destructive"
 	}
-	a.log.Info().Str("tiers", tiers).Str("consent", string(s.consent.Mode())).Str("consent_fallback", string(s.consent.Fallback())).
-		Str("proxmox", a.config.BaseURL.String()).Str("token", a.config.TokenID).Bool("demo", s.demo).
-		Msg("proxmox-mcp " + version + " starting")
-	a.log.Info().Msg(s.consent.Describe())
-	if a.config.TLSInsecure {
-		a.log.Warn().Msg("TLS verification is OFF (PROXMOX_TLS_INSECURE): anyone on the path can read the token; pin the certificate with PROXMOX_TLS_FINGERPRINT instead (proxmox-mcp doctor prints it)")
+	start := a.log.Info().Str("tiers", tiers).Str("consent", string(s.consent.Mode())).Str("consent_fallback", string(s.consent.Fallback())).
+		Bool("demo", s.demo)
+	if a.fromFile {
+		names := make([]string, len(a.targets))
+		for i, t := range a.targets {
+			names[i] = t.name
+		}
+		start = start.Strs("clusters", names)
+	} else {
+		start = start.Str("proxmox", a.targets[0].cfg.BaseURL.String()).Str("token", a.targets[0].cfg.TokenID)
 	}
-	// Close cancels the check first: a server that stops at once (stdin closed, Ctrl-C) has not found Proxmox
+	start.Msg("proxmox-mcp " + version + " starting")
+	a.log.Info().Msg(s.consent.Describe())
+	// Close cancels the checks first: a server that stops at once (stdin closed, Ctrl-C) has not found Proxmox
 	// unreachable.
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	a.closers = append(a.closers, cancel)
+	var wg sync.WaitGroup
+	for _, t := range a.targets {
+		log := a.log
+		if a.fromFile {
+			log = log.With().Str("cluster", t.name).Logger()
+			log.Info().Str("proxmox", t.cfg.BaseURL.String()).Str("token", t.cfg.TokenID).Bool("read_only", t.readOnly).
+				Bool("enable_destructive", t.destructive).Msg("cluster " + t.name)
+		}
+		if t.cfg.TLSInsecure {
+			setting, pin := envTLSInsecure, envFingerprint
+			if a.fromFile {
+				setting, pin = "tls_insecure", "tls_fingerprint"
+			}
+			log.Warn().Msgf("TLS verification is OFF (%s): anyone on the path can read the token; pin the certificate with %s instead (proxmox-mcp doctor prints it)", setting, pin)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			v, err := t.client.Version(ctx)
+			if errors.Is(ctx.Err(), context.Canceled) {
+				return
+			}
+			if err != nil {
+				log.Warn().Str("error", a.redactor.String(err.Error())).Msg("Proxmox not reached (tools will report the same); run proxmox-mcp doctor")
+				return
+			}
+			log.Info().Str("version", v.Version).Str("release", v.Release).Msg("Proxmox reached")
+		}()
+	}
 	go func() {
-		defer cancel()
-		v, err := a.client.Version(ctx)
-		if errors.Is(ctx.Err(), context.Canceled) {
-			return
-		}
-		if err != nil {
-			a.log.Warn().Str("error", a.redactor.String(err.Error())).Msg("Proxmox not reached (tools will report the same); run proxmox-mcp doctor")
-			return
-		}
-		a.log.Info().Str("version", v.Version).Str("release", v.Release).Msg("Proxmox reached")
+		wg.Wait()
+		cancel()
 	}()
 }

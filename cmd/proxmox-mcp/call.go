@@ -74,6 +74,9 @@ func runCall(ctx context.Context, s *settings, cf callFlags, args []string, stdo
 		s.logLevel = "error"
 	}
 	s.humanLogs = true
+	// A person who names a tool gets it, and the 403 that names the privilege and path if the token lacks it,
+	// rather than "no such tool"; reading the permissions would also cost every call a request.
+	s.hideUnpermitted = false
 	a, err := build(ctx, s, stderr)
 	if err != nil {
 		return err
@@ -153,7 +156,7 @@ func escapeInvisible(b []byte) []byte {
 // toolHere says why a tool cannot be called here, before anything is started: left out by read-only mode or by
 // PROXMOX_TOOLS, or no such tool, with the nearest names.
 func toolHere(s *settings, name string) error {
-	enabled, err := tools.Select(s.readOnly, s.tools)
+	enabled, err := tools.Select(s.selection())
 	if err != nil {
 		return err
 	}
@@ -171,7 +174,10 @@ func toolHere(s *settings, name string) error {
 		if s.readOnly && d.Tier != gate.Read {
 			why = append(why, fmt.Sprintf("it is a %s tool and read-only mode (%s=1, --read-only) leaves those out", d.Tier, envReadOnly))
 		}
-		if len(s.tools) > 0 && !slices.Contains(s.tools, name) {
+		switch inSets := slices.Contains(s.toolsets, d.Toolset) || slices.Contains(s.toolsets, "all"); {
+		case len(s.toolsets) > 0 && !inSets && !slices.Contains(s.tools, name):
+			why = append(why, fmt.Sprintf("it is in toolset %s, which %s (--toolsets) leaves out", d.Toolset, envToolsets))
+		case len(s.toolsets) == 0 && len(s.tools) > 0 && !slices.Contains(s.tools, name):
 			why = append(why, fmt.Sprintf("the %s list (--tools) leaves it out", envTools))
 		}
 		if len(why) == 0 {
@@ -325,12 +331,46 @@ func resultText(res *mcp.CallToolResult) string {
 	return b.String()
 }
 
-// printTools prints the tool table for the configuration (read-only and PROXMOX_TOOLS applied).
+// printTools prints the toolsets with what each costs in every conversation, then the tool table, for the
+// configuration (PROXMOX_TOOLSETS, PROXMOX_TOOLS, read-only and the targets file's cluster names applied).
 func printTools(w io.Writer, s *settings) error {
-	defs, err := tools.Select(s.readOnly, s.tools)
+	defs, err := tools.Select(s.selection())
 	if err != nil {
 		return err
 	}
+	var names []string
+	defaultTarget := ""
+	if s.targetsFile != "" && !s.demo {
+		tc, err := loadTargets(s)
+		if err != nil {
+			return err
+		}
+		for _, t := range tc.targets {
+			names = append(names, t.name)
+		}
+		defaultTarget = tc.defaultTarget
+	}
+	cost := func(defs []tools.Def) string {
+		n := len(tools.ListPayload(defs, names, defaultTarget))
+		return fmt.Sprintf("%6s bytes  ~%5s tokens", thousands(n), thousands(tools.EstimateTokens(n)))
+	}
+	fmt.Fprintf(w, "Toolsets (%s; * = exposed here, + = some of its tools), with what their tools/list costs in every conversation:\n", envToolsets)
+	for _, ts := range tools.Toolsets() {
+		all := tools.OfToolset(tools.All(), ts.Name)
+		mark := " "
+		switch shown := len(tools.OfToolset(defs, ts.Name)); {
+		case shown == len(all):
+			mark = "*"
+		case shown > 0:
+			mark = "+" // some of its tools, picked with PROXMOX_TOOLS
+		}
+		def := ""
+		if ts.Default {
+			def = " (default)"
+		}
+		fmt.Fprintf(w, "%s %-10s %2d tools  %s  %s%s\n", mark, ts.Name, len(all), cost(all), ts.Brief, def)
+	}
+	fmt.Fprintf(w, "  exposed:   %2d tools  %s  (tokens estimated from bytes; CI counts o200k)\n\n", len(defs), cost(defs))
 	width := 0
 	for _, d := range defs {
 		width = max(width, len(d.Name))
@@ -343,7 +383,16 @@ func printTools(w io.Writer, s *settings) error {
 		case d.Tier == gate.Destructive && !s.destructive:
 			tier += " (disabled)"
 		}
-		fmt.Fprintf(w, "%-*s  %-24s %s\n", width, d.Name, tier, d.Brief)
+		fmt.Fprintf(w, "%-*s  %-10s %-24s %s\n", width, d.Name, d.Toolset, tier, d.Brief)
 	}
 	return nil
+}
+
+// thousands writes n with a comma every three digits.
+func thousands(n int) string {
+	s := fmt.Sprint(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }

@@ -39,6 +39,7 @@ func TestCallSaysWhyThereIsNoSuchTool(t *testing.T) {
 		{[]string{"--demo", "call", "bogus_thing"}, `no tool "bogus_thing" (proxmox-mcp tools lists them)`},
 		{[]string{"--demo", "--read-only", "call", "proxmox_start_resource", "vmid=103"}, "no tool proxmox_start_resource here: it is a write tool and read-only mode (PROXMOX_READ_ONLY=1, --read-only) leaves those out"},
 		{[]string{"--demo", "--tools", "proxmox_status", "call", "proxmox_list_vms"}, "no tool proxmox_list_vms here: the PROXMOX_TOOLS list (--tools) leaves it out"},
+		{[]string{"--demo", "--toolsets", "core", "call", "proxmox_start_resource", "vmid=103"}, "no tool proxmox_start_resource here: it is in toolset lifecycle, which PROXMOX_TOOLSETS (--toolsets) leaves out"},
 	}
 	for _, tc := range tests {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {

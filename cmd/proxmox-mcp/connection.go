@@ -29,73 +29,79 @@ const (
 // connectionFromEnv reads the Proxmox connection from the environment and reports every problem at once, as a
 // *pve.ConfigError that never contains the secret.
 func connectionFromEnv(getenv func(string) string) (pve.Config, error) {
+	return connectionFrom(getenv, func(v string) string { return v })
+}
+
+// connectionFrom reads a connection from get, which answers for each of the variables above (a target of the
+// targets file answers from its fields), and names each in a problem with name.
+func connectionFrom(get func(string) string, name func(string) string) (pve.Config, error) {
 	var cfg pve.Config
 	var problems []string
 	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 
-	if raw := strings.TrimSpace(getenv(envURL)); raw == "" {
-		bad("%s is not set (e.g. https://pve.example.com:8006)", envURL)
+	if raw := strings.TrimSpace(get(envURL)); raw == "" {
+		bad("%s is not set (e.g. https://pve.example.com:8006)", name(envURL))
 	} else if u, err := pve.ParseBaseURL(raw); err != nil {
 		if p, perr := url.Parse(raw); perr == nil && p.User != nil {
-			bad("%s: %v; put the token in %s and %s", envURL, err, envTokenID, envTokenSecret)
+			bad("%s: %v; put the token in %s and %s", name(envURL), err, name(envTokenID), name(envTokenSecret))
 		} else {
-			bad("%s: %v", envURL, err)
+			bad("%s: %v", name(envURL), err)
 		}
 	} else {
 		cfg.BaseURL = u
 	}
 
-	switch id := strings.TrimSpace(getenv(envTokenID)); {
+	switch id := strings.TrimSpace(get(envTokenID)); {
 	case id == "":
-		bad("%s is not set (e.g. root@pam!mcp)", envTokenID)
+		bad("%s is not set (e.g. root@pam!mcp)", name(envTokenID))
 	case strings.Contains(id, "="):
 		// Someone pasted the whole "id=secret" pair: do not echo it, the part after '=' is the secret.
-		bad("%s must hold only user@realm!tokenid; put the secret in %s", envTokenID, envTokenSecret)
+		bad("%s must hold only user@realm!tokenid; put the secret in %s", name(envTokenID), name(envTokenSecret))
 	case pve.ValidTokenID(id) != nil:
-		bad("%s %s is not of the form user@realm!tokenid", envTokenID, shortQuote(id))
+		bad("%s %s is not of the form user@realm!tokenid", name(envTokenID), shortQuote(id))
 	default:
 		cfg.TokenID = id
 	}
 
-	switch secret := getenv(envTokenSecret); {
+	switch secret := get(envTokenSecret); {
 	case secret == "":
-		bad("%s is not set", envTokenSecret)
+		bad("%s is not set", name(envTokenSecret))
 	case strings.TrimSpace(secret) != secret || strings.ContainsFunc(secret, func(r rune) bool { return r < 0x21 || r == 0x7f }):
-		bad("%s contains whitespace or control characters (value not shown)", envTokenSecret)
+		bad("%s contains whitespace or control characters (value not shown)", name(envTokenSecret))
 	default:
 		cfg.Secret = redact.NewSecret(secret)
 	}
 
-	if v := getenv(envTLSInsecure); v != "" {
+	if v := get(envTLSInsecure); v != "" {
 		b, ok := parseBool(v)
 		if !ok {
-			bad("%s %s is not a boolean (true/1/yes or false/0/no)", envTLSInsecure, shortQuote(v))
+			bad("%s %s is not a boolean (true/1/yes or false/0/no)", name(envTLSInsecure), shortQuote(v))
 		}
 		cfg.TLSInsecure = b
 	}
 
-	if v := strings.TrimSpace(getenv(envCAFile)); v != "" {
+	if v := strings.TrimSpace(get(envCAFile)); v != "" {
 		if err := checkCAFile(v); err != nil {
-			bad("%s: %v", envCAFile, err)
+			bad("%s: %v", name(envCAFile), err)
 		}
 		cfg.CAFile = v
 	}
 
-	if v := strings.TrimSpace(getenv(envFingerprint)); v != "" {
+	if v := strings.TrimSpace(get(envFingerprint)); v != "" {
 		fp, err := pve.ParseFingerprint(v)
 		if err != nil {
-			bad("%s: %v", envFingerprint, err)
+			bad("%s: %v", name(envFingerprint), err)
 		}
 		cfg.Fingerprint = fp
 	}
 	if cfg.TLSInsecure && (cfg.Fingerprint != nil || cfg.CAFile != "") {
-		bad("%s turns verification off, which contradicts %s/%s: unset %s", envTLSInsecure, envFingerprint, envCAFile, envTLSInsecure)
+		bad("%s turns verification off, which contradicts %s/%s: unset %s", name(envTLSInsecure), name(envFingerprint), name(envCAFile), name(envTLSInsecure))
 	}
 
-	if v := strings.TrimSpace(getenv(envTimeout)); v != "" {
+	if v := strings.TrimSpace(get(envTimeout)); v != "" {
 		d, err := parseTimeout(v)
 		if err != nil {
-			bad("%s: %v", envTimeout, err)
+			bad("%s: %v", name(envTimeout), err)
 		}
 		cfg.Timeout = d
 	}

@@ -35,6 +35,8 @@ type doctor struct {
 	r      *redact.Redactor
 	failed bool
 	seen   map[string]bool
+	// name is how advice names a connection setting: its variable, or with a targets file its field there.
+	name func(env string) string
 }
 
 func (d *doctor) line(prefix, format string, a ...any) {
@@ -61,18 +63,18 @@ func (d *doctor) show(s string) string { return terminalLine(d.r, s, 300) }
 func (d *doctor) showErr(err error) string { return d.show(err.Error()) }
 
 func runDoctor(ctx context.Context, s *settings, stdout io.Writer) error {
-	d := &doctor{w: stdout, r: redact.New(), seen: map[string]bool{}}
-	var cfg pve.Config
+	d := &doctor{w: stdout, r: redact.New(), seen: map[string]bool{}, name: func(v string) string { return v }}
+	var tc targetsConfig
 	if s.demo {
 		dm, err := startDemo()
 		if err != nil {
 			return err
 		}
 		defer dm.Close()
-		cfg = dm.config
-		d.ok("demo mode: the built-in simulated cluster at %s", cfg.BaseURL)
+		tc.targets = []target{{name: tools.DefaultTarget, cfg: dm.config, destructive: true}}
+		d.ok("demo mode: the built-in simulated cluster at %s", dm.config.BaseURL)
 	} else {
-		c, err := connectionFromEnv(s.pveEnv)
+		c, err := loadTargets(s)
 		if err != nil {
 			var ce *pve.ConfigError
 			if errors.As(err, &ce) {
@@ -85,11 +87,109 @@ func runDoctor(ctx context.Context, s *settings, stdout io.Writer) error {
 			d.say("set the variables above (proxmox-mcp --help lists them) and run doctor again")
 			return exitError(1)
 		}
-		cfg = c
-		d.ok("configuration: %s as %s", cfg.BaseURL, cfg.TokenID)
+		tc = c
+		if !tc.fromFile {
+			d.ok("configuration: %s as %s", tc.targets[0].cfg.BaseURL, tc.targets[0].cfg.TokenID)
+		}
 	}
-	d.r.Add(cfg.Secret.Reveal())
+	for _, t := range tc.targets {
+		d.r.Add(t.cfg.Secret.Reveal())
+	}
 	d.checkConsent(s)
+	if !tc.fromFile {
+		held, _ := d.checkTarget(ctx, s, tc.targets[0])
+		if held != nil {
+			d.checkHidden(s, tc.targets, []map[string]bool{held})
+			d.printRole(s, tc.targets[0], nil)
+		}
+		if d.failed {
+			return exitError(1)
+		}
+		return nil
+	}
+	// One section per cluster, each complete (its advice is not held back because another cluster's said
+	// the same), then a line per cluster with its result.
+	var results []string
+	var held []map[string]bool
+	allRead := true
+	for _, t := range tc.targets {
+		fmt.Fprintf(d.w, "\n== cluster %s: %s as %s%s\n", t.name, t.cfg.BaseURL, t.cfg.TokenID, targetFlags(t))
+		d.seen = map[string]bool{}
+		d.name = targetField // the section names the cluster
+		wasFailed := d.failed
+		d.failed = false
+		h, result := d.checkTarget(ctx, s, t)
+		if h == nil {
+			allRead = false
+		}
+		held = append(held, h)
+		verdict := "OK    "
+		if d.failed {
+			verdict = "FAIL  "
+		}
+		results = append(results, verdict+t.name+": "+result)
+		d.failed = d.failed || wasFailed
+	}
+	d.seen, d.name = map[string]bool{}, func(v string) string { return v }
+	fmt.Fprintf(d.w, "\nClusters (%s):\n", d.show(s.targetsFile))
+	for _, r := range results {
+		fmt.Fprintln(d.w, r)
+	}
+	if def := tc.defaultTarget; def != "" {
+		fmt.Fprintf(d.w, "      calls that name no cluster go to %s (default_target)\n", def)
+	}
+	if allRead {
+		d.checkHidden(s, tc.targets, held)
+	} else if s.hideUnpermitted {
+		d.say("a cluster's permissions could not be read: the server keeps every tool (and warns)")
+	}
+	d.printRoles(s, tc.targets)
+	if d.failed {
+		return exitError(1)
+	}
+	return nil
+}
+
+// targetFlags says what a target's settings narrow.
+func targetFlags(t target) string {
+	var f []string
+	if t.readOnly {
+		f = append(f, "read_only")
+	}
+	if t.destructive {
+		f = append(f, "enable_destructive")
+	}
+	if len(f) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(f, ", ") + ")"
+}
+
+// targetField is the targets file's name for a connection variable, in doctor's advice.
+func targetField(env string) string {
+	switch env {
+	case envURL:
+		return "url"
+	case envTokenID:
+		return "token_id"
+	case envTokenSecret:
+		return "the secret (token_secret_env or token_secret_file)"
+	case envFingerprint:
+		return "tls_fingerprint"
+	case envCAFile:
+		return "ca_file"
+	case envTLSInsecure:
+		return "tls_insecure"
+	case envTimeout:
+		return "timeout"
+	}
+	return env
+}
+
+// checkTarget checks one cluster end to end: connection, TLS, token, privileges. It returns every privilege
+// the token holds on some path (nil when they could not be read) and a one-line result.
+func (d *doctor) checkTarget(ctx context.Context, s *settings, t target) (map[string]bool, string) {
+	cfg := t.cfg
 	timeout := cfg.Timeout
 	if timeout <= 0 {
 		timeout = doctorTimeout
@@ -97,41 +197,61 @@ func runDoctor(ctx context.Context, s *settings, stdout io.Writer) error {
 	cfg.Timeout = timeout
 
 	if !d.checkConnection(ctx, cfg, timeout) {
-		return exitError(1)
+		return nil, "not reached"
 	}
 	client, err := pve.New(cfg, pve.WithRetries(0, 0), pve.WithRedactor(d.r), pve.WithUserAgent("proxmox-mcp-doctor/"+version))
 	if err != nil {
 		d.fail("client: %s", d.showErr(err))
-		return exitError(1)
+		return nil, "no client"
 	}
 	defer client.Close()
 	v, err := client.Version(ctx)
 	switch {
 	case errors.Is(err, pve.ErrAuth):
 		d.fail("token: Proxmox rejected %s (%s)", cfg.TokenID, d.showErr(err))
-		d.say("check %s and %s; in the GUI: Datacenter > Permissions > API Tokens", envTokenID, envTokenSecret)
-		return exitError(1)
+		d.say("check %s and %s; in the GUI: Datacenter > Permissions > API Tokens", d.name(envTokenID), d.name(envTokenSecret))
+		return nil, "token rejected"
 	case errors.Is(err, pve.ErrTimeout):
 		d.fail("Proxmox API: no answer to GET /version within %v (%s)", timeout, d.showErr(err))
-		d.say("the server accepted the connection but did not answer: is it overloaded? %s sets how long to wait", envTimeout)
-		return exitError(1)
+		d.say("the server accepted the connection but did not answer: is it overloaded? %s sets how long to wait", d.name(envTimeout))
+		return nil, "no answer"
 	case err != nil:
 		d.fail("Proxmox API: %s", d.showErr(err))
-		return exitError(1)
+		return nil, "API error"
 	}
 	d.ok("token accepted; Proxmox VE %s", d.show(v.Version))
 
 	perms, err := client.Permissions(ctx, "")
 	if err != nil {
 		d.fail("read the token's permissions (/access/permissions): %s", d.showErr(err))
-		return exitError(1)
+		return nil, "permissions not read"
 	}
-	d.checkPrivileges(s, perms)
-	d.printRole(s, cfg.TokenID)
-	if d.failed {
-		return exitError(1)
+	failing := d.checkPrivileges(s, t, perms)
+	result := "Proxmox VE " + d.show(v.Version) + ", every privilege the enabled tools need"
+	if failing > 0 {
+		result = fmt.Sprintf("Proxmox VE %s, %d tools lack a privilege", d.show(v.Version), failing)
 	}
-	return nil
+	return tools.Held(perms), result
+}
+
+// checkHidden says which tools the server would leave out at start because no cluster's token can run them.
+func (d *doctor) checkHidden(s *settings, targets []target, held []map[string]bool) {
+	if !s.hideUnpermitted {
+		return
+	}
+	defs, err := tools.Select(s.selection())
+	if err != nil {
+		return
+	}
+	hidden := tools.Unpermitted(defs, held)
+	if len(hidden) == 0 {
+		return
+	}
+	why := "the token cannot run them"
+	if len(targets) > 1 {
+		why = "no cluster's token can run them"
+	}
+	d.warn("tools: the server leaves out %d tools, as %s (%s=0 keeps them): %s", len(hidden), why, envHide, strings.Join(tools.HiddenNames(hidden), ", "))
 }
 
 // checkConsent says which consent mode is on: who approves what, and what happens when nobody can be asked.
@@ -174,8 +294,8 @@ func (d *doctor) checkConnection(ctx context.Context, cfg pve.Config, timeout ti
 
 	if cfg.BaseURL.Scheme == "http" {
 		if herr == nil {
-			d.fail("%s speaks TLS, but %s says http://", host, envURL)
-			d.say("use %s=https://%s (Proxmox's API is https, port 8006)", envURL, host)
+			d.fail("%s speaks TLS, but %s says http://", host, d.name(envURL))
+			d.say("use %s=https://%s (Proxmox's API is https, port 8006)", d.name(envURL), host)
 			return false
 		}
 		d.warn("plain http to %s: fine on loopback only", host)
@@ -202,18 +322,18 @@ func (d *doctor) checkConnection(ctx context.Context, cfg pve.Config, timeout ti
 	switch {
 	case cfg.Fingerprint != nil:
 		if !slices.Equal(cfg.Fingerprint, sum[:]) {
-			d.fail("TLS: %s does not match the certificate above", envFingerprint)
-			d.say("if the certificate was renewed on purpose, set %s=%s", envFingerprint, fp)
+			d.fail("TLS: %s does not match the certificate above", d.name(envFingerprint))
+			d.say("if the certificate was renewed on purpose, set %s=%s", d.name(envFingerprint), fp)
 			return false
 		}
 		d.ok("TLS: pinned fingerprint matches")
 	case cfg.TLSInsecure:
-		d.warn("TLS: verification is OFF (%s); pin the certificate instead:", envTLSInsecure)
-		d.say("%s=%s  (and unset %s)", envFingerprint, fp, envTLSInsecure)
+		d.warn("TLS: verification is OFF (%s); pin the certificate instead:", d.name(envTLSInsecure))
+		d.say("%s=%s  (and unset %s)", d.name(envFingerprint), fp, d.name(envTLSInsecure))
 	default:
 		roots, err := rootsFor(cfg)
 		if err != nil {
-			d.fail("TLS: %s: %s", envCAFile, d.showErr(err))
+			d.fail("TLS: %s: %s", d.name(envCAFile), d.showErr(err))
 			return false
 		}
 		inter := x509.NewCertPool()
@@ -222,10 +342,10 @@ func (d *doctor) checkConnection(ctx context.Context, cfg pve.Config, timeout ti
 		}
 		if _, err := leaf.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, DNSName: cfg.BaseURL.Hostname()}); err != nil {
 			d.fail("TLS: the certificate is not trusted: %s", d.showErr(err))
-			d.say("Proxmox signs with its own cluster CA by default; pin this certificate: %s=%s", envFingerprint, fp)
+			d.say("Proxmox signs with its own cluster CA by default; pin this certificate: %s=%s", d.name(envFingerprint), fp)
 			return false
 		}
-		d.ok("TLS: certificate verified against %s", map[bool]string{true: envCAFile, false: "the system roots"}[cfg.CAFile != ""])
+		d.ok("TLS: certificate verified against %s", map[bool]string{true: d.name(envCAFile), false: "the system roots"}[cfg.CAFile != ""])
 	}
 	return true
 }
@@ -237,16 +357,16 @@ func (d *doctor) dialFailed(cfg pve.Config, host string, err error, timeout time
 	switch {
 	case errors.Is(err, syscall.ECONNREFUSED):
 		d.fail("nothing listens at %s: connection refused", host)
-		d.say("is Proxmox running there, and is the port in %s right? pveproxy listens on 8006", envURL)
+		d.say("is Proxmox running there, and is the port in %s right? pveproxy listens on 8006", d.name(envURL))
 	case errors.As(err, &dnsErr):
 		d.fail("cannot resolve %s: %s", cfg.BaseURL.Hostname(), d.showErr(err))
-		d.say("check the host name in %s, or use the node's IP address", envURL)
+		d.say("check the host name in %s, or use the node's IP address", d.name(envURL))
 	case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &netErr) && netErr.Timeout():
 		d.fail("no answer from %s within %v: the connection did not open", host, timeout)
-		d.say("the address may be wrong, or a firewall drops the packets to that port; %s sets how long to wait", envTimeout)
+		d.say("the address may be wrong, or a firewall drops the packets to that port; %s sets how long to wait", d.name(envTimeout))
 	default:
 		d.fail("connect to %s: %s", host, d.showErr(err))
-		d.say("is %s right, and is pveproxy (port 8006) reachable from here?", envURL)
+		d.say("is %s right, and is pveproxy (port 8006) reachable from here?", d.name(envURL))
 	}
 }
 
@@ -257,10 +377,10 @@ func (d *doctor) handshakeFailed(host string, err error, timeout time.Duration) 
 	switch {
 	case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &netErr) && netErr.Timeout():
 		d.fail("%s accepted the connection, but the TLS handshake did not finish within %v", host, timeout)
-		d.say("something listens there that does not answer TLS, or answers very slowly: is this Proxmox's API port (8006)? %s sets how long to wait", envTimeout)
+		d.say("something listens there that does not answer TLS, or answers very slowly: is this Proxmox's API port (8006)? %s sets how long to wait", d.name(envTimeout))
 	case errors.As(err, &rh) && bytes.HasPrefix(rh.RecordHeader[:], []byte("HTTP/")):
 		d.fail("%s speaks plain HTTP, not TLS", host)
-		d.say("Proxmox's API is https on port 8006; plain http is accepted only to a proxy on loopback: %s=http://%s", envURL, host)
+		d.say("Proxmox's API is https on port 8006; plain http is accepted only to a proxy on loopback: %s=http://%s", d.name(envURL), host)
 	case errors.As(err, &rh):
 		d.fail("%s does not speak TLS: %s", host, d.showErr(err))
 		d.say("is this Proxmox's API port (8006)?")
@@ -309,32 +429,45 @@ func has(h map[string]bool, req string) bool {
 }
 
 // rolePlan is what the enabled tiers need: the tools that are enabled, the privileges the printed role grants
-// (tools.Role, the same list the README prints), and every privilege that counts as needed (each alternative of
-// an "A|B" requirement), so that the surplus check never calls surplus what the role recommends.
+// (tools.Role, the same list the README prints), and every privilege that counts as needed: the role's, and
+// each alternative of an "A|B" requirement the role does not already meet, so that the surplus check never
+// calls surplus what the role recommends, and a choice the role meets (the generic API tools' "any privilege")
+// does not make every privilege look needed.
 type rolePlan struct {
 	defs   []tools.Def
 	role   []string
 	needed map[string]bool
 }
 
-func planRole(s *settings) (rolePlan, error) {
-	defs, err := tools.Select(s.readOnly, s.tools)
+// planRole plans the role of target t: a read_only target needs no write privilege, and destructive tools
+// count only where both the server and the target enable them.
+func planRole(s *settings, t target) (rolePlan, error) {
+	defs, err := tools.Select(s.selection())
 	if err != nil {
 		return rolePlan{}, err
 	}
 	p := rolePlan{needed: map[string]bool{}}
 	for _, def := range defs {
-		if def.Tier == gate.Destructive && !s.destructive {
+		if def.Tier == gate.Destructive && !(s.destructive && t.destructive) || def.Tier != gate.Read && t.readOnly {
 			continue
 		}
 		p.defs = append(p.defs, def)
+	}
+	p.role = tools.Role(p.defs)
+	for _, priv := range p.role {
+		p.needed[priv] = true
+	}
+	for _, def := range p.defs {
 		for _, req := range def.Privs {
-			for _, alt := range strings.Split(req, "|") {
+			alts := strings.Split(req, "|")
+			if slices.ContainsFunc(alts, func(a string) bool { return slices.Contains(p.role, a) }) {
+				continue
+			}
+			for _, alt := range alts {
 				p.needed[alt] = true
 			}
 		}
 	}
-	p.role = tools.Role(p.defs)
 	return p, nil
 }
 
@@ -342,16 +475,16 @@ func planRole(s *settings) (rolePlan, error) {
 // with the tools that need it, and which privileges the token holds beyond what the enabled tiers need.
 // Missing read privileges fail the check: every assistant needs the reads. Missing write privileges are a
 // warning: those tools fail, the rest work.
-func (d *doctor) checkPrivileges(s *settings, perms pve.Permissions) {
+func (d *doctor) checkPrivileges(s *settings, t target, perms pve.Permissions) (failing int) {
 	h := held(perms)
-	plan, err := planRole(s)
+	plan, err := planRole(s, t)
 	if err != nil {
 		d.fail("tools: %s", d.showErr(err))
-		return
+		return 0
 	}
-	// lacking[read][privilege] = the tools of that tier that need it; failing[read] = how many tools fail
+	// lacking[read][privilege] = the tools of that tier that need it; fails[read] = how many tools fail
 	lacking := map[bool]map[string][]string{true: {}, false: {}}
-	failing := map[bool]int{}
+	failingBy := map[bool]int{}
 	for _, def := range plan.defs {
 		read := def.Tier == gate.Read
 		fails := false
@@ -363,20 +496,20 @@ func (d *doctor) checkPrivileges(s *settings, perms pve.Permissions) {
 			}
 		}
 		if fails {
-			failing[read]++
+			failingBy[read]++
 		}
 	}
-	if failing[true]+failing[false] == 0 {
+	if failingBy[true]+failingBy[false] == 0 {
 		d.ok("privileges: the token holds every privilege the enabled tools need")
 	}
-	if failing[true] > 0 {
-		d.fail("privileges: %d read tools will fail with 403; the token lacks:", failing[true])
+	if failingBy[true] > 0 {
+		d.fail("privileges: %d read tools will fail with 403; the token lacks:", failingBy[true])
 		d.listLacking(lacking[true])
 	}
-	if failing[false] > 0 {
-		d.warn("privileges: %d write tools will fail with 403 (the others work); the token lacks:", failing[false])
+	if failingBy[false] > 0 {
+		d.warn("privileges: %d write tools will fail with 403 (the others work); the token lacks:", failingBy[false])
 		d.listLacking(lacking[false])
-		if !s.readOnly {
+		if !s.readOnly && !t.readOnly {
 			d.say("grant them (see the role below), or leave write tools out with --read-only (%s=1)", envReadOnly)
 		}
 	}
@@ -394,6 +527,7 @@ func (d *doctor) checkPrivileges(s *settings, perms pve.Permissions) {
 	if len(h) > 0 && len(perms) > 1 {
 		d.say("(privileges are granted on %d ACL paths; doctor counts one held anywhere as held)", len(perms))
 	}
+	return failingBy[true] + failingBy[false]
 }
 
 // listLacking prints one line per missing privilege, with the tools that need it.
@@ -408,26 +542,63 @@ func (d *doctor) listLacking(by map[string][]string) {
 	}
 }
 
-// printRole prints the pveum commands for a least-privilege role and token matching the enabled tiers.
-func (d *doctor) printRole(s *settings, tokenID string) {
-	plan, err := planRole(s)
+// roleName is the role doctor proposes for what a target may do.
+func roleName(s *settings, t target) string {
+	switch {
+	case s.readOnly || t.readOnly:
+		return "MCPReadOnly"
+	case s.destructive && t.destructive:
+		return "MCPAdmin"
+	}
+	return "MCPOperator"
+}
+
+// printRole prints the pveum commands for a least-privilege role and token matching the enabled tiers; with
+// names, for those clusters.
+func (d *doctor) printRole(s *settings, t target, names []string) {
+	plan, err := planRole(s, t)
 	if err != nil {
 		return
 	}
-	role := "MCPOperator"
-	switch {
-	case s.readOnly:
-		role = "MCPReadOnly"
-	case s.destructive:
-		role = "MCPAdmin"
-	}
-	user, tok, _ := strings.Cut(tokenID, "!")
+	user, tok, _ := strings.Cut(t.cfg.TokenID, "!")
 	if user == "" || tok == "" || strings.HasPrefix(user, "root@") {
 		user, tok = "mcp@pve", "mcp"
 	}
-	fmt.Fprintf(d.w, "\nLeast-privilege role and token for the enabled tiers (run on a Proxmox node as root):\n")
-	for _, c := range tools.SetupCommands(role, user, tok, plan.defs) {
+	where := "the enabled tiers"
+	if len(names) > 0 {
+		where = "clusters " + strings.Join(names, ", ") + ", on each"
+	}
+	fmt.Fprintf(d.w, "\nLeast-privilege role and token for %s (run on a Proxmox node as root):\n", where)
+	for _, c := range tools.SetupCommands(roleName(s, t), user, tok, plan.defs) {
 		fmt.Fprintf(d.w, "  %s\n", d.show(c))
 	}
-	fmt.Fprintf(d.w, "`pveum user token add` prints the token's secret, once: put it in %s. Narrow / to /vms/ID or\n/pool/NAME to limit the token to some guests.\n", envTokenSecret)
+	secret := envTokenSecret
+	if len(names) > 0 {
+		secret = "the target's token_secret_file or token_secret_env"
+	}
+	fmt.Fprintf(d.w, "`pveum user token add` prints the token's secret, once: put it in %s. Narrow / to /vms/ID or\n/pool/NAME to limit the token to some guests.\n", secret)
+}
+
+// printRoles prints one role for each kind of cluster (read-only, operator, admin) the targets file has.
+func (d *doctor) printRoles(s *settings, targets []target) {
+	var kinds []string
+	byKind := map[string][]target{}
+	for _, t := range targets {
+		k := roleName(s, t)
+		if byKind[k] == nil {
+			kinds = append(kinds, k)
+		}
+		byKind[k] = append(byKind[k], t)
+	}
+	for _, k := range kinds {
+		var names []string
+		t := byKind[k][0]
+		for _, o := range byKind[k] {
+			names = append(names, o.name)
+			if o.cfg.TokenID != t.cfg.TokenID {
+				t.cfg.TokenID = "" // tokens of different names: the commands name a generic one
+			}
+		}
+		d.printRole(s, t, names)
+	}
 }

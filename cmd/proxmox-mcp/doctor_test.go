@@ -251,7 +251,8 @@ func TestDoctorRoleAgreesWithSurplus(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		plan, err := planRole(s)
+		env := target{name: "default", destructive: true}
+		plan, err := planRole(s, env)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -260,8 +261,8 @@ func TestDoctorRoleAgreesWithSurplus(t *testing.T) {
 			perms["/"][p] = 1
 		}
 		var out bytes.Buffer
-		d := &doctor{w: &out, r: redact.New(), seen: map[string]bool{}}
-		d.checkPrivileges(s, perms)
+		d := &doctor{w: &out, r: redact.New(), seen: map[string]bool{}, name: func(v string) string { return v }}
+		d.checkPrivileges(s, env, perms)
 		if d.failed || strings.Contains(out.String(), "WARN") || !strings.Contains(out.String(), "holds every privilege") {
 			t.Errorf("%v: a token holding exactly the role %v:\n%s", args, plan.role, out.String())
 		}

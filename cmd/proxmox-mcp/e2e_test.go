@@ -233,7 +233,7 @@ func TestStdioEndToEnd(t *testing.T) {
 	defer sim.Close()
 	c, stderr := stdioSession(t, simEnv(t, sim))
 	tools, err := c.ListTools(context.Background(), mcp.ListToolsRequest{})
-	if err != nil || len(tools.Tools) != 27 {
+	if err != nil || len(tools.Tools) != 23 {
 		t.Fatalf("tools/list: %d tools, %v", len(tools.Tools), err)
 	}
 	runGateCases(t, c, sim)

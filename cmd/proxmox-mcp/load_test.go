@@ -317,7 +317,9 @@ func (p *inProcess) clients(t testing.TB, n int) []*client.Client {
 // cache and not a leak). Counting goroutines after it measures what the calls themselves left behind.
 func (p *inProcess) quiesce() {
 	p.tr.CloseIdleConnections()
-	p.app.client.Close()
+	for _, t := range p.app.targets {
+		t.client.Close()
+	}
 }
 
 // liveHeap is HeapAlloc after two collections: the second also empties what sync.Pools kept from the first.

@@ -21,8 +21,8 @@ USAGE
   proxmox-mcp [flags]                        serve MCP over stdio (what an MCP client launches)
   proxmox-mcp [flags] --http ADDR            serve MCP over streamable HTTP at http://ADDR/mcp
   proxmox-mcp [flags] call TOOL [ARGS]       run one tool and print its result
-  proxmox-mcp [flags] tools                  list the tools: name, tier, what it does
-  proxmox-mcp [flags] doctor                 check URL, TLS, token and privileges; say what to fix
+  proxmox-mcp [flags] tools                  list the toolsets and their token cost, then the tools
+  proxmox-mcp [flags] doctor                 check URL, TLS, token and privileges of every cluster; say what to fix
   proxmox-mcp api classes                    the class of every Proxmox API operation: what the gate asks
   proxmox-mcp version                        print the version
 
@@ -59,10 +59,22 @@ PROXMOX CONNECTION (environment, or the flag in brackets; flags win)
   PROXMOX_TLS_INSECURE      1 turns verification off (prefer the fingerprint)            [--tls-insecure]
   PROXMOX_TIMEOUT           per-request timeout, e.g. 30s                                [--timeout]
 
+SEVERAL CLUSTERS
+  PROXMOX_TARGETS           a TOML file of clusters, instead of the variables above     [--targets]
+                            ([[target]] name, url, token_id, token_secret_env or token_secret_file,
+                            tls_fingerprint or ca_file, timeout, read_only, enable_destructive;
+                            default_target). Every tool then takes cluster; lists, status and
+                            recent tasks also take cluster "*" (every cluster at once).
+
 SERVER
   PROXMOX_ENABLE_DESTRUCTIVE  1 enables destructive tools (the operator's decision)  [--enable-destructive]
   PROXMOX_READ_ONLY           1 registers no write tools at all                      [--read-only]
-  PROXMOX_TOOLS               comma list: expose only these tools                    [--tools]
+  PROXMOX_TOOLSETS            comma list of toolsets: core, lifecycle, api, or all   [--toolsets]
+                              (default all three; proxmox-mcp tools shows each one's cost)
+  PROXMOX_TOOLS               comma list of tools: alone only these, with            [--tools]
+                              PROXMOX_TOOLSETS these besides
+  PROXMOX_HIDE_UNPERMITTED    0 keeps the tools no cluster's token can run           [--hide-unpermitted]
+                              (default 1: read at start, left out, logged)
   PROXMOX_API_ALLOW           comma list of "METHOD /path/template": operator-only API
                               operations the generic tools may call                  [--api-allow]
   PROXMOX_AUDIT_LOG           also append the audit trail (JSON lines) to this file  [--audit-log]

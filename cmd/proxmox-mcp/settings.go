@@ -26,6 +26,8 @@ const (
 	envAllowOrigins = "PROXMOX_MCP_ALLOWED_ORIGINS"
 	envWait         = "PROXMOX_WAIT_SECONDS"
 	envAPIAllow     = gate.EnvAPIAllow
+	envToolsets     = "PROXMOX_TOOLSETS"
+	envHide         = "PROXMOX_HIDE_UNPERMITTED"
 )
 
 // settings is everything the command line and the environment decide. Flags win over the environment.
@@ -37,10 +39,16 @@ type settings struct {
 	allowOrigins []string
 	readOnly     bool
 	tools        []string
+	toolsets     []string
 	destructive  bool
-	auditLog     string
-	logLevel     string
-	wait         time.Duration
+	// targetsFile names the clusters (PROXMOX_TARGETS); "" for the one cluster of the PROXMOX_* variables.
+	targetsFile string
+	// hideUnpermitted leaves out, at start, the tools no cluster's token can run (PROXMOX_HIDE_UNPERMITTED,
+	// default on).
+	hideUnpermitted bool
+	auditLog        string
+	logLevel        string
+	wait            time.Duration
 	// consent is when and how a person approves a write (PROXMOX_CONSENT and its siblings); stateKey signs
 	// its requestState (from the environment only: it is a secret).
 	consent  *gate.Consent
@@ -60,7 +68,7 @@ type flagValues struct {
 	http, url, tokenID, caFile, fingerprint     string
 	timeout, tools, auditLog, logLevel, hosts   string
 	origins, readOnly, destructive, tlsInsecure string
-	wait, apiAllow                              string
+	wait, apiAllow, toolsets, targets, hide     string
 }
 
 // register declares the global flags on fs. A flag's default is its current value, so that declaring the
@@ -79,12 +87,14 @@ func (f *flagValues) register(fs *flag.FlagSet) {
 		{&f.http, "http"}, {&f.url, "url"}, {&f.tokenID, "token-id"}, {&f.caFile, "ca-file"}, {&f.fingerprint, "fingerprint"},
 		{&f.timeout, "timeout"}, {&f.tools, "tools"}, {&f.auditLog, "audit-log"}, {&f.logLevel, "log-level"},
 		{&f.hosts, "allowed-hosts"}, {&f.origins, "allowed-origins"}, {&f.wait, "wait"}, {&f.apiAllow, "api-allow"},
+		{&f.toolsets, "toolsets"}, {&f.targets, "targets"},
 	} {
 		fs.StringVar(sf.p, sf.name, *sf.p, "")
 	}
 	boolFlag(fs, &f.readOnly, "read-only")
 	boolFlag(fs, &f.destructive, "enable-destructive")
 	boolFlag(fs, &f.tlsInsecure, "tls-insecure")
+	boolFlag(fs, &f.hide, "hide-unpermitted")
 }
 
 // boolFlag is a flag that may be given bare (--read-only means true) or with a value (--read-only=false), and
@@ -143,8 +153,14 @@ func (f *flagValues) resolve(getenv func(string) string) (*settings, error) {
 		// In demo mode destructive tools are on: nothing real can be destroyed.
 		destructive:  boolean(f.destructive, envDestructive) || f.demo,
 		tools:        splitList(pick(f.tools, envTools)),
+		toolsets:     splitList(pick(f.toolsets, envToolsets)),
+		targetsFile:  pick(f.targets, envTargets),
 		allowedHosts: splitList(pick(f.hosts, envAllowedHosts)),
 		allowOrigins: splitList(pick(f.origins, envAllowOrigins)),
+	}
+	if s.demo && len(s.toolsets) == 0 && len(s.tools) == 0 {
+		// The demo shows everything the server can do, the toolsets off by default included: trying costs nothing.
+		s.toolsets = []string{"all"}
 	}
 	s.wait = 30 * time.Second
 	if v := pick(f.wait, envWait); v != "" {
@@ -175,7 +191,9 @@ func (f *flagValues) resolve(getenv func(string) string) (*settings, error) {
 	if s.readOnly && boolean(f.destructive, envDestructive) {
 		problems = append(problems, envReadOnly+"=1 and "+envDestructive+"=1 contradict each other: a read-only server has no destructive tools")
 	}
-	if _, err := tools.Select(s.readOnly, s.tools); err != nil {
+	// Hiding is on unless turned off: an unset variable means the default, not false.
+	s.hideUnpermitted = pick(f.hide, envHide) == "" || boolean(f.hide, envHide)
+	if _, err := tools.Select(s.selection()); err != nil {
 		problems = append(problems, err.Error())
 	}
 	// Entries hold a space ("PUT /access/acl"): the list is split at commas only.
@@ -254,4 +272,9 @@ func splitCommas(v string) []string {
 func splitList(v string) []string {
 	var out []string
 	return append(out, strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\t' })...)
+}
+
+// selection is what the settings choose to expose.
+func (s *settings) selection() tools.Selection {
+	return tools.Selection{ReadOnly: s.readOnly, Toolsets: s.toolsets, Tools: s.tools}
 }

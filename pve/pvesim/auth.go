@@ -46,13 +46,18 @@ func AdministratorPrivileges() []string { return slices.Clone(administratorPrivi
 // AuditorPrivileges returns the read-only privileges ReadOnlyTokenID has, for WithToken.
 func AuditorPrivileges() []string { return slices.Clone(auditorPrivileges) }
 
-// token is an API token and the privileges it holds on "/" (propagated to every path).
+// token is an API token and the privileges it holds: on "/" (propagated to every path), and on the paths
+// WithGrant names (propagated below them).
 type token struct {
 	id     string // user@realm!name
 	user   string
 	name   string
 	secret []byte
 	privs  map[string]bool
+	grants map[string]map[string]bool // ACL path -> privileges granted there
+	// poolOf is the pool a guest is in ("" for none), so that a grant on /pool/NAME reaches its guests. New
+	// sets it; it is called with the Sim's lock held, as every permission check is.
+	poolOf func(vmid string) string
 }
 
 func newToken(id, secret string, privs []string) *token {
@@ -96,16 +101,66 @@ func (s *Sim) authenticate(r *http.Request) (*token, *apiError) {
 	return tok, nil
 }
 
-// has reports whether the token holds a privilege (granted on "/", so on every path).
+// has reports whether the token holds a privilege on "/", and so on every path. Lists filter with it: a
+// privilege granted only on some paths does not show their guests in a list here (PVE would).
 func (t *token) has(priv string) bool { return t.privs[priv] }
 
-// Has is has for schema.Grants: privileges granted on "/" propagate to every path.
-func (t *token) Has(_, priv string) bool { return t.privs[priv] }
+// holds reports whether the token holds a privilege on path: on "/", on the path or a parent of it, or, for a
+// guest (/vms/ID), on the path of the pool it is in, as PVE's ACLs propagate.
+func (t *token) holds(path, priv string) bool {
+	if t.privs[priv] {
+		return true
+	}
+	for _, p := range aclPaths(path, t.poolOf) {
+		if t.grants[p][priv] {
+			return true
+		}
+	}
+	return false
+}
+
+// aclPaths are the paths whose ACLs apply to path: itself and its parents (not "/"), then for a guest its
+// pool's path and the pool's parents.
+func aclPaths(path string, poolOf func(string) string) []string {
+	var out []string
+	up := func(p string) {
+		for p != "" && p != "/" {
+			out = append(out, p)
+			i := strings.LastIndexByte(p, '/')
+			p = p[:i]
+		}
+	}
+	up(path)
+	if vmid, ok := strings.CutPrefix(path, "/vms/"); ok && poolOf != nil {
+		if pool := poolOf(vmid); pool != "" {
+			up("/pool/" + pool)
+		}
+	}
+	return out
+}
+
+// effective is every privilege the token holds on path.
+func (t *token) effective(path string) map[string]bool {
+	out := map[string]bool{}
+	for p := range t.privs {
+		out[p] = true
+	}
+	for _, a := range aclPaths(path, t.poolOf) {
+		for p := range t.grants[a] {
+			out[p] = true
+		}
+	}
+	return out
+}
+
+// Has is holds for schema.Grants: what is granted on "/" propagates to every path, and grants on a path (or a
+// guest's pool) below it.
+func (t *token) Has(path, priv string) bool { return t.holds(path, priv) }
 
 // need is PVE's permission check with all privileges required: the first missing one is named.
 func (t *token) need(path string, privs ...string) *apiError {
 	for _, p := range privs {
-		if !t.has(p) {
+		if !t.holds(path, p) {
 			return forbidden(path, p)
 		}
 	}
@@ -115,7 +170,7 @@ func (t *token) need(path string, privs ...string) *apiError {
 // needAny is the check with "any": one of the privileges suffices; the error names them all.
 func (t *token) needAny(path string, privs ...string) *apiError {
 	for _, p := range privs {
-		if t.has(p) {
+		if t.holds(path, p) {
 			return nil
 		}
 	}

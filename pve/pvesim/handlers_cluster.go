@@ -339,7 +339,8 @@ func (c *call) pools() (reply, *apiError) {
 	return reply{data: rawJSON(w.b)}, nil
 }
 
-// permissions dumps a token's privileges: all granted on "/" and propagated, so every path has the same set.
+// permissions dumps a token's privileges: without a path, for "/" and each path it holds a grant on (each with
+// what propagates to it); with one, for that path alone.
 func (c *call) permissions() (reply, *apiError) {
 	tok := c.tok
 	if uid, ok := c.p["userid"]; ok && uid != c.tok.id {
@@ -352,22 +353,35 @@ func (c *call) permissions() (reply, *apiError) {
 		}
 		tok = other
 	}
-	path := "/"
+	paths := []string{"/"}
 	if p, ok := c.p["path"]; ok {
-		path = p
+		paths = []string{p}
+	} else {
+		for p := range tok.grants {
+			if p != "/" {
+				paths = append(paths, p)
+			}
+		}
+		sort.Strings(paths[1:])
 	}
-	privs := make([]string, 0, len(tok.privs))
-	for p := range tok.privs {
-		privs = append(privs, p)
-	}
-	sort.Strings(privs)
 	var w jsonWriter
 	w.Open()
-	w.Obj(path)
-	for _, p := range privs {
-		w.Int(p, 1)
+	for _, path := range paths {
+		held := tok.effective(path)
+		if len(held) == 0 && len(paths) > 1 {
+			continue
+		}
+		privs := make([]string, 0, len(held))
+		for p := range held {
+			privs = append(privs, p)
+		}
+		sort.Strings(privs)
+		w.Obj(path)
+		for _, p := range privs {
+			w.Int(p, 1)
+		}
+		w.End()
 	}
-	w.End()
 	w.End()
 	return reply{data: rawJSON(w.b)}, nil
 }

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -25,6 +26,7 @@ type Sim struct {
 
 	now       func() time.Time
 	tokens    map[string]*token
+	grants    map[string]map[string][]string // WithGrant: token -> path -> privileges
 	baseDur   time.Duration
 	typeDur   map[string]time.Duration // guarded by mu
 	typeFail  map[string]string        // guarded by mu
@@ -51,6 +53,21 @@ func WithToken(id, secret string, privs ...string) Option {
 			s.tokens = map[string]*token{}
 		}
 		s.tokens[id] = newToken(id, secret, privs)
+	}
+}
+
+// WithGrant grants a token given with WithToken privileges on one ACL path, propagated below it, as
+// `pveum acl modify PATH -token ID -role ROLE` does: "/vms/100", "/pool/lab" (which reaches the pool's guests),
+// "/storage/local". Privileges given to WithToken itself are granted on "/".
+func WithGrant(id, path string, privs ...string) Option {
+	return func(s *Sim) {
+		if s.grants == nil {
+			s.grants = map[string]map[string][]string{}
+		}
+		if s.grants[id] == nil {
+			s.grants[id] = map[string][]string{}
+		}
+		s.grants[id][path] = append(s.grants[id][path], privs...)
 	}
 }
 
@@ -87,6 +104,26 @@ func New(c *Cluster, opts ...Option) *Sim {
 			ReadOnlyTokenID: newToken(ReadOnlyTokenID, ReadOnlyTokenSecret, auditorPrivileges),
 		}
 	}
+	for id, paths := range s.grants {
+		tok := s.tokens[id]
+		if tok == nil {
+			panic("pvesim: WithGrant for " + id + ", which no WithToken registers")
+		}
+		tok.grants = map[string]map[string]bool{}
+		for path, privs := range paths {
+			held := tok.privs // what is granted on "/" is held everywhere
+			if path != "/" {
+				held = map[string]bool{}
+				tok.grants[path] = held
+			}
+			for _, p := range privs {
+				held[p] = true
+			}
+		}
+	}
+	for _, tok := range s.tokens {
+		tok.poolOf = s.poolOf
+	}
 	if s.logLimit < 0 {
 		s.logLimit = 0
 	}
@@ -96,6 +133,18 @@ func New(c *Cluster, opts ...Option) *Sim {
 	s.replayHistory()
 	s.advance(now)
 	return s
+}
+
+// poolOf is the pool of guest vmid, "" when it has none or does not exist. The caller holds s.mu.
+func (s *Sim) poolOf(vmid string) string {
+	n, err := strconv.Atoi(vmid)
+	if err != nil {
+		return ""
+	}
+	if g := s.c.guests[n]; g != nil {
+		return g.pool
+	}
+	return ""
 }
 
 // replayHistory turns the cluster's task history into real tasks: UPIDs, logs, and the backups the past

@@ -1,0 +1,45 @@
+package tools
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestInstructions: the instructions name the clusters of a targets file and their limits, and the toolsets
+// exposed and not; with the one cluster of the environment they speak of one cluster.
+func TestInstructions(t *testing.T) {
+	cs := &clusters{declared: true}
+	for _, n := range []string{"home", "lab", "prod"} {
+		cs.all = append(cs.all, &Target{Name: n, ReadOnly: n == "prod", Destructive: n == "home"})
+	}
+	core, _ := Select(Selection{Toolsets: []string{"core"}})
+	tests := []struct {
+		name     string
+		facts    InstructionFacts
+		want     []string
+		dontWant []string
+	}{
+		{"one cluster", InstructionFacts{Tools: DefaultSet()}, []string{"Tools for one Proxmox VE cluster.",
+			"Toolsets here: core (reads: ", "; lifecycle (writes: ", "Not enabled: api"}, []string{"cluster argument"}},
+		{"three clusters, no default", InstructionFacts{Tools: core, clusters: cs}, []string{"Tools for 3 Proxmox VE clusters: home, lab, prod.",
+			"Every call names its cluster in the cluster argument", `cluster "*" on lists, status and recent tasks`,
+			"Read-only (the operator's setting): prod.", "Destructive tools can act only on: home.", "Not enabled: lifecycle"}, []string{"default home"}},
+	}
+	for _, tc := range tests {
+		got := Instructions(tc.facts)
+		for _, w := range tc.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%s: instructions do not say %q:\n%s", tc.name, w, got)
+			}
+		}
+		for _, w := range tc.dontWant {
+			if strings.Contains(got, w) {
+				t.Errorf("%s: instructions say %q:\n%s", tc.name, w, got)
+			}
+		}
+	}
+	cs.fallback = cs.all[0]
+	if got := Instructions(InstructionFacts{Tools: core, clusters: cs}); !strings.Contains(got, "The cluster argument chooses one (default home)") {
+		t.Errorf("with a default: %s", got)
+	}
+}
