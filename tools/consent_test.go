@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -538,6 +539,43 @@ func TestConsentCoversGenericCalls(t *testing.T) {
 					t.Errorf("the person was asked %d times, want once", n)
 				}
 			})
+		}
+	}
+}
+
+// TestConsentNamesTheCluster: with several clusters the question says which cluster the write goes to, and the
+// plan's digest names it, so that an approval for one cluster is redeemed on no other.
+func TestConsentNamesTheCluster(t *testing.T) {
+	clock := newStepClock()
+	k, err := gate.NewConsent(gate.ConsentConfig{Now: clock.now, MinAnswer: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &person{answer: answer{think: 3 * time.Second, action: "decline"}, clock: clock}
+	f := newFleet(t, 2, fleetOpts{destructive: true, elicit: p, consent: k})
+	var list listResult
+	structured(t, f.call(t, "proxmox_list_vms", `{"cluster":"lab","status":"running","limit":1}`), &list)
+	if len(list.Items) == 0 {
+		t.Fatal("no running VM on lab")
+	}
+	res := f.call(t, "proxmox_force_stop_resource", fmt.Sprintf(`{"cluster":"lab","vmid":%d,"confirm":true,"destructive":true}`, list.Items[0].VMID))
+	if !res.IsError {
+		t.Errorf("declined, yet: %s", text(res))
+	}
+	qs := p.questions()
+	if len(qs) != 1 || !strings.Contains(qs[0].Message, "Cluster: lab") {
+		t.Fatalf("questions %+v", qs)
+	}
+	f.mu.Lock()
+	trail := strings.TrimSpace(f.audit.String())
+	f.mu.Unlock()
+	for _, line := range strings.Split(trail, "\n") {
+		var r gate.Record
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatal(err)
+		}
+		if r.Cluster != "lab" || r.Digest == "" || r.Consent != "asked" && r.Consent != "declined" {
+			t.Errorf("audit record %+v", r)
 		}
 	}
 }

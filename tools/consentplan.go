@@ -270,6 +270,11 @@ func (e *env) readPlan(ctx context.Context, c *call, res *writeResult, req pve.R
 		lines = append(lines, "Target: "+req.Path(), "Request: "+requestLine(req))
 		p.answers(unescape(last), "the last part of the path", "", "")
 	}
+	if len(c.targets) == 1 && e.clusters.declared {
+		// The digest names the cluster: an approval given for one cluster is redeemed on no other.
+		p.plan.State = append(p.plan.State, "cluster="+c.targets[0].Name)
+		lines = append([]string{"Cluster: " + c.targets[0].Name}, lines...)
+	}
 	what := res.what
 	if what == "" {
 		what = res.action

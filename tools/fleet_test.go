@@ -45,6 +45,8 @@ type fleetOpts struct {
 	via           func(i int, simURL string) string // the URL the client of cluster i dials
 	timeout       time.Duration                     // the clients' per-request timeout (default 5s)
 	tokenPrivs    func(i int) (id string, privs []string)
+	elicit        client.ElicitationHandler // the client's elicitation handler (nil: it declares none)
+	consent       *gate.Consent
 }
 
 // fleetCluster is a small generated cluster that differs from its neighbours in size and names.
@@ -114,11 +116,16 @@ func newFleet(t testing.TB, n int, o fleetOpts) *fleet {
 	srv, err := NewServer(Options{
 		Targets: targets, DefaultTarget: o.defaultTarget, Redactor: r, Log: logger, Version: "test", DefaultWait: 5 * time.Second,
 		Hidden: o.hidden, Policy: gate.NewPolicy(o.destructive, gate.NewAuditor(logger, r.Writer(syncBuffer{&f.mu, &f.audit}), r.String)),
+		Consent: o.consent,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.mc, err = client.NewInProcessClient(srv)
+	var clientOpts []client.ClientOption
+	if o.elicit != nil {
+		clientOpts = append(clientOpts, client.WithElicitationHandler(o.elicit))
+	}
+	f.mc, err = client.NewInProcessClientWithOptions(srv, clientOpts...)
 	if err != nil {
 		t.Fatal(err)
 	}
