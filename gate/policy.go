@@ -14,18 +14,29 @@ import (
 // Check: a tool it does not know is refused, and a write or destructive call runs only with a Permit.
 type Policy struct {
 	destructive bool
+	exec        ExecRule
 	audit       *Auditor
 	mu          sync.RWMutex
 	tiers       map[string]Tier
 }
 
+// PolicyOption configures a Policy beyond the destructive switch (WithExec).
+type PolicyOption func(*Policy)
+
 // NewPolicy makes a policy. destructiveEnabled is the operator's PROXMOX_ENABLE_DESTRUCTIVE; audit may be nil.
-func NewPolicy(destructiveEnabled bool, audit *Auditor) *Policy {
-	return &Policy{destructive: destructiveEnabled, audit: audit, tiers: map[string]Tier{}}
+func NewPolicy(destructiveEnabled bool, audit *Auditor, opts ...PolicyOption) *Policy {
+	p := &Policy{destructive: destructiveEnabled, audit: audit, tiers: map[string]Tier{}}
+	for _, o := range opts {
+		o(p)
+	}
+	return p
 }
 
 // DestructiveEnabled reports the operator's switch.
 func (p *Policy) DestructiveEnabled() bool { return p.destructive }
+
+// Exec returns the operator's exec rule.
+func (p *Policy) Exec() ExecRule { return p.exec }
 
 // Register records a tool's tier, sets its annotations from the tier, and fails when the tool already carries
 // annotations that disagree, or when a write tool's schema does not show the confirmations its tier needs.
@@ -51,6 +62,9 @@ func (p *Policy) Register(tool mcp.Tool, t Tier) (mcp.Tool, error) {
 		need := []string{ArgConfirm, ArgDryRun}
 		if t == Destructive {
 			need = append(need, ArgDestructive)
+		}
+		if t == Exec {
+			need = append(need, ArgCommand)
 		}
 		for _, arg := range need {
 			if !declares(tool, arg) {
@@ -144,6 +158,7 @@ func (p *Policy) Check(ctx context.Context, c Call, next Handler) *mcp.CallToolR
 	}
 	start := time.Now()
 	d := Decide(t, c.Args, p.destructive)
+	d = p.exec.narrow(t, c.Args, d)
 	if !d.Allow {
 		p.audit.Write(&Record{Tool: c.Tool, Tier: t.String(), Decision: Refused, Missing: d.Missing}, start)
 		return mcp.NewToolResultError(Refusal(c.Tool, t, d))
