@@ -18,31 +18,42 @@ type walkCase struct {
 	vars  map[string]string
 	args  map[string]any
 	setup func(e *env)
+	// argsFrom adds arguments only the cluster can give, once setup has run (a process id).
+	argsFrom func(e *env) map[string]any
 }
 
 // walkCases are the modelled operations whose defaults would not succeed: the guest must be stopped, the
 // snapshot must exist, the new vmid must be free.
 var walkCases = map[string]walkCase{
-	"POST /nodes/{node}/qemu":                                     {args: map[string]any{"vmid": 150}},
-	"POST /nodes/{node}/lxc":                                      {args: map[string]any{"vmid": 250, "ostemplate": "local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst", "storage": "local-lvm"}},
-	"POST /nodes/{node}/qemu/{vmid}/status/start":                 {vars: map[string]string{"node": "pve2", "vmid": "103"}},
-	"POST /nodes/{node}/lxc/{vmid}/status/start":                  {vars: map[string]string{"node": "pve3", "vmid": "204"}},
-	"DELETE /nodes/{node}/qemu/{vmid}":                            {vars: map[string]string{"node": "pve2", "vmid": "103"}},
-	"DELETE /nodes/{node}/lxc/{vmid}":                             {vars: map[string]string{"node": "pve3", "vmid": "204"}},
-	"POST /nodes/{node}/qemu/{vmid}/clone":                        {vars: map[string]string{"vmid": "9000"}, args: map[string]any{"newid": 150}},
-	"POST /nodes/{node}/lxc/{vmid}/clone":                         {vars: map[string]string{"node": "pve3", "vmid": "204"}, args: map[string]any{"newid": 250}},
-	"POST /nodes/{node}/qemu/{vmid}/snapshot":                     {args: map[string]any{"snapname": "walk"}},
-	"POST /nodes/{node}/lxc/{vmid}/snapshot":                      {args: map[string]any{"snapname": "walk"}},
-	"POST /nodes/{node}/vzdump":                                   {args: map[string]any{"vmid": "101"}},
-	"POST /cluster/ha/resources":                                  {args: map[string]any{"sid": "vm:101"}},
-	"POST /cluster/firewall/groups":                               {args: map[string]any{"group": "walkgroup"}},
-	"DELETE /cluster/firewall/groups/{group}":                     {vars: map[string]string{"group": "empty"}, setup: func(e *env) { e.post("/cluster/firewall/groups", params("group", "empty")) }},
-	"POST /nodes/{node}/qemu/{vmid}/firewall/rules":               {args: map[string]any{"action": "ACCEPT", "type": "in"}},
-	"POST /nodes/{node}/lxc/{vmid}/firewall/rules":                {args: map[string]any{"action": "ACCEPT", "type": "in"}},
-	"POST /nodes/{node}/firewall/rules":                           {args: map[string]any{"action": "ACCEPT", "type": "in"}},
-	"POST /cluster/firewall/rules":                                {args: map[string]any{"action": "ACCEPT", "type": "in"}},
-	"POST /cluster/firewall/groups/{group}":                       {args: map[string]any{"action": "ACCEPT", "type": "in"}},
-	"DELETE /nodes/{node}/qemu/{vmid}/snapshot/{snapname}":        {},
+	"POST /nodes/{node}/qemu":                              {args: map[string]any{"vmid": 150}},
+	"POST /nodes/{node}/lxc":                               {args: map[string]any{"vmid": 250, "ostemplate": "local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst", "storage": "local-lvm"}},
+	"POST /nodes/{node}/qemu/{vmid}/status/start":          {vars: map[string]string{"node": "pve2", "vmid": "103"}},
+	"POST /nodes/{node}/lxc/{vmid}/status/start":           {vars: map[string]string{"node": "pve3", "vmid": "204"}},
+	"DELETE /nodes/{node}/qemu/{vmid}":                     {vars: map[string]string{"node": "pve2", "vmid": "103"}},
+	"DELETE /nodes/{node}/lxc/{vmid}":                      {vars: map[string]string{"node": "pve3", "vmid": "204"}},
+	"POST /nodes/{node}/qemu/{vmid}/clone":                 {vars: map[string]string{"vmid": "9000"}, args: map[string]any{"newid": 150}},
+	"POST /nodes/{node}/lxc/{vmid}/clone":                  {vars: map[string]string{"node": "pve3", "vmid": "204"}, args: map[string]any{"newid": 250}},
+	"POST /nodes/{node}/qemu/{vmid}/snapshot":              {args: map[string]any{"snapname": "walk"}},
+	"POST /nodes/{node}/lxc/{vmid}/snapshot":               {args: map[string]any{"snapname": "walk"}},
+	"POST /nodes/{node}/vzdump":                            {args: map[string]any{"vmid": "101"}},
+	"POST /cluster/ha/resources":                           {args: map[string]any{"sid": "vm:101"}},
+	"POST /cluster/firewall/groups":                        {args: map[string]any{"group": "walkgroup"}},
+	"DELETE /cluster/firewall/groups/{group}":              {vars: map[string]string{"group": "empty"}, setup: func(e *env) { e.post("/cluster/firewall/groups", params("group", "empty")) }},
+	"POST /nodes/{node}/qemu/{vmid}/firewall/rules":        {args: map[string]any{"action": "ACCEPT", "type": "in"}},
+	"POST /nodes/{node}/lxc/{vmid}/firewall/rules":         {args: map[string]any{"action": "ACCEPT", "type": "in"}},
+	"POST /nodes/{node}/firewall/rules":                    {args: map[string]any{"action": "ACCEPT", "type": "in"}},
+	"POST /cluster/firewall/rules":                         {args: map[string]any{"action": "ACCEPT", "type": "in"}},
+	"POST /cluster/firewall/groups/{group}":                {args: map[string]any{"action": "ACCEPT", "type": "in"}},
+	"DELETE /nodes/{node}/qemu/{vmid}/snapshot/{snapname}": {},
+	"POST /nodes/{node}/qemu/{vmid}/agent/exec":            {args: map[string]any{"command": []any{"hostname"}}},
+	"GET /nodes/{node}/qemu/{vmid}/agent/exec-status": {argsFrom: func(e *env) map[string]any {
+		var started struct{ PID int }
+		e.request("POST", "/nodes/pve1/qemu/101/agent/exec", adminAuth, params("command", "uname", "command", "-a")).data(e.t, &started)
+		return map[string]any{"pid": started.PID}
+	}},
+	"POST /nodes/{node}/qemu/{vmid}/migrate":                      {vars: map[string]string{"node": "pve2", "vmid": "102"}, args: map[string]any{"target": "pve3", "online": true, "with-local-disks": true}},
+	"POST /nodes/{node}/lxc/{vmid}/migrate":                       {vars: map[string]string{"node": "pve3", "vmid": "204"}, args: map[string]any{"target": "pve1"}},
+	"PUT /nodes/{node}/qemu/{vmid}/resize":                        {args: map[string]any{"disk": "scsi0"}},
 	"POST /nodes/{node}/qemu/{vmid}/snapshot/{snapname}/rollback": {},
 }
 
@@ -302,6 +313,14 @@ func TestEveryOperation(t *testing.T) {
 			}
 			if c := walkCases[op.Key()]; c.setup != nil {
 				c.setup(e)
+			}
+			if c := walkCases[op.Key()]; c.argsFrom != nil {
+				for k, v := range c.argsFrom(e) {
+					args[k] = v
+				}
+				if send, err = op.Validate(target.Vars, args); err != nil {
+					t.Fatalf("a valid example was refused: %v", err)
+				}
 			}
 			before := len(e.srv.Requests())
 			r := e.request(op.Method, target.Path, adminAuth, send)
