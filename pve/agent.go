@@ -238,37 +238,20 @@ func (c *Client) ExecStatus(ctx context.Context, g GuestRef, pid int) (ExecStatu
 // schedule (WithTaskPolling) and calls progress after every poll that found no address yet.
 func (c *Client) WaitAgent(ctx context.Context, g GuestRef, bound time.Duration, progress func(elapsed time.Duration)) ([]Interface, bool, error) {
 	start := time.Now()
-	deadline := time.NewTimer(bound)
-	defer deadline.Stop()
-	interval := c.poll.fast
 	var last []Interface
-	for polls := 1; ; polls++ {
+	_, found, err := pollUntil(ctx, c, bound, func() (struct{}, bool, error) {
 		ifs, err := c.AgentInterfaces(ctx, g)
-		switch problem, unavailable := AgentUnavailable(err); {
-		case err == nil:
+		if problem, unavailable := AgentUnavailable(err); unavailable && problem == AgentNotRunning {
+			err = nil // still booting, or the agent is not installed: only time tells
+		} else if err == nil {
 			last = ifs
-			if HasRoutableAddress(ifs) {
-				return ifs, true, nil
-			}
-		case unavailable && problem == AgentNotRunning:
-			// still booting, or the agent is not installed: only time tells
-		default:
-			return last, false, err
 		}
-		if progress != nil {
+		if err == nil && !HasRoutableAddress(last) && progress != nil {
 			progress(time.Since(start))
 		}
-		if polls > c.poll.fastPolls {
-			interval = min(interval*3/2, c.poll.longest)
-		}
-		select {
-		case <-ctx.Done():
-			return last, false, ctx.Err()
-		case <-deadline.C:
-			return last, false, nil
-		case <-c.after(interval):
-		}
-	}
+		return struct{}{}, err == nil && HasRoutableAddress(last), err
+	})
+	return last, found, err
 }
 
 // HasRoutableAddress reports whether any interface has an address other than loopback and link-local.
@@ -287,4 +270,36 @@ func HasRoutableAddress(ifs []Interface) bool {
 func Routable(addr string) bool {
 	a, err := netip.ParseAddr(addr)
 	return err == nil && !a.IsLoopback() && !a.IsLinkLocalUnicast() && !a.IsUnspecified()
+}
+
+// WaitExec polls the status of process pid of an exec until it has exited or the bound passes. done is false
+// when it still runs: the agent keeps it, and one later exec-status collects it.
+func (c *Client) WaitExec(ctx context.Context, g GuestRef, pid int, bound time.Duration) (st ExecStatus, done bool, err error) {
+	return pollUntil(ctx, c, bound, func() (ExecStatus, bool, error) {
+		st, err := c.ExecStatus(ctx, g, pid)
+		return st, err == nil && bool(st.Exited), err
+	})
+}
+
+// pollUntil calls check on the client's task schedule until it reports done, fails, or the bound passes.
+func pollUntil[T any](ctx context.Context, c *Client, bound time.Duration, check func() (T, bool, error)) (T, bool, error) {
+	deadline := time.NewTimer(bound)
+	defer deadline.Stop()
+	interval := c.poll.fast
+	for polls := 1; ; polls++ {
+		v, done, err := check()
+		if err != nil || done {
+			return v, done, err
+		}
+		if polls > c.poll.fastPolls {
+			interval = min(interval*3/2, c.poll.longest)
+		}
+		select {
+		case <-ctx.Done():
+			return v, false, ctx.Err()
+		case <-deadline.C:
+			return v, false, nil
+		case <-c.after(interval):
+		}
+	}
 }

@@ -304,3 +304,44 @@ func TestText(t *testing.T) {
 		}
 	}
 }
+
+// TestWaitExecAndUnlocked: a wait ends when the process exits or the lock goes, and at the bound otherwise,
+// leaving the process to a later collection.
+func TestWaitExecAndUnlocked(t *testing.T) {
+	srv, c := simClient(t)
+	ctx := context.Background()
+	start := func(argv ...string) int {
+		req, err := ExecRequest(vm104, argv, "", false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var s ExecStarted
+		if err := c.Apply(ctx, req, &s); err != nil {
+			t.Fatal(err)
+		}
+		return int(s.PID)
+	}
+	pid := start("sleep", "0.05")
+	if st, done, err := c.WaitExec(ctx, vm104, pid, time.Minute); !done || err != nil || *st.ExitCode != 0 {
+		t.Errorf("sleep 0.05: %+v %v %v", st, done, err)
+	}
+	pid = start("sleep", "3600")
+	if _, done, err := c.WaitExec(ctx, vm104, pid, 20*time.Millisecond); done || err != nil {
+		t.Errorf("sleep 3600 within 20ms: %v %v", done, err)
+	}
+	if st, err := c.ExecStatus(ctx, vm104, pid); err != nil || st.Exited {
+		t.Errorf("the process was lost after the bound: %+v %v", st, err)
+	}
+	srv.SetTaskDuration("qmclone", 80*time.Millisecond)
+	req, _ := CloneRequest(GuestRef{Node: "pve1", Type: Qemu, VMID: 9000}, CloneOptions{NewID: 150, Name: "w"})
+	if _, err := c.Submit(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	g := GuestRef{Node: "pve1", Type: Qemu, VMID: 150}
+	if lock, err := c.WaitUnlocked(ctx, g, time.Millisecond); lock != "clone" || err != nil {
+		t.Errorf("during the clone: %q %v", lock, err)
+	}
+	if lock, err := c.WaitUnlocked(ctx, g, time.Minute); lock != "" || err != nil {
+		t.Errorf("after the clone: %q %v", lock, err)
+	}
+}

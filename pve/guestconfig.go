@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"time"
 )
 
 // ConfigChange is a change to a guest's options: Set gives options new values (as Proxmox writes them:
@@ -248,4 +249,14 @@ func notAllowedReasons(raw json.RawMessage) []string {
 		out = []string{"not allowed"}
 	}
 	return out
+}
+
+// WaitUnlocked polls a guest's status until it carries no lock (a clone or a migration it is part of has
+// ended) or the bound passes; it returns the lock it saw last ("" when it is free).
+func (c *Client) WaitUnlocked(ctx context.Context, g GuestRef, bound time.Duration) (string, error) {
+	st, _, err := pollUntil(ctx, c, bound, func() (GuestStatus, bool, error) {
+		st, err := c.GuestStatus(ctx, g)
+		return st, err == nil && st.Lock == "", err
+	})
+	return st.Lock, err
 }
