@@ -129,6 +129,9 @@ const (
 	DryRun  = "dry_run" // the request was built and shown, not sent
 	Sent    = "sent"    // the write was sent and Proxmox took it (its task may still fail: see Result)
 	Failed  = "failed"  // it could not be carried out: Proxmox refused the write, no answer came, or a read it needed failed
+	// Unneeded: nothing had to be sent, the target was already as asked (a provision resumed after its last
+	// write).
+	Unneeded = "unneeded"
 )
 
 // Outcome is what a write attempt did, as its handler reports it; the audit record is made of it.

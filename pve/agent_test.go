@@ -345,3 +345,33 @@ func TestWaitExecAndUnlocked(t *testing.T) {
 		t.Errorf("after the clone: %q %v", lock, err)
 	}
 }
+
+func TestDiskSizes(t *testing.T) {
+	for in, want := range map[string][2]int64{"+10G": {10 << 30, 1}, "40G": {40 << 30, 0}, "512M": {512 << 20, 0}, "1.5T": {3 << 39, 0}, "1024": {1024, 0}, "+1K": {1024, 1}} {
+		n, rel, err := ParseDiskSize(in)
+		if err != nil || n != want[0] || rel != (want[1] == 1) {
+			t.Errorf("%s: %d %v %v", in, n, rel, err)
+		}
+	}
+	for _, in := range []string{"", "-1G", "10GB", "ten", "+", "1e3G", "10g", "99999999999999G"} {
+		if _, _, err := ParseDiskSize(in); err == nil {
+			t.Errorf("%q accepted", in)
+		}
+	}
+	if n := DiskSize("local-lvm:vm-100-disk-0,iothread=1,size=32G"); n != 32<<30 {
+		t.Errorf("size of a disk: %d", n)
+	}
+	if n := DiskSize("local:iso/x.iso,media=cdrom"); n != 0 {
+		t.Errorf("a cdrom's size: %d", n)
+	}
+	for _, k := range []string{"scsi0", "scsi30", "virtio15", "sata5", "ide3", "efidisk0", "tpmstate0", "rootfs", "mp255"} {
+		if ValidDiskKey(k) != nil {
+			t.Errorf("%s refused", k)
+		}
+	}
+	for _, k := range []string{"", "scsi", "net0", "scsi0 ", "unused0", "rootfs0", "../scsi0"} {
+		if ValidDiskKey(k) == nil {
+			t.Errorf("%q accepted", k)
+		}
+	}
+}

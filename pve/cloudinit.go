@@ -146,8 +146,9 @@ func ValidSSHKeys(keys string) error {
 	return nil
 }
 
-// EncodeSSHKeys writes authorized_keys text as the sshkeys option holds it: URL-encoded as JavaScript's
-// encodeURIComponent does (the GUI's encoding, which qemu-server decodes), one key a line.
+// EncodeSSHKeys writes authorized_keys text as the sshkeys option holds it: one key a line, every byte but
+// the unreserved ones (letters, digits, - . _ ~) percent-encoded, as qemu-server re-encodes what it stores
+// (URI::Escape), so the option reads back exactly as it was sent.
 func EncodeSSHKeys(keys string) string {
 	var lines []string
 	for _, l := range strings.Split(strings.ReplaceAll(keys, "\r\n", "\n"), "\n") {
@@ -159,7 +160,7 @@ func EncodeSSHKeys(keys string) string {
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-_.!~*'()", c) >= 0 {
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-_.~", c) >= 0 {
 			b.WriteByte(c)
 		} else {
 			fmt.Fprintf(&b, "%%%02X", c)

@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -259,4 +261,50 @@ func (c *Client) WaitUnlocked(ctx context.Context, g GuestRef, bound time.Durati
 		return st, err == nil && st.Lock == "", err
 	})
 	return st.Lock, err
+}
+
+// diskKeyPattern is a disk's option name: a VM's scsiN, virtioN, sataN, ideN, efidisk0, tpmstate0, a
+// container's rootfs and mpN.
+var diskKeyPattern = regexp.MustCompile(`^(scsi[0-9]{1,2}|virtio[0-9]{1,2}|sata[0-9]|ide[0-9]|efidisk0|tpmstate0|rootfs|mp[0-9]{1,3})$`)
+
+// ValidDiskKey checks a disk's option name (scsi0, virtio1, rootfs, mp0, …).
+func ValidDiskKey(s string) error {
+	if !diskKeyPattern.MatchString(s) {
+		return fmt.Errorf("disk %s is not a disk's name (scsi0, virtio0, sata0, ide0, efidisk0, tpmstate0, rootfs, mp0, …)", quote(s))
+	}
+	return nil
+}
+
+// diskSizePattern is the schema's resize size: \+?\d+(\.\d+)?[KMGT]?
+var diskSizePattern = regexp.MustCompile(`^\+?[0-9]{1,12}(\.[0-9]{1,6})?[KMGT]?$`)
+
+// ParseDiskSize reads a size as resize takes it ("+10G", "40G", "512M", bytes without a unit): the bytes it
+// names and whether it is relative (a leading +).
+func ParseDiskSize(s string) (bytes int64, relative bool, err error) {
+	if !diskSizePattern.MatchString(s) {
+		return 0, false, fmt.Errorf("size %s is not +N or N with an optional unit K, M, G or T (+10G grows by 10 GiB, 40G grows to 40 GiB)", quote(s))
+	}
+	num, relative := strings.CutPrefix(s, "+")
+	mult := 1.0
+	if u := strings.IndexAny(num, "KMGT"); u >= 0 {
+		mult = map[byte]float64{'K': 1 << 10, 'M': 1 << 20, 'G': 1 << 30, 'T': 1 << 40}[num[u]]
+		num = num[:u]
+	}
+	f, err := strconv.ParseFloat(num, 64)
+	if err != nil || f*mult > 1<<50 {
+		return 0, false, fmt.Errorf("size %s is out of range", quote(s))
+	}
+	return int64(f * mult), relative, nil
+}
+
+// DiskSize is the size= of a disk's option value (local-lvm:vm-100-disk-0,size=32G), 0 when it has none.
+func DiskSize(value string) int64 {
+	for _, part := range strings.Split(value, ",") {
+		if v, ok := strings.CutPrefix(part, "size="); ok {
+			if n, rel, err := ParseDiskSize(v); err == nil && !rel {
+				return n
+			}
+		}
+	}
+	return 0
 }

@@ -85,8 +85,8 @@ func TestReadOnlyAndToolSelection(t *testing.T) {
 			t.Errorf("read-only server registered %s", tool.Name)
 		}
 	}
-	if len(ro) != 11 {
-		t.Errorf("read-only server has %d tools, want 11", len(ro))
+	if len(ro) != 12 {
+		t.Errorf("read-only server has %d tools, want 12", len(ro))
 	}
 	only := listTools(t, false, []string{"proxmox_status", "proxmox_start_resource"})
 	if len(only) != 2 {

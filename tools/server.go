@@ -43,12 +43,14 @@ var order = []string{
 	"proxmox_start_resource", "proxmox_stop_resource", "proxmox_reboot_resource", "proxmox_snapshot_resource",
 	"proxmox_run_backup", "proxmox_create_container", "proxmox_create_vm", "proxmox_clone_resource",
 	"proxmox_destroy_resource", "proxmox_delete_snapshot", "proxmox_rollback_snapshot", "proxmox_force_stop_resource",
+	"proxmox_guest_info", "proxmox_guest_exec", "proxmox_update_config", "proxmox_resize_disk", "proxmox_migrate_resource",
+	"proxmox_provision_vm",
 }
 
 // All returns every tool definition, in the order tools/list shows them.
 func All() []Def {
 	defs := slices.Concat(statusTools(), guestTools(), snapshotTools(), taskTools(), backupTools(), usageTools(),
-		templateTools(), powerTools(), createTools(), destroyTools())
+		templateTools(), powerTools(), createTools(), destroyTools(), insideTools())
 	rank := func(d Def) int {
 		if i := slices.Index(order, d.Name); i >= 0 {
 			return i
