@@ -46,7 +46,7 @@ type execResult struct {
 
 func (r *execResult) Summary() string {
 	var b strings.Builder
-	what := fmt.Sprintf("run %s in %s", inline(r.program, maxName), r.Target.ref())
+	what := fmt.Sprintf("%s in %s", inline(r.program, maxName), r.Target.ref())
 	switch {
 	case r.Status == "dry_run":
 		w := r.writeResult
@@ -63,7 +63,7 @@ func (r *execResult) Summary() string {
 	b.WriteByte('\n')
 	for _, s := range []struct{ name, text string }{{"stdout", r.Stdout}, {"stderr", r.Stderr}} {
 		if s.text != "" {
-			fence(&b, s.name+" of the command, from the guest", strings.Split(s.text, "\n"))
+			fence(&b, s.name, strings.Split(s.text, "\n"))
 		}
 	}
 	if r.Stdout == "" && r.Stderr == "" {

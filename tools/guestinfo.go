@@ -84,7 +84,7 @@ func (r *guestInfoResult) Summary() string {
 	}
 	if r.OS != nil {
 		fmt.Fprintf(&b, "OS: %s", inline(r.OS.Name, maxName))
-		if r.OS.Version != "" {
+		if r.OS.Version != "" && !strings.Contains(r.OS.Name, r.OS.Version) {
 			fmt.Fprintf(&b, " %s", inline(r.OS.Version, maxName))
 		}
 		if r.OS.Kernel != "" {
@@ -103,7 +103,11 @@ func (r *guestInfoResult) Summary() string {
 		b.WriteByte('\n')
 	}
 	for _, f := range r.Filesystems {
-		fmt.Fprintf(&b, "Filesystem %s %s: %s of %s used\n", inline(f.Mountpoint, maxName), inline(f.Type, 16), fmtBytes(f.Used), fmtBytes(f.Total))
+		fmt.Fprintf(&b, "Filesystem %s", inline(f.Mountpoint, maxName))
+		if f.Type != "" {
+			fmt.Fprintf(&b, " %s", inline(f.Type, 16))
+		}
+		fmt.Fprintf(&b, ": %s of %s used\n", fmtBytes(f.Used), fmtBytes(f.Total))
 	}
 	for _, m := range r.Missing {
 		fmt.Fprintf(&b, "Not reported: %s\n", m)

@@ -80,7 +80,7 @@ func (r *provisionResult) Summary() string {
 	var b strings.Builder
 	switch r.Status {
 	case "dry_run":
-		fmt.Fprintf(&b, "Dry run of provisioning %s: nothing was sent. In order it would:", r.ref())
+		fmt.Fprintf(&b, "Dry run of provisioning %s: nothing was sent. In order it would send:", r.ref())
 	case "ok":
 		fmt.Fprintf(&b, "Provisioned %s in %.1fs: %s.", r.ref(), r.Seconds, ipList(r.IPs))
 	case "running":
@@ -88,7 +88,6 @@ func (r *provisionResult) Summary() string {
 	case "failed":
 		fmt.Fprintf(&b, "Provisioning %s stopped: a step failed.", r.ref())
 	}
-	b.WriteString(" " + inlineLegend)
 	for _, s := range r.Steps {
 		fmt.Fprintf(&b, "\n- %s: %s", s.Step, strings.ReplaceAll(s.Status, "_", " "))
 		if s.Request != "" {
@@ -107,6 +106,7 @@ func (r *provisionResult) Summary() string {
 	if r.Next != "" {
 		b.WriteString("\n" + r.Next)
 	}
+	b.WriteString("\n" + inlineLegend)
 	return b.String()
 }
 
@@ -184,7 +184,8 @@ func provisionVM(ctx context.Context, e *env, c *call, a *provisionArgs) (*provi
 		g, err := c.pve.Locate(ctx, vmid, "")
 		switch {
 		case err == nil:
-			if g.Type != pve.Qemu || g.Template || g.Name != a.Name || g.Node != p.tpl.Node {
+			// a clone in progress may not carry its name yet
+			if g.Type != pve.Qemu || g.Template || g.Name != a.Name && g.Lock != "clone" || g.Node != p.tpl.Node {
 				return nil, &ArgError{Problems: []string{fmt.Sprintf("vmid: %d exists and is not the VM %s a provision from %d would have made; give another vmid, or none for the next free one", vmid, a.Name, a.Template)}}
 			}
 			p.exists = true
@@ -229,7 +230,10 @@ func (p *provision) send(ctx context.Context, s *stepView, req pve.Request, what
 	p.note(req)
 	view := guestView{VMID: p.ref.VMID, Type: string(pve.Qemu), Name: p.a.Name, Node: p.ref.Node}
 	w, err := p.e.withWait(p.remaining()).send(ctx, p.c, &writeResult{action: "provision " + s.Step, Target: &view, what: what}, req)
-	s.Request = req.Method() + " " + "/api2/json" + req.Path()
+	s.Request = req.Method() + " /api2/json" + req.Path()
+	if v := viewRequest(req); len(v.Params) > 0 {
+		s.Request += " with " + formatParams(v.Params)
+	}
 	if err != nil {
 		s.Status, s.Note = "failed", explain(err)
 		return

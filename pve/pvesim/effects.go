@@ -40,6 +40,10 @@ func cloneLine(t *task, i int) string {
 // complete applies a task's effect and returns its exit status and the rest of its log.
 func (s *Sim) complete(t *task, at time.Time) (string, []string) {
 	if t.op.fail != "" {
+		if t.op.newID != 0 {
+			// a create or clone that fails removes what it had made, as qemu-server and pve-container do
+			s.removeGuest(t.op.newID)
+		}
 		return t.op.fail, t.op.lines
 	}
 	if t.op.generic {
