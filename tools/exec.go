@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/proxmox-mcp/proxmox-mcp/gate"
 	"github.com/proxmox-mcp/proxmox-mcp/pve"
@@ -164,12 +165,36 @@ func tailText(s string) (string, bool) {
 			s = s[i+1:] // start at a whole line
 		}
 	}
-	lines := cleanLines(s, maxOutLines, 500, true)
-	if len(lines) > 0 && lines[0] == "…" {
-		cut = true
-		lines = lines[1:]
+	s = strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > maxOutLines {
+		lines, cut = lines[len(lines)-maxOutLines:], true
+	}
+	for i, l := range lines {
+		lines[i] = cleanColumns(l, 500)
 	}
 	return strings.Join(lines, "\n"), cut
+}
+
+// cleanColumns cleans one line of a command's output as clean does, but keeps its runs of spaces (a tab
+// becomes one): the columns of df or ps stay aligned.
+func cleanColumns(s string, max int) string {
+	s = stripEscapes(s)
+	var b strings.Builder
+	n := 0
+	for _, r := range s {
+		switch {
+		case r == '\t':
+			r = ' '
+		case r == utf8.RuneError || !visible(r):
+			continue
+		}
+		if n++; n > max {
+			return strings.TrimRight(b.String(), " ") + "…"
+		}
+		b.WriteRune(r)
+	}
+	return strings.TrimRight(b.String(), " ")
 }
 
 func cleanAll(list []string) []string {

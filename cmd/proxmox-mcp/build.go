@@ -98,7 +98,7 @@ func build(ctx context.Context, s *settings, stderr io.Writer) (*app, error) {
 		auditFile = aw
 		a.closers = append(a.closers, func() { _ = aw.Close(); _ = f.Close() })
 	}
-	policy := gate.NewPolicy(s.destructive, gate.NewAuditor(log.With().Str("kind", "audit").Logger(), auditFile, r.String))
+	policy := gate.NewPolicy(s.destructive, gate.NewAuditor(log.With().Str("kind", "audit").Logger(), auditFile, r.String), gate.WithExec(s.exec))
 	srv, err := tools.NewServer(tools.Options{
 		Client: client, Policy: policy, Redactor: r, Log: log, Version: version,
 		ReadOnly: s.readOnly, Only: s.tools, DefaultWait: s.wait,
@@ -119,6 +119,9 @@ func (a *app) announce(ctx context.Context, s *settings) {
 		tiers = "read"
 	case s.destructive:
 		tiers = "read, write, destructive"
+	}
+	if s.exec.Enabled && !s.readOnly {
+		tiers += ", exec"
 	}
 	a.log.Info().Str("tiers", tiers).Str("proxmox", a.config.BaseURL.String()).Str("token", a.config.TokenID).Bool("demo", s.demo).
 		Msg("proxmox-mcp " + version + " starting")

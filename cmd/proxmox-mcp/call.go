@@ -297,7 +297,7 @@ func printTools(w io.Writer, s *settings) error {
 	}
 	for _, d := range defs {
 		tier := d.Tier.String()
-		if d.Tier.String() == "destructive" && !s.destructive {
+		if d.Tier == gate.Destructive && !s.destructive || d.Tier == gate.Exec && !s.exec.Enabled {
 			tier += " (disabled)"
 		}
 		fmt.Fprintf(w, "%-*s  %-24s %s\n", width, d.Name, tier, d.Brief)

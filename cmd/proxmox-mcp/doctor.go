@@ -126,6 +126,7 @@ func runDoctor(ctx context.Context, s *settings, stdout io.Writer) error {
 		return exitError(1)
 	}
 	d.checkPrivileges(s, perms)
+	d.checkExec(s)
 	d.printRole(s, cfg.TokenID)
 	if d.failed {
 		return exitError(1)
@@ -310,7 +311,7 @@ func planRole(s *settings) (rolePlan, error) {
 	}
 	p := rolePlan{needed: map[string]bool{}}
 	for _, def := range defs {
-		if def.Tier == gate.Destructive && !s.destructive {
+		if def.Tier == gate.Destructive && !s.destructive || def.Tier == gate.Exec && !s.exec.Enabled {
 			continue
 		}
 		p.defs = append(p.defs, def)
@@ -352,6 +353,13 @@ func (d *doctor) checkPrivileges(s *settings, perms pve.Permissions) {
 			failing[read]++
 		}
 	}
+	// A privilege some read tools and some write tools need is named once, with the reads, listing them all.
+	for p, tools := range lacking[false] {
+		if reads, ok := lacking[true][p]; ok {
+			lacking[true][p] = append(reads, tools...)
+			delete(lacking[false], p)
+		}
+	}
 	if failing[true]+failing[false] == 0 {
 		d.ok("privileges: the token holds every privilege the enabled tools need")
 	}
@@ -382,6 +390,33 @@ func (d *doctor) checkPrivileges(s *settings, perms pve.Permissions) {
 	}
 }
 
+// shells run whatever their arguments say: allowing one allows every command.
+var shells = []string{"sh", "bash", "dash", "zsh", "ash", "ksh", "busybox", "env", "python", "python3", "perl", "sudo", "su"}
+
+// checkExec says what the exec tier will run, when it is on: nothing with an empty allowlist, anything with
+// a shell or an interpreter in it.
+func (d *doctor) checkExec(s *settings) {
+	if !s.exec.Enabled || s.readOnly {
+		return
+	}
+	if len(s.exec.Allow) == 0 {
+		d.warn("exec: %s=1 but %s allows no program: every proxmox_guest_exec call will be refused", envExec, envExecAllow)
+		return
+	}
+	var wide []string
+	for _, e := range s.exec.Allow {
+		base := e[strings.LastIndexByte(e, '/')+1:]
+		if slices.Contains(shells, base) || strings.HasSuffix(e, "/*") {
+			wide = append(wide, e)
+		}
+	}
+	if len(wide) > 0 {
+		d.warn("exec: %s allows %s, which can run any command in the guest", envExecAllow, strings.Join(wide, ", "))
+		return
+	}
+	d.ok("exec: proxmox_guest_exec may run %s", strings.Join(s.exec.Allow, ", "))
+}
+
 // listLacking prints one line per missing privilege, with the tools that need it.
 func (d *doctor) listLacking(by map[string][]string) {
 	privs := make([]string, 0, len(by))
@@ -404,7 +439,7 @@ func (d *doctor) printRole(s *settings, tokenID string) {
 	switch {
 	case s.readOnly:
 		role = "MCPReadOnly"
-	case s.destructive:
+	case s.destructive || s.exec.Enabled:
 		role = "MCPAdmin"
 	}
 	user, tok, _ := strings.Cut(tokenID, "!")
@@ -413,7 +448,8 @@ func (d *doctor) printRole(s *settings, tokenID string) {
 	}
 	fmt.Fprintf(d.w, "\nLeast-privilege role and token for the enabled tiers (run on a Proxmox node as root):\n")
 	for _, c := range tools.SetupCommands(role, user, tok, plan.defs) {
-		fmt.Fprintf(d.w, "  %s\n", d.show(c))
+		// whole, not capped as cluster text is: a command cut short would fail when pasted
+		fmt.Fprintf(d.w, "  %s\n", terminalLine(d.r, c, 4000))
 	}
 	fmt.Fprintf(d.w, "`pveum user token add` prints the token's secret, once: put it in %s. Narrow / to /vms/ID or\n/pool/NAME to limit the token to some guests.\n", envTokenSecret)
 }

@@ -24,7 +24,8 @@ USAGE
   proxmox-mcp version                        print the version
 
   Add --demo to any of them to use the built-in simulated cluster instead of a real one: no Proxmox and
-  no settings needed, destructive tools enabled inside the simulation.
+  no settings needed, destructive tools and exec (of hostname, uname, cat, df, ip) enabled inside the
+  simulation.
 
 CALL
   proxmox-mcp --demo call proxmox_list_vms status=running
@@ -38,7 +39,9 @@ CALL
 SAFETY
   Reads are always allowed. Writes need the argument confirm: true. Destructive tools (destroy, delete or
   roll back a snapshot, force stop) also need destructive: true AND this server started with
-  PROXMOX_ENABLE_DESTRUCTIVE=1. Any write takes dry_run: true to show what it would send.
+  PROXMOX_ENABLE_DESTRUCTIVE=1. Running a command in a guest (proxmox_guest_exec) needs confirm: true,
+  PROXMOX_ENABLE_EXEC=1 and a program PROXMOX_EXEC_ALLOW names. Any write takes dry_run: true to show
+  what it would send.
 
 PROXMOX CONNECTION (environment, or the flag in brackets; flags win)
   PROXMOX_URL               https://pve.example.com:8006, with or without /api2/json      [--url]
@@ -51,6 +54,8 @@ PROXMOX CONNECTION (environment, or the flag in brackets; flags win)
 
 SERVER
   PROXMOX_ENABLE_DESTRUCTIVE  1 enables destructive tools (the operator's decision)  [--enable-destructive]
+  PROXMOX_ENABLE_EXEC         1 enables running commands in guests                   [--enable-exec]
+  PROXMOX_EXEC_ALLOW          programs exec may run: hostname,/usr/local/bin/*       [--exec-allow]
   PROXMOX_READ_ONLY           1 registers no write tools at all                      [--read-only]
   PROXMOX_TOOLS               comma list: expose only these tools                    [--tools]
   PROXMOX_AUDIT_LOG           also append the audit trail (JSON lines) to this file  [--audit-log]

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/proxmox-mcp/proxmox-mcp/gate"
 	"github.com/proxmox-mcp/proxmox-mcp/tools"
 )
 
@@ -22,7 +23,13 @@ const (
 	envAllowedHosts = "PROXMOX_MCP_ALLOWED_HOSTS"
 	envAllowOrigins = "PROXMOX_MCP_ALLOWED_ORIGINS"
 	envWait         = "PROXMOX_WAIT_SECONDS"
+	envExec         = gate.EnvExec      // PROXMOX_ENABLE_EXEC
+	envExecAllow    = gate.EnvExecAllow // PROXMOX_EXEC_ALLOW
 )
+
+// demoExecAllow is what exec may run in demo mode when PROXMOX_EXEC_ALLOW says nothing: the programs the
+// simulated guests have. Nothing real runs there.
+const demoExecAllow = "hostname,uname,cat,df,ip"
 
 // settings is everything the command line and the environment decide. Flags win over the environment.
 type settings struct {
@@ -34,6 +41,7 @@ type settings struct {
 	readOnly     bool
 	tools        []string
 	destructive  bool
+	exec         gate.ExecRule // PROXMOX_ENABLE_EXEC and PROXMOX_EXEC_ALLOW
 	auditLog     string
 	logLevel     string
 	wait         time.Duration
@@ -50,7 +58,7 @@ type flagValues struct {
 	http, url, tokenID, caFile, fingerprint     string
 	timeout, tools, auditLog, logLevel, hosts   string
 	origins, readOnly, destructive, tlsInsecure string
-	wait                                        string
+	wait, exec, execAllow                       string
 }
 
 // register declares the global flags on fs. A flag's default is its current value, so that declaring the
@@ -68,12 +76,13 @@ func (f *flagValues) register(fs *flag.FlagSet) {
 	}{
 		{&f.http, "http"}, {&f.url, "url"}, {&f.tokenID, "token-id"}, {&f.caFile, "ca-file"}, {&f.fingerprint, "fingerprint"},
 		{&f.timeout, "timeout"}, {&f.tools, "tools"}, {&f.auditLog, "audit-log"}, {&f.logLevel, "log-level"},
-		{&f.hosts, "allowed-hosts"}, {&f.origins, "allowed-origins"}, {&f.wait, "wait"},
+		{&f.hosts, "allowed-hosts"}, {&f.origins, "allowed-origins"}, {&f.wait, "wait"}, {&f.execAllow, "exec-allow"},
 	} {
 		fs.StringVar(sf.p, sf.name, *sf.p, "")
 	}
 	boolFlag(fs, &f.readOnly, "read-only")
 	boolFlag(fs, &f.destructive, "enable-destructive")
+	boolFlag(fs, &f.exec, "enable-exec")
 	boolFlag(fs, &f.tlsInsecure, "tls-insecure")
 }
 
@@ -158,6 +167,20 @@ func (f *flagValues) resolve(getenv func(string) string) (*settings, error) {
 	}
 	if s.readOnly && boolean(f.destructive, envDestructive) {
 		problems = append(problems, envReadOnly+"=1 and "+envDestructive+"=1 contradict each other: a read-only server has no destructive tools")
+	}
+	// In demo mode exec is on, for the programs the simulated guests have unless the list says otherwise.
+	s.exec.Enabled = boolean(f.exec, envExec) || f.demo
+	allow := pick(f.execAllow, envExecAllow)
+	if allow == "" && f.demo {
+		allow = demoExecAllow
+	}
+	if list, err := gate.ParseExecAllow(allow); err != nil {
+		problems = append(problems, err.Error())
+	} else {
+		s.exec.Allow = list
+	}
+	if s.readOnly && boolean(f.exec, envExec) {
+		problems = append(problems, envReadOnly+"=1 and "+envExec+"=1 contradict each other: a read-only server runs no commands")
 	}
 	if _, err := tools.Select(s.readOnly, s.tools); err != nil {
 		problems = append(problems, err.Error())
