@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"path"
 	"strconv"
 	"strings"
 )
@@ -36,8 +37,9 @@ type ExecRule struct {
 func WithExec(r ExecRule) PolicyOption { return func(p *Policy) { p.exec = r } }
 
 // ParseExecAllow reads PROXMOX_EXEC_ALLOW: a comma list of programs, as ExecRule describes. Blank entries are
-// skipped; an entry with whitespace, a control character or a '*' anywhere but a final "/*" is an error, so a
-// typo never widens the list.
+// skipped; an entry with whitespace, a control character or a '*' anywhere but a final "/*", or a DIR/* whose
+// DIR is not an absolute path in clean form (/usr/local/bin, not bin, /usr//bin or /), is an error, so a typo
+// never widens the list.
 func ParseExecAllow(s string) ([]string, error) {
 	var out, bad []string
 	for _, e := range strings.Split(s, ",") {
@@ -68,7 +70,8 @@ func validAllowEntry(e string) bool {
 	if strings.Contains(dir, "*") {
 		return false
 	}
-	return !wild || dir != ""
+	// a directory is absolute and in clean form, so that what it allows is exactly DIR/NAME
+	return !wild || strings.HasPrefix(dir, "/") && dir != "/" && path.Clean(dir) == dir
 }
 
 // Allows reports whether the rule allows running program (a command's first element).

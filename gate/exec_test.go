@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"path"
 	"strings"
 	"testing"
 
@@ -24,6 +25,10 @@ func TestParseExecAllow(t *testing.T) {
 		{"hostname", []string{"hostname"}, ""},
 		{"hostname, uname ,/usr/local/bin/*", []string{"hostname", "uname", "/usr/local/bin/*"}, ""},
 		{"/*", nil, `"/*"`}, // no directory named
+		{"//*", nil, `"//*"`},
+		{"bin/*", nil, `"bin/*"`},
+		{"/usr//bin/*", nil, `"/usr//bin/*"`},
+		{"/usr/bin/../sbin/*", nil, `"/usr/bin/../sbin/*"`},
 		{"*", nil, `"*"`},
 		{"/usr/bin/*/x", nil, `"/usr/bin/*/x"`},
 		{"sys*", nil, `"sys*"`},
@@ -220,4 +225,30 @@ func TestExecRegistrationAndAnnotations(t *testing.T) {
 	if diff := cmp.Diff(Annotations(Destructive), tool.Annotations); diff != "" {
 		t.Errorf("exec annotations are not the worst case (-destructive +exec)\n%s", diff)
 	}
+}
+
+// FuzzExecAllows checks the allowlist against an oracle written apart from it, with package path: an exact
+// entry allows that name alone; DIR/* allows a program whose directory is DIR, given in clean form, that is
+// neither "." nor "..".
+func FuzzExecAllows(f *testing.F) {
+	for _, s := range [][2]string{{"/usr/bin/*", "/usr/bin/uptime"}, {"/usr/bin/*", "/usr/bin/../sh"}, {"hostname", "hostname"},
+		{"/opt/*", "/opt//x"}, {"/opt/*", "/opt/x/"}, {"a/*", "a/."}, {"hostname", "hostname\x00"}} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, entry, program string) {
+		list, err := ParseExecAllow(entry)
+		if err != nil || len(list) != 1 {
+			return
+		}
+		e := list[0]
+		want := program == e && program != ""
+		if dir, ok := strings.CutSuffix(e, "/*"); ok {
+			base := path.Base(program)
+			want = program != "" && path.Dir(program) == dir && path.Clean(program) == program && base != "." && base != ".." &&
+				program == dir+"/"+base
+		}
+		if got := (ExecRule{Enabled: true, Allow: list}).Allows(program); got != want {
+			t.Fatalf("entry %q, program %q: allowed %v, oracle says %v", e, program, got, want)
+		}
+	})
 }
