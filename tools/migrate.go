@@ -25,6 +25,8 @@ type migrateResult struct {
 	writeResult
 	Mode   string         `json:"mode" out:"-"` // online, offline or restart
 	Checks *migrationView `json:"preconditions,omitempty" out:"-"`
+	// needsLocalDisks: an online migration of a VM with disks on node-local storage, without with_local_disks.
+	needsLocalDisks bool
 }
 
 // migrationView is what Proxmox says of a planned migration, cleaned.
@@ -54,7 +56,10 @@ func (r *migrateResult) Summary() string {
 	if len(m.LocalDisks) > 0 {
 		fmt.Fprintf(&b, " Local disks: %s.", strings.Join(m.LocalDisks, ", "))
 	}
-	if !m.TargetAllowed || len(m.LocalResources) > 0 {
+	if r.needsLocalDisks {
+		b.WriteString(" An online migration takes these disks along only with with_local_disks: true; without it the task fails.")
+	}
+	if !m.TargetAllowed || len(m.LocalResources) > 0 || r.needsLocalDisks {
 		b.WriteString(" This migration would not go through as it stands.")
 	}
 	return b.String()
@@ -115,6 +120,11 @@ func migrateGuest(ctx context.Context, e *env, c *call, a *migrateArgs) (*migrat
 			return nil, err
 		}
 		res.Checks = viewMigration(m, a.Target)
+		for _, d := range m.LocalDisks {
+			if mode == "online" && !a.WithLocalDisks && !bool(d.CDROM) && !bool(d.Unused) {
+				res.needsLocalDisks = true
+			}
+		}
 	}
 	w, err := e.send(ctx, c, &writeResult{action: "migrate", Target: &view, what: what}, req)
 	if err != nil {

@@ -70,7 +70,8 @@ func TestMigrateDryRun(t *testing.T) {
 	}{
 		{`{"vmid":102,"target":"pve3","dry_run":true}`,
 			[]string{"It would send POST /api2/json/nodes/pve2/qemu/102/migrate with online=1 target=pve3", "Proxmox's preconditions: online migration; nodes allowed: pve1, pve3",
-				"Local disks: local-lvm:vm-102-disk-0 64.0 GiB, local-lvm:vm-102-disk-1 200.0 GiB"},
+				"Local disks: local-lvm:vm-102-disk-0 64.0 GiB, local-lvm:vm-102-disk-1 200.0 GiB", "only with with_local_disks: true", "would not go through"}, nil},
+		{`{"vmid":102,"target":"pve3","with_local_disks":true,"dry_run":true}`, []string{"with online=1 target=pve3 with-local-disks=1"},
 			[]string{"would not go through"}},
 		{`{"vmid":101,"target":"pve3","dry_run":true}`, []string{"Host devices that keep it on its node: usb0", "This migration would not go through as it stands"}, nil},
 		{`{"vmid":103,"target":"pve1","dry_run":true}`, []string{"offline migration", "hostpci0", "local:iso/virtio-win-0.1.271.iso (CD-ROM)"}, nil},
