@@ -67,7 +67,7 @@ if (client.getServerVersion()?.name !== 'proxmox-mcp') fail(`server name ${JSON.
 const { tools } = await client.listTools();
 if (!tools.some((t) => t.name === 'proxmox_list_vms')) fail(`tools/list: ${tools.map((t) => t.name)}`);
 const list = await client.callTool({ name: 'proxmox_list_vms', arguments: { status: 'running' } });
-if (list.isError || !text(list).includes('100 opnsense') || list.structuredContent?.total !== 5) fail(`read tool: ${JSON.stringify(list)}`);
+if (list.isError || !text(list).includes('100 «opnsense»') || list.structuredContent?.total !== 5) fail(`read tool: ${JSON.stringify(list)}`);
 const refused = await client.callTool({ name: 'proxmox_start_resource', arguments: { vmid: 103 } });
 if (!refused.isError || !text(refused).includes('confirm: true (missing)')) fail(`refused write: ${JSON.stringify(refused)}`);
 const started = await client.callTool({ name: 'proxmox_start_resource', arguments: { vmid: 103, confirm: true } });

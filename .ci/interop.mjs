@@ -16,7 +16,7 @@ if (info?.name !== 'proxmox-mcp') fail(`server name ${JSON.stringify(info)}`);
 if (!client.getInstructions()?.includes('confirm: true')) fail('instructions missing');
 
 const { tools } = await client.listTools();
-if (tools.length !== 29) fail(`${tools.length} tools, want 29 (23 core, 6 of the guest toolset)`);
+if (tools.length !== 33) fail(`${tools.length} tools, want 33 (23 typed, 4 generic, 6 of the guest toolset)`);
 for (const t of tools) {
   // readOnlyHint and openWorldHint on every tool, destructiveHint on every tool that writes (the protocol's
   // defaults for those two are the unsafe ones); every argument described; an output schema.
@@ -42,5 +42,18 @@ if (!refused.isError || !text(refused).includes('confirm: true (missing)')) fail
 const bad = await client.callTool({ name: 'proxmox_get_resource', arguments: { vmid: '100' } });
 if (!bad.isError || !text(bad).includes('vmid')) fail(`bad input: ${JSON.stringify(bad)}`);
 
+// The generic tools, whose structured content the SDK checks against their output schemas.
+const ha = await client.callTool({ name: 'proxmox_api_get', arguments: { path: '/cluster/ha/resources' } });
+if (ha.isError || !text(ha).includes('"sid":"vm:100"') || ha.structuredContent?.operation !== 'GET /cluster/ha/resources') {
+  fail(`generic read: ${JSON.stringify(ha)}`);
+}
+const rule = await client.callTool({
+  name: 'proxmox_api_call',
+  arguments: { method: 'POST', path: '/cluster/firewall/rules', params: { action: 'ACCEPT', type: 'in', proto: 'tcp', dport: '2222', enable: 1 }, confirm: true },
+});
+if (rule.isError || rule.structuredContent?.class !== 'write') fail(`generic write: ${JSON.stringify(rule)}`);
+const found = await client.callTool({ name: 'proxmox_api_find', arguments: { query: 'firewall rules' } });
+if (found.isError || found.structuredContent?.operations?.[0]?.path !== '/cluster/firewall/rules') fail(`find: ${JSON.stringify(found)}`);
+
 await client.close();
-console.log(`interop OK: TypeScript SDK ${process.env.npm_package_version ?? ''} initialized, listed ${tools.length} tools, read ${list.structuredContent.total} running VMs, got the refusal`);
+console.log(`interop OK: TypeScript SDK ${process.env.npm_package_version ?? ''} initialized, listed ${tools.length} tools, read ${list.structuredContent.total} running VMs, got the refusal, read and wrote through the generic tools`);

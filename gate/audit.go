@@ -15,14 +15,20 @@ type Record struct {
 	Time     time.Time `json:"time"`
 	Tool     string    `json:"tool"`
 	Tier     string    `json:"tier"`
-	Decision string    `json:"decision"`          // Refused, Invalid, DryRun, Sent or Failed
+	Decision string    `json:"decision"`          // Refused, Invalid, DryRun, Sent, Failed or Pending
 	Missing  []string  `json:"missing,omitempty"` // what the gate found missing (for a dry run: what the real call would miss)
 	Target   string    `json:"target,omitempty"`  // e.g. "VM 100 on pve1"
 	Request  string    `json:"request,omitempty"` // e.g. "POST /api2/json/nodes/pve1/qemu/100/status/start"
-	UPID     string    `json:"upid,omitempty"`
-	Outcome  string    `json:"outcome,omitempty"` // OK, WARNINGS: 1, running, started, or the task's error
-	Error    string    `json:"error,omitempty"`
-	Millis   int64     `json:"ms"`
+	// Operation is a generic call's operation, "METHOD /path/template" (from the schema, never from the caller).
+	Operation string `json:"operation,omitempty"`
+	UPID      string `json:"upid,omitempty"`
+	Outcome   string `json:"outcome,omitempty"` // OK, WARNINGS: 1, running, started, or the task's error
+	Error     string `json:"error,omitempty"`
+	// Consent is what became of the person's approval (accepted, declined, timed_out, unavailable, ...), with the
+	// digest of the plan they were asked about. What the person typed is never recorded.
+	Consent string `json:"consent,omitempty"`
+	Digest  string `json:"digest,omitempty"`
+	Millis  int64  `json:"ms"`
 }
 
 // Auditor writes records to the log (stderr) and, when configured, to an audit file. Both writers should

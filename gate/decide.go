@@ -124,6 +124,9 @@ func Refusal(tool string, t Tier, d Decision) string {
 
 // DryRunNote says, for a dry run, whether the real call would go through and what it would still need.
 func DryRunNote(tool string, t Tier, p Permit) string {
+	if p.Op != nil {
+		return operationDryRunNote(p.Op, p)
+	}
 	if len(p.Unmet) == 0 {
 		return "The real call would be allowed: it has every confirmation its tier needs."
 	}

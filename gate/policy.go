@@ -18,14 +18,12 @@ type Policy struct {
 	audit       *Auditor
 	mu          sync.RWMutex
 	tiers       map[string]Tier
+	apiAllow    map[string]bool // PROXMOX_API_ALLOW: operator-only operations the generic tools may call
 }
-
-// PolicyOption configures a Policy beyond the destructive switch (WithExec).
-type PolicyOption func(*Policy)
 
 // NewPolicy makes a policy. destructiveEnabled is the operator's PROXMOX_ENABLE_DESTRUCTIVE; audit may be nil.
 func NewPolicy(destructiveEnabled bool, audit *Auditor, opts ...PolicyOption) *Policy {
-	p := &Policy{destructive: destructiveEnabled, audit: audit, tiers: map[string]Tier{}}
+	p := &Policy{destructive: destructiveEnabled, audit: audit, tiers: map[string]Tier{}, apiAllow: map[string]bool{}}
 	for _, o := range opts {
 		o(p)
 	}
@@ -109,6 +107,8 @@ func (p *Policy) Tier(name string) (Tier, bool) {
 type Call struct {
 	Tool string
 	Args map[string]json.RawMessage
+	// Op is, for a generic API call, the operation its arguments reach: the call is judged at its tier.
+	Op *Operation
 }
 
 // Permit is the gate's leave to run a call. A handler that gets DryRun must not write.
@@ -120,6 +120,8 @@ type Permit struct {
 	Unmet []string
 	// NeedsOperator is set when the operator's switch is among Unmet.
 	NeedsOperator bool
+	// Op is the generic call's operation (Call.Op); Tier is then its tier.
+	Op *Operation
 }
 
 // The decisions an audit record can carry: what really happened to a write attempt.
@@ -129,6 +131,7 @@ const (
 	DryRun  = "dry_run" // the request was built and shown, not sent
 	Sent    = "sent"    // the write was sent and Proxmox took it (its task may still fail: see Result)
 	Failed  = "failed"  // it could not be carried out: Proxmox refused the write, no answer came, or a read it needed failed
+	Pending = "pending" // nothing was sent: the call asked a person, whose answer comes back as a new call
 	// Unneeded: nothing had to be sent, the target was already as asked (a provision resumed after its last
 	// write).
 	Unneeded = "unneeded"
@@ -136,12 +139,14 @@ const (
 
 // Outcome is what a write attempt did, as its handler reports it; the audit record is made of it.
 type Outcome struct {
-	Decision string // Invalid, DryRun, Sent or Failed
+	Decision string // Invalid, DryRun, Sent, Failed, Pending, or Refused (by consent)
 	Target   string // e.g. "VM 100 (web) on pve1"
 	Request  string // the request line, when one was built
 	UPID     string
 	Result   string // the task's exit status, "running" or "started"
 	Error    string
+	Consent  string // the consent outcome (ConsentAccepted, ...), when a person was to be asked
+	Digest   string // the digest of the plan consent was about
 }
 
 // Handler runs a call the gate let through and reports what it did.
@@ -155,20 +160,30 @@ func (p *Policy) Check(ctx context.Context, c Call, next Handler) *mcp.CallToolR
 		// Fail closed: a tool that skipped registration gets no benefit of the doubt.
 		return mcp.NewToolResultError(fmt.Sprintf("Refused, nothing was sent to Proxmox: %s has no tier registered with the gate.", c.Tool))
 	}
-	if t == Read {
-		res, _ := next(ctx, Permit{Tier: Read})
+	j := p.judge(c.Tool, t, c.Op)
+	t = j.tier
+	if t == Read && j.never == "" && len(j.unmet) == 0 {
+		res, _ := next(ctx, Permit{Tier: Read, Op: c.Op})
 		return res
 	}
 	start := time.Now()
-	d := Decide(t, c.Args, p.destructive)
+	d := j.apply(Decide(t, c.Args, p.destructive))
 	d = p.exec.narrow(t, c.Args, d)
-	if !d.Allow {
-		p.audit.Write(&Record{Tool: c.Tool, Tier: t.String(), Decision: Refused, Missing: d.Missing}, start)
-		return mcp.NewToolResultError(Refusal(c.Tool, t, d))
+	if j.never != "" {
+		d = Decision{Missing: []string{j.never}}
 	}
-	res, out := next(ctx, Permit{Tier: t, DryRun: d.DryRun, Unmet: d.Unmet, NeedsOperator: d.NeedsOperator})
+	if !d.Allow || t == Read {
+		if t != Read {
+			p.audit.Write(&Record{Tool: c.Tool, Tier: t.String(), Decision: Refused, Missing: d.Missing, Operation: j.key()}, start)
+		}
+		if j.never != "" {
+			return mcp.NewToolResultError("Refused, nothing was sent to Proxmox: " + j.never + ".")
+		}
+		return mcp.NewToolResultError(j.refusal(c.Tool, d))
+	}
+	res, out := next(ctx, Permit{Tier: t, DryRun: d.DryRun, Unmet: d.Unmet, NeedsOperator: d.NeedsOperator, Op: c.Op})
 	rec := &Record{Tool: c.Tool, Tier: t.String(), Decision: out.Decision, Target: out.Target, Request: out.Request,
-		UPID: out.UPID, Outcome: out.Result, Error: out.Error}
+		UPID: out.UPID, Outcome: out.Result, Error: out.Error, Operation: j.key(), Consent: out.Consent, Digest: out.Digest}
 	if rec.Decision == "" {
 		// A handler that reports nothing did nothing a record could vouch for; say so rather than guess "sent".
 		rec.Decision = Failed

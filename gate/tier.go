@@ -1,6 +1,7 @@
 // Package gate is the write policy: every tool has a tier, the tier decides the tool's MCP annotations, and a
 // middleware refuses a write or destructive call, before any request is built, unless the caller has given the
-// literal confirmations the tier needs and (for destructive tools) the operator has enabled them.
+// literal confirmations the tier needs and (for destructive tools) the operator has enabled them. A generic API
+// call is judged at the tier of the operation it reaches (Call.Op, operation.go).
 //
 // The gate guards against accidents and injected instructions, not against a determined model: the model
 // itself sets confirm and destructive. The real boundaries are PROXMOX_ENABLE_DESTRUCTIVE, which only the

@@ -174,7 +174,7 @@ func (c *Client) AgentFilesystems(ctx context.Context, g GuestRef) ([]Filesystem
 const maxExecInput = 64 << 10
 
 // ExecRequest describes POST …/agent/exec: argv is the program and its arguments, each passed as it is (no
-// shell parses them); input, when hasInput, is the program's standard input. Its answer (Apply) is the
+// shell parses them); input, when hasInput, is the program's standard input. Its answer (Write) is the
 // process id; ExecStatus tells how it ended.
 func ExecRequest(g GuestRef, argv []string, input string, hasInput bool) (Request, error) {
 	if g.Type != Qemu {

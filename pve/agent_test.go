@@ -2,6 +2,7 @@ package pve
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -34,6 +35,16 @@ func simClient(t testing.TB, opts ...pvesim.Option) (*pvesim.Server, *Client) {
 	}
 	t.Cleanup(c.Close)
 	return srv, c
+}
+
+// write sends a write that answers with data and decodes the data.
+func write[T any](ctx context.Context, c *Client, req Request) (T, error) {
+	var out T
+	data, err := c.Write(ctx, req)
+	if err == nil {
+		err = json.Unmarshal(data, &out)
+	}
+	return out, err
 }
 
 var (
@@ -117,7 +128,7 @@ func TestExec(t *testing.T) {
 		t.Errorf("request %s %v", req, got)
 	}
 	var started ExecStarted
-	if err := c.Apply(ctx, req, &started); err != nil || started.PID == 0 {
+	if started, err = write[ExecStarted](ctx, c, req); err != nil || started.PID == 0 {
 		t.Fatalf("exec: %v %+v", err, started)
 	}
 	st, err := c.ExecStatus(ctx, vm104, int(started.PID))
@@ -125,7 +136,7 @@ func TestExec(t *testing.T) {
 		t.Errorf("status %+v %v", st, err)
 	}
 	req, _ = ExecRequest(vm104, []string{"sh", "-c", "missing-tool"}, "", false)
-	if err := c.Apply(ctx, req, &started); err != nil {
+	if started, err = write[ExecStarted](ctx, c, req); err != nil {
 		t.Fatal(err)
 	}
 	if st, _ := c.ExecStatus(ctx, vm104, int(started.PID)); *st.ExitCode != 127 || !strings.Contains(st.ErrData, "not found") {
@@ -150,7 +161,7 @@ func TestExec(t *testing.T) {
 	}
 	// a read-only context never starts a command
 	req, _ = ExecRequest(vm104, []string{"hostname"}, "", false)
-	if err := c.Apply(ReadOnly(ctx), req, nil); !errors.Is(err, ErrReadOnly) {
+	if _, err := c.Write(ReadOnly(ctx), req); !errors.Is(err, ErrReadOnly) {
 		t.Errorf("exec in a read-only context: %v", err)
 	}
 	if _, err := c.ExecStatus(ctx, vm104, 0); !errors.Is(err, ErrInvalidRequest) {
@@ -198,10 +209,16 @@ func TestConfigRequests(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if req.ReturnsTask() {
+		t.Error("a config change is said to start a task: Submit would take it")
+	}
+	if _, err := c.Submit(ctx, req); !errors.Is(err, ErrInvalidRequest) {
+		t.Errorf("Submit of a change that starts no task: %v", err)
+	}
 	if req.Method() != "PUT" || req.Path() != "/nodes/pve3/qemu/104/config" || req.Params().Get("delete") != "tags" {
 		t.Errorf("request %s %v", req, req.Params())
 	}
-	if err := c.Apply(ctx, req, nil); err != nil {
+	if _, err := c.Write(ctx, req); err != nil {
 		t.Fatal(err)
 	}
 	pending, err := c.PendingConfig(ctx, vm104)
@@ -245,6 +262,9 @@ func TestResizeAndMigrateRequests(t *testing.T) {
 	req, err := ResizeRequest(vm104, "scsi0", "+8G")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !req.ReturnsTask() {
+		t.Error("a resize is said to start no task")
 	}
 	u, err := c.Submit(ctx, req)
 	if err != nil {
@@ -315,8 +335,8 @@ func TestWaitExecAndUnlocked(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var s ExecStarted
-		if err := c.Apply(ctx, req, &s); err != nil {
+		s, err := write[ExecStarted](ctx, c, req)
+		if err != nil {
 			t.Fatal(err)
 		}
 		return int(s.PID)

@@ -1,7 +1,6 @@
 package pve
 
 import (
-	"context"
 	"fmt"
 	"strings"
 
@@ -26,7 +25,9 @@ func checked(method, template string, vars map[string]string, args map[string]an
 			segs[i] = vars[strings.TrimSuffix(name, "}")]
 		}
 	}
-	return Request{method: method, path: apiPath(segs...), params: send}, nil
+	// A write that answers with data (a configuration change, the start of a guest-agent command) is sent
+	// with Write; one that starts a task with Submit.
+	return Request{method: method, path: apiPath(segs...), params: send, plain: op.Method != "GET" && !op.ReturnsTask()}, nil
 }
 
 // guestVars are the path variables of a guest's operations.
@@ -35,18 +36,4 @@ func (g GuestRef) vars() (map[string]string, error) {
 		return nil, invalid(err)
 	}
 	return map[string]string{"node": g.Node, "vmid": fmt.Sprint(g.VMID)}, nil
-}
-
-// Apply sends a write that Proxmox carries out before it answers, without a task (a configuration change,
-// the start of a guest-agent command), and decodes the answer's data into out (nil: ignored). Like Submit it
-// sends the write exactly once.
-func (c *Client) Apply(ctx context.Context, req Request, out any) error {
-	if !req.IsWrite() {
-		return invalid(fmt.Errorf("%s is not a write", req))
-	}
-	if req.limit == 0 {
-		req.limit = objectBody
-	}
-	_, err := c.do(ctx, req, out)
-	return err
 }

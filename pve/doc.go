@@ -6,7 +6,9 @@
 // styles (reason phrases, 400 "errors" maps, 595/596 proxy failures) become typed errors that callers test with
 // errors.Is against the Err* sentinels. Writes are described by a [Request] first, which only this package's
 // builders can make, so a caller can show exactly what would be sent (dry run) before [Client.Submit] sends it.
-// Only reads are ever retried.
+// A call of any operation of the official API schema is described by [NewAPIRequest] from what package schema
+// matched and validated, and sent by [Client.Read], [Client.Submit] or [Client.Write]. Only reads are ever
+// retried.
 //
 // Everything the cluster sends is scrubbed of the token secret where it arrives, as bytes, before it is decoded:
 // no caller ever holds a secret the cluster echoed back. Each typed read bounds its answer to what such an

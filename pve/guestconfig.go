@@ -23,7 +23,7 @@ type ConfigChange struct {
 	Digest string
 }
 
-// ConfigRequest describes PUT …/config, which Proxmox carries out before it answers (Apply): a running guest
+// ConfigRequest describes PUT …/config, which Proxmox carries out before it answers (Write): a running guest
 // takes some options at once and keeps the rest pending until its next boot (PendingConfig tells which).
 // Every option is checked against the schema of the guest type's config.
 func ConfigRequest(g GuestRef, ch ConfigChange) (Request, error) {

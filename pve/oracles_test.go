@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"unicode"
+
+	"github.com/proxmox-mcp/proxmox-mcp/pve/schema"
 )
 
 // Oracles for the formats the validators check, written from ../shared/pve-api/README.md (pve-common's
@@ -133,6 +135,93 @@ func oracleUPID(s string) bool {
 	return nodeShape(f[0]) && hex(f[1], 8, 8) && hex(f[2], 8, 9) && hex(f[3], 8, 8) && field(f[4], 1) && field(f[5], 0) && field(f[6], 1)
 }
 
+// oracleTag: pve-tag is ^[a-z0-9_][a-z0-9_\-+.]*$, case-insensitive; the client takes ASCII only and at
+// most 128 characters.
+func oracleTag(s string) bool {
+	if len(s) == 0 || len(s) > 128 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		ok := isASCIILetter(c) || isASCIIDigit(c) || c == '_' || i > 0 && (c == '-' || c == '+' || c == '.')
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// oraclePool: pve-poolid is one to three '/'-separated levels of letters, digits, '.', '_' and '-'; the client
+// caps the whole at 63 characters.
+func oraclePool(s string) bool {
+	levels := strings.Split(s, "/")
+	if len(s) > 63 || len(levels) > 3 {
+		return false
+	}
+	for _, l := range levels {
+		if l == "" {
+			return false
+		}
+		for i := 0; i < len(l); i++ {
+			if c := l[i]; !isASCIILetter(c) && !isASCIIDigit(c) && c != '.' && c != '_' && c != '-' {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// oracleDNSName: dns-name is '.'-separated labels of letters, digits and '-', neither first nor last in a
+// label; the client caps it at 255 characters.
+func oracleDNSName(s string) bool {
+	if len(s) > 255 {
+		return false
+	}
+	for _, l := range strings.Split(s, ".") {
+		if !nodeShape(l) {
+			return false
+		}
+	}
+	return true
+}
+
+// oracleBridge: pve-bridge-id is ^[-_.\w\d]+$ (ASCII word characters, '-' and '.'); the client also wants a
+// Linux interface name: a letter or digit first, at most 15 bytes.
+func oracleBridge(s string) bool {
+	if len(s) == 0 || len(s) > 15 || !isASCIILetter(s[0]) && !isASCIIDigit(s[0]) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !isASCIILetter(c) && !isASCIIDigit(c) && c != '_' && c != '-' && c != '.' {
+			return false
+		}
+	}
+	return true
+}
+
+// oracleTokenID: pve-tokenid is USER@REALM!TOKEN, REALM and TOKEN a letter then letters, digits, '.', '-'
+// or '_' (at least 2 characters); USER has no white space, ':' or '/', and for the client no '@', '!' or '='
+// either (the Authorization header is read up to the first of them).
+func oracleTokenID(s string) bool {
+	user, rest, ok := strings.Cut(s, "@")
+	if !ok || user == "" || strings.ContainsAny(user, " \t\n\f\r:/@!=") {
+		return false
+	}
+	realm, token, ok := strings.Cut(rest, "!")
+	name := func(v string) bool {
+		if len(v) < 2 || !isASCIILetter(v[0]) {
+			return false
+		}
+		for i := 1; i < len(v); i++ {
+			if c := v[i]; !isASCIILetter(c) && !isASCIIDigit(c) && c != '.' && c != '-' && c != '_' {
+				return false
+			}
+		}
+		return true
+	}
+	return ok && name(realm) && name(token)
+}
+
 // FuzzValidators: each validator accepts exactly what its oracle accepts.
 func FuzzValidators(f *testing.F) {
 	for _, s := range []string{
@@ -141,6 +230,8 @@ func FuzzValidators(f *testing.F) {
 		"local", "local-lvm", "l", "local.", "nas.backup", "ſtorage", "local\u212A",
 		"local:iso/debian-12.iso", "local:", ":x", "local:a b", "local:a,b", "l:x", "local:vztmpl/x\x00", "ſ1:x", "pbs:backup/vm/100/2026-01-01T00:00:00Z",
 		"100", "0100", "1e3", "",
+		"prod", "+x", "_x", "a+b.c", "lab/web/db", "lab/web/db/x", "lab//x", "/lab", "web-01.lan", "a..b", "-a.b",
+		"vmbr0", "vmbr0.100", "_br", "eth_veryverylong0", "mcp@pve!mcp", "a@b@pve!t1", "a=b@pve!t1", "u@pve!t",
 	} {
 		f.Add(s, int64(len(s))*37)
 	}
@@ -160,6 +251,14 @@ func FuzzValidators(f *testing.F) {
 		check("ValidSnapshotName", ValidSnapshotName(s), oracleSnapshot(s))
 		check("ValidStorage", ValidStorage(s), oracleStorage(s))
 		check("ValidVolumeID", ValidVolumeID(s), oracleVolume(s))
+		check("ValidTag", ValidTag(s), oracleTag(s))
+		check("ValidPool", ValidPool(s), oraclePool(s))
+		check("ValidDNSName", ValidDNSName(s), oracleDNSName(s))
+		check("ValidBridge", ValidBridge(s), oracleBridge(s))
+		check("ValidTokenID", ValidTokenID(s), oracleTokenID(s))
+		if msg, _ := schema.CheckFormat(formatTokenID, s); ValidTokenID(s) == nil && msg != "" {
+			t.Errorf("ValidTokenID(%q) accepts what the schema's %s refuses: %s", s, formatTokenID, msg)
+		}
 		if strconv.IntSize == 64 || n == int64(int32(n)) {
 			if got, want := ValidVMID(int(n)) == nil, oracleVMID(n); got != want {
 				t.Errorf("ValidVMID(%d) = %v, oracle says %v", n, got, want)

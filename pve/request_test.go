@@ -8,9 +8,8 @@ import (
 )
 
 // TestRawRequestsStayInside: no other package can describe a request of its own (every field of Request is
-// unexported, so only pve's validated builders fill one) or send one without a builder (Client has no Do).
-// Submit sends a write that starts a task, Apply one Proxmox carries out before it answers; both send only what
-// a builder described.
+// unexported, so only pve's validated builders fill one) or send one without a builder (Client has no Do):
+// only Submit, Read and Write take a Request, and each sends what a builder (or NewAPIRequest) described.
 func TestRawRequestsStayInside(t *testing.T) {
 	rt := reflect.TypeFor[pve.Request]()
 	for i := range rt.NumField() {
@@ -25,8 +24,8 @@ func TestRawRequestsStayInside(t *testing.T) {
 			continue
 		}
 		for j := 1; j < m.Type.NumIn(); j++ {
-			if m.Type.In(j) == rt && m.Name != "Submit" && m.Name != "Apply" {
-				t.Errorf("Client.%s takes a pve.Request: only Submit and Apply may (they send what a builder described)", m.Name)
+			if m.Type.In(j) == rt && m.Name != "Submit" && m.Name != "Read" && m.Name != "Write" {
+				t.Errorf("Client.%s takes a pve.Request: only Submit, Read and Write may (they send what a builder described)", m.Name)
 			}
 		}
 	}

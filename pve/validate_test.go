@@ -1,8 +1,11 @@
 package pve
 
 import (
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/proxmox-mcp/proxmox-mcp/pve/schema"
 )
 
 func TestValidators(t *testing.T) {
@@ -73,5 +76,29 @@ func TestQuoteBoundsAndEscapes(t *testing.T) {
 	got := quote(strings.Repeat("x", 100) + "\n")
 	if strings.Contains(got, "\n") || len(got) > 80 {
 		t.Errorf("quote = %q: want escaped and bounded", got)
+	}
+}
+
+// TestBoundsAreTheSchemas: the numbers the validators check are the official schema's own.
+func TestBoundsAreTheSchemas(t *testing.T) {
+	vmid := schema.Lookup("GET", "/nodes/{node}/qemu/{vmid}/config").Param("vmid")
+	if !vmid.HasMin || !vmid.HasMax || vmid.Min != MinVMID || vmid.Max != MaxVMID {
+		t.Errorf("the schema's vmid is %v…%v, the client checks %d…%d", vmid.Min, vmid.Max, MinVMID, MaxVMID)
+	}
+	for _, path := range []string{"/nodes/{node}/qemu/{vmid}/snapshot", "/nodes/{node}/lxc/{vmid}/snapshot"} {
+		snap := schema.Lookup("POST", path).Param("snapname")
+		if snap.Format != formatConfigID || !snap.HasMaxLength || snap.MaxLength != maxSnapshotNameLen {
+			t.Errorf("%s snapname: format %s, at most %d characters; the client checks %s, %d", path, snap.Format, snap.MaxLength, formatConfigID, maxSnapshotNameLen)
+		}
+	}
+	for _, n := range []int{MinVMID - 1, MinVMID, 4711, MaxVMID, MaxVMID + 1} {
+		if msg, _ := schema.CheckFormat(formatVMID, strconv.Itoa(n)); (msg == "") != (ValidVMID(n) == nil) {
+			t.Errorf("vmid %d: the schema's %s says %q, ValidVMID %v", n, formatVMID, msg, ValidVMID(n))
+		}
+	}
+	for _, f := range []string{formatVMID, formatNode, formatConfigID, formatStorage, formatPool, formatDNSName, formatVolumeID, formatTag, formatBridge, formatTokenID} {
+		if _, known := schema.CheckFormat(f, "x"); !known {
+			t.Errorf("the schema does not check format %s", f)
+		}
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 )
@@ -248,19 +247,6 @@ type VMSpec struct {
 
 var qemuOSTypes = map[string]bool{"other": true, "wxp": true, "w2k": true, "w2k3": true, "w2k8": true, "wvista": true, "win7": true, "win8": true, "win10": true, "win11": true, "l24": true, "l26": true, "solaris": true}
 
-// bridgePattern follows pve-bridge-id: a Linux interface name (at most 15 bytes).
-var bridgePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$`)
-
-// ValidBridge checks a bridge name (format pve-bridge-id).
-func ValidBridge(s string) error { return validBridge(s) }
-
-func validBridge(s string) error {
-	if !bridgePattern.MatchString(s) {
-		return fmt.Errorf("bridge %s is not a valid bridge name (e.g. vmbr0)", quote(s))
-	}
-	return nil
-}
-
 // ValidDiskSpec checks a new disk given as STORAGE:SIZE_GiB (local-lvm:32), with no request: a create can
 // refuse a bad disk before it asks Proxmox for the next free vmid.
 func ValidDiskSpec(s string) error { return diskSpec(s) }
@@ -362,7 +348,7 @@ func CreateVMRequest(node string, s VMSpec) (Request, error) {
 // checkNewGuest checks the settings VM and container creation share.
 func checkNewGuest(bridge, pool string, tags []string, description string) error {
 	if bridge != "" {
-		if err := validBridge(bridge); err != nil {
+		if err := ValidBridge(bridge); err != nil {
 			return invalid(err)
 		}
 	}
@@ -472,6 +458,10 @@ func CreateContainerRequest(node string, s ContainerSpec) (Request, error) {
 // Submit sends a write that starts a task and returns the task's id. A write is sent exactly once. An answer
 // that is not a UPID (vzdump's "OK" when the guest is on another node) is an error matching ErrNoTask.
 func (c *Client) Submit(ctx context.Context, req Request) (UPID, error) {
+	if !req.ReturnsTask() {
+		// Sent, its answer would not be a task id: refuse before sending rather than after.
+		return UPID{}, fmt.Errorf("%w: %s does not start a task", ErrInvalidRequest, req)
+	}
 	var s string
 	if req.limit == 0 {
 		req.limit = objectBody // a task id, or Proxmox's "OK"

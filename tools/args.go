@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/proxmox-mcp/proxmox-mcp/pve"
+	"github.com/proxmox-mcp/proxmox-mcp/pve/schema"
 )
 
 // A tool's arguments are a Go struct; its tags are the single source of the input schema and of validation:
@@ -19,9 +20,14 @@ import (
 //	desc:"..."           what it means to the person, in a few words; required on every argument
 //	arg:"required"       it must be present
 //	enum:"a|b|c"         allowed values of a string
-//	check:"vmid"         a Proxmox format: vmid, node, snapshot, storage, pool, dnsname, volume, upid, tag, disk
+//	check:"vmid"         a Proxmox format: vmid, node, snapshot, storage, pool, dnsname, volume, upid, tag, disk,
+//	                     bridge (see checks: the official schema's formats, with the client's own caps)
 //	min:"1" max:"300"    integer bounds; maxlen:"N" for strings
 //	accept:"string"      an integer that may also arrive as a string of digits (a cursor a client echoes back)
+//
+// A map[string]any field is an object argument (a generic call's parameters): its members are decoded as JSON
+// gives them, numbers as json.Number, and validated by the tool against the operation's schema. Unexported fields
+// are not arguments: a tool may keep there what it derived from them.
 //
 // Decoding is strict where mcp-go's helpers are lenient: an integer must be a JSON integer (not 100.7, "100" or
 // 1e2), a boolean must be true or false, names are case-sensitive, and unknown arguments are refused. Values are
@@ -35,9 +41,10 @@ const (
 	kindBool
 	kindString
 	kindStrings
+	kindObject
 )
 
-var kindNames = map[kind]string{kindInt: "integer", kindBool: "boolean", kindString: "string", kindStrings: "array"}
+var kindNames = map[kind]string{kindInt: "integer", kindBool: "boolean", kindString: "string", kindStrings: "array", kindObject: "object"}
 
 type field struct {
 	name      string
@@ -58,18 +65,39 @@ type argSpec struct {
 	byName map[string]*field
 }
 
-// checks are the Proxmox formats arguments are validated against before any request is built.
-var checks = map[string]func(string) error{
-	"node":     pve.ValidNode,
-	"snapshot": pve.ValidSnapshotName,
-	"storage":  pve.ValidStorage,
-	"pool":     pve.ValidPool,
-	"dnsname":  pve.ValidDNSName,
-	"volume":   pve.ValidVolumeID,
-	"tag":      pve.ValidTag,
-	"disk":     pve.ValidDiskSpec,
-	"bridge":   pve.ValidBridge,
-	"upid":     func(s string) error { _, err := pve.ParseUPID(s); return err },
+// check is a Proxmox format an argument is validated against before any request is built: the official
+// schema's named format (schema.CheckFormat, the rule the generic tools and the simulated cluster apply too),
+// and the client's own stricter rule where the value goes into a path or a property string (pve's validators:
+// ASCII, length caps). A new disk (STORAGE:GiB) and a task id have no named format in the schema: the client's
+// rule is the whole check.
+type check struct {
+	format string
+	client func(string) error
+}
+
+// checks are the formats of the check tag.
+var checks = map[string]check{
+	"vmid":     {format: "pve-vmid"},
+	"node":     {"pve-node", pve.ValidNode},
+	"snapshot": {"pve-configid", pve.ValidSnapshotName},
+	"storage":  {"pve-storage-id", pve.ValidStorage},
+	"pool":     {"pve-poolid", pve.ValidPool},
+	"dnsname":  {"dns-name", pve.ValidDNSName},
+	"volume":   {"pve-volume-id", pve.ValidVolumeID},
+	"tag":      {"pve-tag", pve.ValidTag},
+	"bridge":   {"pve-bridge-id", pve.ValidBridge},
+	"disk":     {client: pve.ValidDiskSpec},
+	"upid":     {client: func(s string) error { _, err := pve.ParseUPID(s); return err }},
+}
+
+// valid reports whether s has the format.
+func (c check) valid(s string) bool {
+	if c.format != "" {
+		if msg, known := schema.CheckFormat(c.format, s); !known || msg != "" {
+			return false
+		}
+	}
+	return c.client == nil || c.client(s) == nil
 }
 
 // specOf reads the tags of struct type t.
@@ -88,6 +116,9 @@ func (s *argSpec) collect(t reflect.Type, index []int) error {
 	for i := 0; i < t.NumField(); i++ {
 		sf := t.Field(i)
 		idx := append(slices.Clone(index), i)
+		if !sf.IsExported() && !sf.Anonymous {
+			continue
+		}
 		if sf.Anonymous {
 			if err := s.collect(sf.Type, idx); err != nil {
 				return err
@@ -116,6 +147,8 @@ func (s *argSpec) collect(t reflect.Type, index []int) error {
 			f.kind = kindString
 		case sf.Type.Kind() == reflect.Slice && sf.Type.Elem().Kind() == reflect.String:
 			f.kind = kindStrings
+		case sf.Type == reflect.TypeFor[map[string]any]():
+			f.kind = kindObject
 		default:
 			return fmt.Errorf("field %s: unsupported type %s", sf.Name, sf.Type)
 		}
@@ -138,7 +171,7 @@ func (s *argSpec) collect(t reflect.Type, index []int) error {
 		if v := sf.Tag.Get("maxlen"); v != "" {
 			f.maxLen, _ = strconv.Atoi(v)
 		}
-		if f.check != "" && f.check != "vmid" && checks[f.check] == nil {
+		if _, ok := checks[f.check]; f.check != "" && !ok {
 			return fmt.Errorf("field %s: unknown check %q", sf.Name, f.check)
 		}
 		if _, dup := s.byName[name]; dup {
@@ -232,7 +265,7 @@ func (f *field) set(dst reflect.Value, raw json.RawMessage) error {
 		if err != nil {
 			return fmt.Errorf("got %s (out of range)", describe(raw))
 		}
-		if f.min != nil && n < *f.min || f.max != nil && n > *f.max {
+		if f.min != nil && n < *f.min || f.max != nil && n > *f.max || f.check != "" && !checks[f.check].valid(strconv.FormatInt(n, 10)) {
 			return fmt.Errorf("got %d", n)
 		}
 		if f.ptr {
@@ -275,6 +308,14 @@ func (f *field) set(dst reflect.Value, raw json.RawMessage) error {
 			}
 		}
 		dst.Set(reflect.ValueOf(list))
+	case kindObject:
+		var m map[string]any
+		d := json.NewDecoder(bytes.NewReader(raw))
+		d.UseNumber()
+		if len(raw) == 0 || raw[0] != '{' || d.Decode(&m) != nil {
+			return fmt.Errorf("got %s", describe(raw))
+		}
+		dst.Set(reflect.ValueOf(m))
 	}
 	return nil
 }
@@ -289,11 +330,9 @@ func (f *field) validString(s string) error {
 	if len(f.enum) > 0 && !slices.Contains(f.enum, s) {
 		return fmt.Errorf("got %s", showValue(s))
 	}
-	if c := checks[f.check]; c != nil {
-		if err := c(s); err != nil {
-			// The validators quote the value; the checked value may be anything the caller pasted.
-			return fmt.Errorf("got %s", showValue(s))
-		}
+	if c, ok := checks[f.check]; ok && !c.valid(s) {
+		// The validators' messages quote the value; the checked value may be anything the caller pasted.
+		return fmt.Errorf("got %s", showValue(s))
 	}
 	return nil
 }

@@ -224,8 +224,12 @@ func updateConfig(ctx context.Context, e *env, c *call, a *configArgs) (*configR
 	if err != nil {
 		return nil, err
 	}
-	if err := e.apply(ctx, c, &res.writeResult, req, nil); err != nil || res.Status == "dry_run" {
-		return res, err
+	w, err := e.send(ctx, c, &res.writeResult, req)
+	if err != nil {
+		return nil, err
+	}
+	if res.writeResult = *w; res.Status == "dry_run" {
+		return res, nil
 	}
 	running := g.Status == "running"
 	var pending map[string]bool

@@ -43,6 +43,7 @@ type execResult struct {
 	ErrBytes int  `json:"stderr_bytes,omitempty" out:"-"`
 	Cut      bool `json:"truncated,omitempty"`
 	program  string
+	argv     string // the command as a JSON array, for the dry run's text
 }
 
 func (r *execResult) Summary() string {
@@ -50,11 +51,15 @@ func (r *execResult) Summary() string {
 	what := fmt.Sprintf("%s in %s", inline(r.program, maxName), r.Target.ref())
 	switch {
 	case r.Status == "dry_run":
-		w := r.writeResult
-		w.what = fmt.Sprintf("running %s in %s", inline(r.program, maxName), r.Target.ref())
-		return w.Summary()
+		// the command goes as repeated values, one per element: shown as the array it is
+		fmt.Fprintf(&b, "Dry run of running %s in %s: nothing was sent. It would send %s %s with command=%s.\n%s",
+			inline(r.program, maxName), r.Target.ref(), r.Request.Method, r.Request.Path, clean(r.argv, 1000), r.Note)
+		return b.String()
 	case r.Status == "running":
 		fmt.Fprintf(&b, "Still running after %.0fs: %s (pid %d in the guest). It goes on in the guest; its output can no longer be collected here. %s", r.Seconds, what, r.PID, inlineLegend)
+		if r.Note != "" {
+			b.WriteString("\n" + r.Note)
+		}
 		return b.String()
 	}
 	fmt.Fprintf(&b, "Ran %s: exit code %d in %.1fs. %s", what, *r.ExitCode, r.Seconds, inlineLegend)
@@ -108,18 +113,23 @@ func guestExec(ctx context.Context, e *env, c *call, a *execArgs) (*execResult, 
 	}
 	view := viewLocated(g)
 	res := &execResult{writeResult: writeResult{action: "exec", Target: &view}, program: clean(a.Command[0], maxName)}
+	argv, _ := json.Marshal(cleanAll(a.Command))
+	res.argv = string(argv)
 	start := time.Now()
-	var started pve.ExecStarted
-	if err := e.apply(ctx, c, &res.writeResult, req, &started); err != nil {
+	w, err := e.send(ctx, c, &res.writeResult, req)
+	if err != nil {
 		if _, ok := pve.AgentUnavailable(err); ok {
 			return nil, fmt.Errorf("%w. %s", err, agentHint(err))
 		}
 		return nil, err
 	}
-	if res.Status == "dry_run" {
-		// the command goes as repeated values, one per element: show them all, as the array they are
-		argv, _ := json.Marshal(cleanAll(a.Command))
-		res.Request.Params["command"] = string(argv)
+	if res.writeResult = *w; res.Status == "dry_run" {
+		return res, nil
+	}
+	var started pve.ExecStarted
+	if err := json.Unmarshal(w.answer, &started); err != nil || started.PID <= 0 {
+		// The command was started, but its process id is unreadable: its end cannot be waited for.
+		res.Status, res.Note = "running", "Proxmox answered the exec without a usable process id, so its end cannot be followed."
 		return res, nil
 	}
 	res.PID = int(started.PID)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/proxmox-mcp/proxmox-mcp/gate"
 	"github.com/proxmox-mcp/proxmox-mcp/pve/pvesim"
@@ -217,5 +218,45 @@ func TestExecDryRun(t *testing.T) {
 	}
 	if n := len(h.sim.Writes()); n != 0 {
 		t.Errorf("a dry run wrote: %v", h.writes())
+	}
+}
+
+// TestExecAsksThePerson: with consent on (its default mode asks every tier above write), a command in a guest
+// waits for the person's approval like a destroy: approved it runs, declined nothing is sent.
+func TestExecAsksThePerson(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		answer answer
+		execs  int
+		want   string
+	}{
+		{"approved", answer{think: 3 * time.Second, action: "accept", text: "104"}, 1, "Ran «hostname» in VM 104"},
+		{"declined", answer{think: 3 * time.Second, action: "decline"}, 0, "Refused, nothing was sent to Proxmox: the person declined"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			clock := newStepClock()
+			k, err := gate.NewConsent(gate.ConsentConfig{Now: clock.now, MinAnswer: time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := &person{answer: tc.answer, clock: clock}
+			h := newHarness(t, harnessOpts{protocol: "2025-11-25", consent: k, elicit: p, exec: gate.ExecRule{Enabled: true, Allow: []string{"hostname"}}})
+			res := h.call(t, "proxmox_guest_exec", `{"vmid":104,"command":["hostname"],"confirm":true}`)
+			if got := text(res); !strings.Contains(got, tc.want) {
+				t.Errorf("result: %s", got)
+			}
+			if n := len(p.questions()); n != 1 {
+				t.Errorf("the person was asked %d times", n)
+			}
+			execs := 0
+			for _, w := range h.writes() {
+				if strings.HasSuffix(w, "/agent/exec") {
+					execs++
+				}
+			}
+			if execs != tc.execs {
+				t.Errorf("%d execs sent, want %d: %v", execs, tc.execs, h.writes())
+			}
+		})
 	}
 }

@@ -42,6 +42,10 @@ type harnessOpts struct {
 	maxBody     int64                      // the client's response size limit (default pve.DefaultMaxResponseBytes)
 	via         func(simURL string) string // the URL the client dials instead of the simulator's (a relay)
 	extra       []Def                      // tools only this test registers
+	consent     *gate.Consent              // nil: the default policy
+	elicit      client.ElicitationHandler  // the client's elicitation handler (nil: it declares none)
+	protocol    string                     // the protocol the client asks for (default the latest)
+	apiAllow    []string                   // PROXMOX_API_ALLOW
 }
 
 // syncBuffer serialises writes from concurrent handlers.
@@ -98,12 +102,18 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 	}
 	srv, err := NewServer(Options{
 		Client: h.client, Redactor: r, Log: logger, Version: "test", ReadOnly: o.readOnly, Only: o.only, DefaultWait: wait, extra: o.extra,
-		Policy: gate.NewPolicy(o.destructive, gate.NewAuditor(logger, r.Writer(syncBuffer{&h.mu, &h.audit}), r.String), gate.WithExec(o.exec)),
+		Consent: o.consent,
+		Policy: gate.NewPolicy(o.destructive, gate.NewAuditor(logger, r.Writer(syncBuffer{&h.mu, &h.audit}), r.String),
+			gate.WithAPIAllow(o.apiAllow), gate.WithExec(o.exec)),
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.mc, err = client.NewInProcessClient(srv)
+	var clientOpts []client.ClientOption
+	if o.elicit != nil {
+		clientOpts = append(clientOpts, client.WithElicitationHandler(o.elicit))
+	}
+	h.mc, err = client.NewInProcessClientWithOptions(srv, clientOpts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,6 +124,9 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 	}
 	init := mcp.InitializeRequest{}
 	init.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
+	if o.protocol != "" {
+		init.Params.ProtocolVersion = o.protocol
+	}
 	init.Params.ClientInfo = mcp.Implementation{Name: "harness", Version: "1"}
 	if _, err := h.mc.Initialize(ctx, init); err != nil {
 		t.Fatal(err)

@@ -209,6 +209,14 @@ func provisionVM(ctx context.Context, e *env, c *call, a *provisionArgs) (*provi
 	return p.res, nil
 }
 
+// withWait is the env for a call whose writes wait for their tasks at most d (a provision spends one budget
+// across its steps), instead of PROXMOX_WAIT_SECONDS.
+func (e *env) withWait(d time.Duration) *env {
+	cp := *e
+	cp.defaultWait = max(d, time.Millisecond)
+	return &cp
+}
+
 // monotonic makes the call's progress count up across the steps' tasks, as MCP wants progress to grow.
 func (p *provision) monotonic(c *call) *call {
 	if c.progress == nil {
@@ -367,8 +375,8 @@ func (p *provision) configure(ctx context.Context) stepView {
 	s.Request = req.Method() + " /api2/json" + req.Path()
 	s.Note = "sets " + strings.Join(keys, ", ")
 	view := guestView{VMID: p.ref.VMID, Type: string(pve.Qemu), Name: p.a.Name, Node: p.ref.Node}
-	w := &writeResult{action: "provision configure", Target: &view}
-	if err := p.e.apply(ctx, p.c, w, req, nil); err != nil {
+	w, err := p.e.send(ctx, p.c, &writeResult{action: "provision configure", Target: &view}, req)
+	if err != nil {
 		s.Status, s.Note = "failed", explain(err)
 		return s
 	}

@@ -79,6 +79,8 @@ func typeSchema(t reflect.Type, depth int) *jsonschema.Schema {
 		return &jsonschema.Schema{Type: "number"}
 	case reflect.String:
 		return &jsonschema.Schema{Type: "string"}
+	case reflect.Interface:
+		return &jsonschema.Schema{} // any JSON: a generic answer's data
 	case reflect.Slice, reflect.Array:
 		if depth >= schemaDepth {
 			return &jsonschema.Schema{Type: "array"}

@@ -30,12 +30,15 @@ type Options struct {
 	Only []string
 	// DefaultWait bounds a write's wait for its task (PROXMOX_WAIT_SECONDS, default 30s).
 	DefaultWait time.Duration
+	// Consent is when and how a person approves a write (PROXMOX_CONSENT...); nil is the default policy.
+	Consent *gate.Consent
 
 	// extra are tools only tests register: a misbehaving tool proves the guards around every tool.
 	extra []Def
 }
 
-// order is the order tools/list shows: reads, writes, destructive, as the product's tool table lists them.
+// order is the order tools/list shows: reads, writes, destructive, as the product's tool table lists them, then
+// the generic API tools.
 var order = []string{
 	"proxmox_status", "proxmox_list_vms", "proxmox_list_containers", "proxmox_get_resource", "proxmox_list_snapshots",
 	"proxmox_recent_tasks", "proxmox_get_task_status", "proxmox_get_task_log", "proxmox_list_backups",
@@ -45,12 +48,14 @@ var order = []string{
 	"proxmox_destroy_resource", "proxmox_delete_snapshot", "proxmox_rollback_snapshot", "proxmox_force_stop_resource",
 	"proxmox_guest_info", "proxmox_guest_exec", "proxmox_update_config", "proxmox_resize_disk", "proxmox_migrate_resource",
 	"proxmox_provision_vm",
+	// The generic API tools, after the typed ones.
+	"proxmox_api_find", "proxmox_api_describe", "proxmox_api_get", "proxmox_api_call",
 }
 
 // All returns every tool definition, in the order tools/list shows them.
 func All() []Def {
 	defs := slices.Concat(statusTools(), guestTools(), snapshotTools(), taskTools(), backupTools(), usageTools(),
-		templateTools(), powerTools(), createTools(), destroyTools(), insideTools())
+		templateTools(), powerTools(), createTools(), destroyTools(), insideTools(), apiTools())
 	rank := func(d Def) int {
 		if i := slices.Index(order, d.Name); i >= 0 {
 			return i
@@ -113,6 +118,13 @@ func NewServer(o Options) (*server.MCPServer, error) {
 	if o.DefaultWait <= 0 {
 		o.DefaultWait = 30 * time.Second
 	}
+	if o.Consent == nil {
+		c, err := gate.NewConsent(gate.ConsentConfig{})
+		if err != nil {
+			return nil, err
+		}
+		o.Consent = c
+	}
 	defs, err := Select(o.ReadOnly, o.Only)
 	if err != nil {
 		return nil, err
@@ -122,7 +134,7 @@ func NewServer(o Options) (*server.MCPServer, error) {
 		server.WithInstructions(Instructions(o.Policy.DestructiveEnabled(), o.ReadOnly)),
 	)
 	s.Use(guard(o.Redactor, o.Log), logCalls(o.Log))
-	e := &env{client: o.Client, policy: o.Policy, redactor: o.Redactor, log: o.Log, defaultWait: o.DefaultWait}
+	e := &env{client: o.Client, policy: o.Policy, redactor: o.Redactor, log: o.Log, defaultWait: o.DefaultWait, consent: o.Consent}
 	for _, d := range append(defs, o.extra...) {
 		tool, err := o.Policy.Register(d.Tool(), d.Tier)
 		if err != nil {
@@ -140,4 +152,5 @@ type env struct {
 	redactor    *redact.Redactor
 	log         zerolog.Logger
 	defaultWait time.Duration
+	consent     *gate.Consent
 }

@@ -27,6 +27,10 @@ type Def struct {
 	spec  *argSpec
 	out   reflect.Type
 	run   func(ctx context.Context, e *env, c *call, args object) (result, error)
+	// bind, for a tool whose gate decision depends on its arguments (the generic API tools), decodes and
+	// validates a call's arguments before the gate decides, and returns the operation they reach and the
+	// handler bound to them.
+	bind func(args object) (*gate.Operation, func(ctx context.Context, e *env, c *call) (result, error), error)
 }
 
 // call is what one tool call carries besides its arguments: the gate's permit and where progress goes.
@@ -36,6 +40,8 @@ type call struct {
 	progress func(label string, p pve.Progress)
 	// pve is the client of the cluster this call acts on.
 	pve *pve.Client
+	// input is what a client sends back with the answer to a question the call asked (consent).
+	input mcp.MultiRoundTripParams
 }
 
 // dryRun reports whether the gate allowed this call only as a dry run.
@@ -71,7 +77,52 @@ func define[A any, R result](name string, tier gate.Tier, brief, desc string, pr
 	}
 }
 
+// defineBound is define for a tool whose gate decision depends on its arguments: bind validates the decoded
+// arguments (keeping what it derives in unexported fields of A) and names the operation they reach, all before
+// the gate decides and before any request; h then runs with the same arguments.
+func defineBound[A any, R result](name string, tier gate.Tier, brief, desc string, privs []string, bind func(a *A) (*gate.Operation, error), h func(ctx context.Context, e *env, c *call, a *A) (R, error)) Def {
+	d := define(name, tier, brief, desc, privs, h)
+	d.bind = func(m object) (*gate.Operation, func(ctx context.Context, e *env, c *call) (result, error), error) {
+		a := new(A)
+		decodeErr := d.spec.decode(m, a)
+		if decodeErr != nil {
+			// When only the gate's own arguments are wrong ("confirm": "true"), the gate says best what they
+			// need; should it let the call through anyway, the handler refuses it with this error, unsent.
+			a = new(A)
+			if d.spec.decode(withoutGateArgs(m), a) != nil {
+				return nil, nil, decodeErr
+			}
+		}
+		op, err := bind(a)
+		if err != nil {
+			return nil, nil, err
+		}
+		return op, func(ctx context.Context, e *env, c *call) (result, error) {
+			if decodeErr != nil {
+				return nil, decodeErr
+			}
+			return h(ctx, e, c, a)
+		}, nil
+	}
+	return d
+}
+
+// withoutGateArgs is a call's arguments without the ones the gate reads.
+func withoutGateArgs(m object) object {
+	out := make(object, len(m))
+	for k, v := range m {
+		if k != gate.ArgConfirm && k != gate.ArgDestructive && k != gate.ArgDryRun {
+			out[k] = v
+		}
+	}
+	return out
+}
+
 func privs(p ...string) []string { return p }
+
+// PerOperation reports whether the gate judges each call of the tool by the operation it reaches (the generic
+// API tools): Tier is then the worst case, which its annotations state.
+func (d Def) PerOperation() bool { return d.bind != nil }
 
 // Tool is the MCP definition clients see: description, input and output schemas. Annotations come from the
 // tier when the gate registers it.
@@ -92,13 +143,26 @@ func (d Def) handler(e *env) server.ToolHandlerFunc {
 		if err != nil {
 			return errorResult(err), nil
 		}
-		res := e.policy.Check(ctx, gate.Call{Tool: d.Name, Args: args}, func(ctx context.Context, p gate.Permit) (*mcp.CallToolResult, gate.Outcome) {
+		gc := gate.Call{Tool: d.Name, Args: args}
+		run := func(ctx context.Context, c *call) (result, error) { return d.run(ctx, e, c, args) }
+		if d.bind != nil {
+			// Refused here, before the gate, like arguments that are not JSON: no operation was named.
+			op, bound, err := d.bind(args)
+			if err != nil {
+				return errorResult(err), nil
+			}
+			gc.Op, run = op, func(ctx context.Context, c *call) (result, error) { return bound(ctx, e, c) }
+		}
+		res := e.policy.Check(ctx, gc, func(ctx context.Context, p gate.Permit) (*mcp.CallToolResult, gate.Outcome) {
 			if d.Tier == gate.Read || p.DryRun {
 				// Whatever a read tool or a dry run does, the client refuses to send a write with this context.
 				ctx = pve.ReadOnly(ctx)
 			}
-			c := &call{tool: d.Name, permit: p, progress: e.progressSink(ctx, req), pve: e.client}
-			r, err := d.run(ctx, e, c, args)
+			c := &call{tool: d.Name, permit: p, progress: e.progressSink(ctx, req), pve: e.client, input: req.Params.MultiRoundTripParams}
+			r, err := run(ctx, c)
+			if res, o, ok := consentResult(err); ok {
+				return res, o
+			}
 			if err != nil {
 				return errorResult(err), failure(err)
 			}
@@ -124,7 +188,7 @@ func (d Def) handler(e *env) server.ToolHandlerFunc {
 func failure(err error) gate.Outcome {
 	var se *sendError
 	if errors.As(err, &se) {
-		return gate.Outcome{Decision: gate.Failed, Target: se.target, Request: se.request, Error: explain(err)}
+		return gate.Outcome{Decision: gate.Failed, Target: se.target, Request: se.request, Error: explain(err), Consent: se.consent, Digest: se.digest}
 	}
 	var argErr *ArgError
 	if errors.As(err, &argErr) || errors.Is(err, pve.ErrInvalidRequest) || errors.Is(err, pve.ErrNotFound) {

@@ -2,6 +2,7 @@ package tools
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -49,21 +50,34 @@ type writeResult struct {
 	lost bool
 	// sent is the request line the audit records: "DELETE /api2/json/nodes/pve1/lxc/204?purge=1".
 	sent string
+	// consent is what became of the person's approval, and digest the plan it was about (see consent.go).
+	consent, digest string
+	// answer is what a write that starts no task answered (a generic call's), scrubbed, not yet cleaned.
+	answer json.RawMessage
 }
 
-// requestView is the exact request a write sends (or would send, in a dry run).
+// requestView is the exact request a write sends (or would send, in a dry run). A parameter sent more than
+// once (an array of a generic call) has the list of its values.
 type requestView struct {
-	Method string            `json:"method"`
-	Path   string            `json:"path"`
-	Params map[string]string `json:"params,omitempty"`
+	Method string         `json:"method"`
+	Path   string         `json:"path"`
+	Params map[string]any `json:"params,omitempty"`
 }
 
 func viewRequest(r pve.Request) *requestView {
 	v := &requestView{Method: r.Method(), Path: "/api2/json" + r.Path()}
 	if params := r.Params(); len(params) > 0 {
-		v.Params = map[string]string{}
-		for k := range params {
-			v.Params[k] = clean(params.Get(k), maxValue)
+		v.Params = map[string]any{}
+		for k, vals := range params {
+			if len(vals) == 1 {
+				v.Params[k] = clean(vals[0], maxValue)
+				continue
+			}
+			list := make([]string, len(vals))
+			for i, s := range vals {
+				list[i] = clean(s, maxValue)
+			}
+			v.Params[k] = list
 		}
 	}
 	return v
@@ -133,15 +147,22 @@ func capitalize(s string) string {
 	return strings.ToUpper(s[:1]) + s[1:]
 }
 
-func formatParams(p map[string]string) string {
+func formatParams(p map[string]any) string {
 	keys := make([]string, 0, len(p))
 	for k := range p {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = k + "=" + p[k]
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		switch v := p[k].(type) {
+		case []string:
+			for _, s := range v {
+				parts = append(parts, k+"="+s)
+			}
+		default:
+			parts = append(parts, fmt.Sprintf("%s=%v", k, v))
+		}
 	}
 	return strings.Join(parts, " ")
 }
@@ -152,17 +173,19 @@ func (e *env) send(ctx context.Context, c *call, res *writeResult, req pve.Reque
 	res.Request, res.sent = viewRequest(req), req.String()
 	if c.dryRun() {
 		res.Status = "dry_run"
-		res.Note = gate.DryRunNote(c.tool, c.permit.Tier, c.permit)
+		res.Note = gate.DryRunNote(c.tool, c.permit.Tier, c.permit) + e.consentDryRunNote(c)
 		return res, nil
+	}
+	// The last word before anything is sent is the person's, where consent asks for it.
+	if err := e.approve(ctx, c, res, req); err != nil {
+		return nil, err
+	}
+	if !req.ReturnsTask() {
+		return e.sendPlain(ctx, c, res, req)
 	}
 	upid, err := c.pve.Submit(ctx, req)
 	if err != nil {
-		se := &sendError{target: res.targetText(), request: req.String(), err: fmt.Errorf("%s: %w", res.action, err)}
-		if !notCarriedOut(err) {
-			// No answer from Proxmox itself: the request may or may not have reached it. It is not retried.
-			se.err = fmt.Errorf("%s: %w. The request may have reached Proxmox; it was not retried: check proxmox_recent_tasks before trying again", res.action, err)
-		}
-		return nil, se
+		return nil, sendFailure(res, req, err)
 	}
 	res.UPID = upid.String()
 	tr, err := c.pve.WaitTask(ctx, upid, pve.WaitOptions{Bound: e.defaultWait, Progress: c.progressOf(res.action)})
@@ -182,9 +205,34 @@ func (e *env) send(ctx context.Context, c *call, res *writeResult, req pve.Reque
 	return res, nil
 }
 
+// sendPlain sends a write that answers with data instead of a task id (a generic call's), exactly once: it is
+// done when Proxmox answers, and what it answered is kept for the result.
+func (e *env) sendPlain(ctx context.Context, c *call, res *writeResult, req pve.Request) (*writeResult, error) {
+	start := time.Now()
+	data, err := c.pve.Write(ctx, req)
+	if err != nil {
+		return nil, sendFailure(res, req, err)
+	}
+	res.Status, res.answer = "ok", data
+	res.Seconds = time.Since(start).Round(100 * time.Millisecond).Seconds()
+	return res, nil
+}
+
+// sendFailure is the error of a write that failed: sent (or perhaps sent) and not carried out as asked.
+func sendFailure(res *writeResult, req pve.Request, err error) *sendError {
+	se := &sendError{target: res.targetText(), request: req.String(), consent: res.consent, digest: res.digest,
+		err: fmt.Errorf("%s: %w", res.action, err)}
+	if !notCarriedOut(err) {
+		// No answer from Proxmox itself: the request may or may not have reached it. It is not retried.
+		se.err = fmt.Errorf("%s: %w. The request may have reached Proxmox; it was not retried: check proxmox_recent_tasks before trying again", res.action, err)
+	}
+	return se
+}
+
 // sendError is a write that was sent (or may have been) and did not start a task.
 type sendError struct {
 	target, request string
+	consent, digest string
 	err             error
 }
 
@@ -201,7 +249,8 @@ func (w *writeResult) targetText() string {
 
 // outcome is the audit record's account of the write.
 func (w *writeResult) outcome() gate.Outcome {
-	o := gate.Outcome{Decision: gate.Sent, Target: w.targetText(), Request: w.sent, UPID: w.UPID, Result: w.Status}
+	o := gate.Outcome{Decision: gate.Sent, Target: w.targetText(), Request: w.sent, UPID: w.UPID, Result: w.Status,
+		Consent: w.consent, Digest: w.digest}
 	switch w.Status {
 	case "dry_run":
 		o.Decision = gate.DryRun

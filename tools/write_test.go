@@ -32,6 +32,7 @@ var validWrites = map[string]string{
 	"proxmox_resize_disk":         `"vmid":102,"disk":"scsi0","size":"+8G"`,
 	"proxmox_migrate_resource":    `"vmid":202,"target":"pve3"`,
 	"proxmox_provision_vm":        `"template":9000,"name":"web-02","ciuser":"ops"`,
+	"proxmox_api_call":            `"method":"DELETE","path":"/nodes/pve2/qemu/102/snapshot/pre-upgrade"`,
 }
 
 // Some writes start no task (Proxmox carries them out before it answers), and a provision makes several
@@ -137,6 +138,11 @@ func TestWriteTools(t *testing.T) {
 	checks := map[string]func(t *testing.T){
 		"proxmox_start_resource": func(t *testing.T) { wantGuest(t, h, 103, "running") },
 		"proxmox_stop_resource":  func(t *testing.T) { wantGuest(t, h, 100, "stopped") },
+		"proxmox_api_call": func(t *testing.T) {
+			if g, _ := h.sim.Guest(102); contains(g.Snapshots, "pre-upgrade") {
+				t.Errorf("pre-upgrade still there: %v", g.Snapshots)
+			}
+		},
 		"proxmox_snapshot_resource": func(t *testing.T) {
 			if g, _ := h.sim.Guest(102); !contains(g.Snapshots, "before-test") {
 				t.Errorf("snapshots of 102: %v", g.Snapshots)

@@ -53,8 +53,8 @@ func newLogger(s *settings, r *redact.Redactor, stderr io.Writer) (log zerolog.L
 // build makes the MCP server for s: against the built-in simulated cluster in demo mode, else against the
 // cluster the environment names.
 func build(ctx context.Context, s *settings, stderr io.Writer) (*app, error) {
-	// The HTTP bearer token is a secret as much as Proxmox's; the client registers its own secret.
-	r := redact.New(s.httpToken)
+	// The HTTP bearer token and the state key are secrets as much as Proxmox's; the client registers its own.
+	r := redact.New(s.httpToken, s.stateKey)
 	a := &app{redactor: r}
 	log, flush := newLogger(s, r, stderr)
 	a.log = log
@@ -98,10 +98,11 @@ func build(ctx context.Context, s *settings, stderr io.Writer) (*app, error) {
 		auditFile = aw
 		a.closers = append(a.closers, func() { _ = aw.Close(); _ = f.Close() })
 	}
-	policy := gate.NewPolicy(s.destructive, gate.NewAuditor(log.With().Str("kind", "audit").Logger(), auditFile, r.String), gate.WithExec(s.exec))
+	policy := gate.NewPolicy(s.destructive, gate.NewAuditor(log.With().Str("kind", "audit").Logger(), auditFile, r.String),
+		gate.WithAPIAllow(s.apiAllow), gate.WithExec(s.exec))
 	srv, err := tools.NewServer(tools.Options{
 		Client: client, Policy: policy, Redactor: r, Log: log, Version: version,
-		ReadOnly: s.readOnly, Only: s.tools, DefaultWait: s.wait,
+		ReadOnly: s.readOnly, Only: s.tools, DefaultWait: s.wait, Consent: s.consent,
 	})
 	if err != nil {
 		a.Close()
@@ -123,8 +124,10 @@ func (a *app) announce(ctx context.Context, s *settings) {
 	if s.exec.Enabled && !s.readOnly {
 		tiers += ", exec"
 	}
-	a.log.Info().Str("tiers", tiers).Str("proxmox", a.config.BaseURL.String()).Str("token", a.config.TokenID).Bool("demo", s.demo).
+	a.log.Info().Str("tiers", tiers).Str("consent", string(s.consent.Mode())).Str("consent_fallback", string(s.consent.Fallback())).
+		Str("proxmox", a.config.BaseURL.String()).Str("token", a.config.TokenID).Bool("demo", s.demo).
 		Msg("proxmox-mcp " + version + " starting")
+	a.log.Info().Msg(s.consent.Describe())
 	if a.config.TLSInsecure {
 		a.log.Warn().Msg("TLS verification is OFF (PROXMOX_TLS_INSECURE): anyone on the path can read the token; pin the certificate with PROXMOX_TLS_FINGERPRINT instead (proxmox-mcp doctor prints it)")
 	}

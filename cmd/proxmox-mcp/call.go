@@ -42,16 +42,30 @@ func runCall(ctx context.Context, s *settings, cf callFlags, args []string, stdo
 	if len(args) == 0 {
 		return fmt.Errorf("call: name a tool (proxmox-mcp tools lists them)")
 	}
-	name, kv := args[0], args[1:]
 	if cf.output != "text" && cf.output != "json" {
 		return fmt.Errorf("call: --output %s: want text or json", shortQuote(cf.output))
 	}
-	arguments, err := callArguments(cf.json, kv)
-	if err != nil {
-		return fmt.Errorf("call: %w", err)
+	chain := splitThen(args)
+	if cf.json != "" && len(chain) > 1 {
+		return fmt.Errorf("call: --json gives the arguments of one call, not of a chain (use key=value)")
 	}
-	if err := toolHere(s, name); err != nil {
-		return err
+	type step struct {
+		name      string
+		arguments json.RawMessage
+	}
+	steps := make([]step, 0, len(chain))
+	for _, c := range chain {
+		if len(c) == 0 {
+			return fmt.Errorf("call: name a tool after each \"then\"")
+		}
+		arguments, err := callArguments(cf.json, c[1:])
+		if err != nil {
+			return fmt.Errorf("call: %w", err)
+		}
+		if err := toolHere(s, c[0]); err != nil {
+			return err
+		}
+		steps = append(steps, step{c[0], arguments})
 	}
 	if s.logLevel == "" {
 		// The result is the output, and it already says when and why a call failed: a log line per call would
@@ -65,6 +79,32 @@ func runCall(ctx context.Context, s *settings, cf callFlags, args []string, stdo
 		return err
 	}
 	defer a.Close()
+	for i, st := range steps {
+		if i > 0 && cf.output == "text" {
+			fmt.Fprintln(stdout)
+		}
+		if err := callAndPrint(ctx, a, cf, st.name, st.arguments, stdout); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// splitThen splits a call's arguments into the calls a chain names: TOOL ARGS [then TOOL ARGS ...].
+func splitThen(args []string) [][]string {
+	chain := [][]string{{}}
+	for _, a := range args {
+		if a == "then" {
+			chain = append(chain, []string{})
+			continue
+		}
+		chain[len(chain)-1] = append(chain[len(chain)-1], a)
+	}
+	return chain
+}
+
+// callAndPrint runs one tool and prints its result; an error result is exit status 1.
+func callAndPrint(ctx context.Context, a *app, cf callFlags, name string, arguments json.RawMessage, stdout io.Writer) error {
 	res, err := callTool(ctx, a, name, arguments)
 	if err != nil {
 		return errors.New(terminalLine(a.redactor, err.Error(), 2000))
@@ -297,7 +337,10 @@ func printTools(w io.Writer, s *settings) error {
 	}
 	for _, d := range defs {
 		tier := d.Tier.String()
-		if d.Tier == gate.Destructive && !s.destructive || d.Tier == gate.Exec && !s.exec.Enabled {
+		switch {
+		case d.PerOperation() && d.Tier != gate.Read:
+			tier += " (worst case)" // each call as its operation's class
+		case d.Tier == gate.Destructive && !s.destructive, d.Tier == gate.Exec && !s.exec.Enabled:
 			tier += " (disabled)"
 		}
 		fmt.Fprintf(w, "%-*s  %-24s %s\n", width, d.Name, tier, d.Brief)

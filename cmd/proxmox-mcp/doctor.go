@@ -89,6 +89,7 @@ func runDoctor(ctx context.Context, s *settings, stdout io.Writer) error {
 		d.ok("configuration: %s as %s", cfg.BaseURL, cfg.TokenID)
 	}
 	d.r.Add(cfg.Secret.Reveal())
+	d.checkConsent(s)
 	timeout := cfg.Timeout
 	if timeout <= 0 {
 		timeout = doctorTimeout
@@ -132,6 +133,19 @@ func runDoctor(ctx context.Context, s *settings, stdout io.Writer) error {
 		return exitError(1)
 	}
 	return nil
+}
+
+// checkConsent says which consent mode is on: who approves what, and what happens when nobody can be asked.
+func (d *doctor) checkConsent(s *settings) {
+	if s.consent == nil {
+		return
+	}
+	if s.consent.Mode() == gate.ConsentOff && s.destructive && !s.readOnly {
+		d.warn("consent: %s", s.consent.Describe())
+		d.say("destructive calls rest on the model's own confirmations; %s=destructive asks a person through the client", gate.EnvConsent)
+		return
+	}
+	d.ok("consent: %s", s.consent.Describe())
 }
 
 // checkConnection opens a TCP connection and then a TLS handshake, each bounded by timeout, so that nothing

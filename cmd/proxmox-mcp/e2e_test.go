@@ -235,7 +235,7 @@ func TestStdioEndToEnd(t *testing.T) {
 	defer sim.Close()
 	c, stderr := stdioSession(t, simEnv(t, sim))
 	tools, err := c.ListTools(context.Background(), mcp.ListToolsRequest{})
-	if err != nil || len(tools.Tools) != 29 { // the 23 core tools and the guest toolset's 6
+	if err != nil || len(tools.Tools) != 33 { // 23 typed, 6 guest, 4 generic
 		t.Fatalf("tools/list: %d tools, %v", len(tools.Tools), err)
 	}
 	runGateCases(t, c, sim)
@@ -311,12 +311,28 @@ func TestHTTPRefusesExposureWithoutToken(t *testing.T) {
 // demoKey is an SSH public key of the right shape, for the README's provisioning example.
 const demoKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOps0pSkEyF0rDemoKeyOnlyNotReal ops@laptop"
 
+// readmeFirewallCall is the README's firewall example: a rule created with proxmox_api_call, then listed.
+var readmeFirewallCall = []string{"--demo", "call", "proxmox_api_call", "method=POST", "path=/cluster/firewall/rules",
+	`params:={"type":"in","action":"ACCEPT","proto":"tcp","dport":"8443","enable":1}`, "confirm=true",
+	"then", "proxmox_api_get", "path=/cluster/firewall/rules"}
+
 func TestDemoCallCommands(t *testing.T) {
 	tests := []struct {
 		args []string
 		code int
 		want string
 	}{
+		{[]string{"--demo", "call", "proxmox_api_get", "path=/cluster/ha/resources"}, 0, `| {"digest":"`},
+		{[]string{"--demo", "call", "proxmox_api_find", "query=firewall rules"}, 0, "GET /cluster/firewall/rules (read) List rules"},
+		{readmeFirewallCall, 0, `"dport":"8443","enable":1`},
+		{[]string{"--demo", "call", "proxmox_api_call", "method=POST", "path=/nodes/pve1/execute", "params:={\"commands\":\"[]\"}", "confirm=true", "destructive=true"}, 1, "PROXMOX_API_ALLOW (not named)"},
+		{[]string{"--demo", "call", "proxmox_api_get", "path=/cluster/resources", "then", "proxmox_nope"}, 1, `no tool "proxmox_nope"`},
+		{[]string{"--demo", "call", "proxmox_start_resource", "vmid=103", "then", "proxmox_list_vms"}, 1, "confirm: true (missing)"},
+		{[]string{"--demo", "call", "--json", "{}", "proxmox_status", "then", "proxmox_status"}, 1, "not of a chain"},
+		{[]string{"api", "classes"}, 0, "operator-only PUT    /access/acl  access-control"},
+		{[]string{"--demo", "--api-allow", "PUT /access/acl", "call", "proxmox_api_call", "method=PUT", "path=/access/acl",
+			`params:={"path":"/","roles":"PVEAuditor","users":"alice@pve"}`, "confirm=true", "destructive=true"}, 0, "Done: PUT /access/acl (operator-only)"},
+		{[]string{"api"}, 2, `want "api classes"`},
 		{[]string{"--demo", "call", "proxmox_list_vms"}, 0, "100 «opnsense» (qemu) pve1 running"},
 		{[]string{"--demo", "call", "proxmox_start_resource", "vmid=103"}, 1, "confirm: true (missing)"},
 		{[]string{"--demo", "call", "proxmox_start_resource", "vmid=103", "confirm=true"}, 0, "Done: start VM 103"},
@@ -357,6 +373,8 @@ func TestConfigurationErrorsStopTheServer(t *testing.T) {
 		{map[string]string{}, "PROXMOX_URL is not set"},
 		{map[string]string{envReadOnly: "1", envTools: "proxmox_start_resource", "PROXMOX_URL": "https://x", "PROXMOX_TOKEN_ID": "a@pve!bb", "PROXMOX_TOKEN_SECRET": "s"}, "registers no write tools"},
 		{map[string]string{envReadOnly: "1", envDestructive: "1"}, "contradict"},
+		{map[string]string{envAPIAllow: "PUT /access/acl, GET /cluster/resources"}, `names "GET /cluster/resources", a read operation`},
+		{map[string]string{envAPIAllow: "POST /nodes/{node}/qemu/{vmid}/agent/exec"}, "never send"},
 	}
 	for _, tc := range tests {
 		var out, errb bytes.Buffer
@@ -423,4 +441,67 @@ func mustWd(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return wd
+}
+
+// TestReadmeGenericCalls: the README's demo commands of the generic tools are the ones TestDemoCallCommands
+// runs, word for word.
+func TestReadmeGenericCalls(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{
+		"--demo call proxmox_api_find query=firewall rules":      false,
+		"--demo call proxmox_api_get path=/cluster/ha/resources": false,
+		strings.Join(readmeFirewallCall, " "):                    false,
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		rest, ok := strings.CutPrefix(line, "go run ./cmd/proxmox-mcp ")
+		if !ok || !strings.Contains(rest, "proxmox_api_") {
+			continue
+		}
+		words := shellWords(t, rest)
+		if _, known := want[strings.Join(words, " ")]; !known {
+			t.Errorf("README runs %q, which TestDemoCallCommands does not", words)
+		}
+		want[strings.Join(words, " ")] = true
+	}
+	for cmd, seen := range want {
+		if !seen {
+			t.Errorf("README does not show %q", cmd)
+		}
+	}
+}
+
+// shellWords splits a README command line as sh does for the quoting it uses ('…' and "…"), up to a comment.
+func shellWords(t *testing.T, line string) []string {
+	t.Helper()
+	var words []string
+	var cur strings.Builder
+	inWord := false
+	for i := 0; i < len(line); i++ {
+		switch c := line[i]; {
+		case c == '\'' || c == '"':
+			j := strings.IndexByte(line[i+1:], c)
+			if j < 0 {
+				t.Fatalf("unbalanced quote in %q", line)
+			}
+			cur.WriteString(line[i+1 : i+1+j])
+			i, inWord = i+1+j, true
+		case c == ' ' || c == '\t':
+			if inWord {
+				words, inWord = append(words, cur.String()), false
+				cur.Reset()
+			}
+		case c == '#' && !inWord:
+			return words
+		default:
+			cur.WriteByte(c)
+			inWord = true
+		}
+	}
+	if inWord {
+		words = append(words, cur.String())
+	}
+	return words
 }

@@ -11,6 +11,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/proxmox-mcp/proxmox-mcp/pve/schema"
 )
 
 const usage = `proxmox-mcp - an MCP server for operating a Proxmox VE cluster safely
@@ -21,6 +23,7 @@ USAGE
   proxmox-mcp [flags] call TOOL [ARGS]       run one tool and print its result
   proxmox-mcp [flags] tools                  list the tools: name, tier, what it does
   proxmox-mcp [flags] doctor                 check URL, TLS, token and privileges; say what to fix
+  proxmox-mcp api classes                    the class of every Proxmox API operation: what the gate asks
   proxmox-mcp version                        print the version
 
   Add --demo to any of them to use the built-in simulated cluster instead of a real one: no Proxmox and
@@ -31,17 +34,24 @@ CALL
   proxmox-mcp --demo call proxmox_list_vms status=running
   proxmox-mcp --demo call proxmox_start_resource vmid=103 confirm=true
   proxmox-mcp call proxmox_get_resource --json '{"vmid": 100}'
+  proxmox-mcp --demo call proxmox_api_get path=/cluster/ha/resources
+  proxmox-mcp --demo call proxmox_start_resource vmid=103 confirm=true then proxmox_list_vms status=running
   ARGS are key=value pairs (values that parse as JSON - numbers, true, false, [..] - are sent as JSON,
   others as strings; key:=VALUE forces JSON, key==VALUE forces a string) or --json OBJECT. The call goes
   through the same gate, validation and redaction as an assistant's. --output json prints the structured
-  result. The exit status is 1 when the result is an error.
+  result. "then" chains another call on the same server (one demo cluster), stopping at the first that
+  fails. The exit status is 1 when a result is an error.
 
 SAFETY
   Reads are always allowed. Writes need the argument confirm: true. Destructive tools (destroy, delete or
   roll back a snapshot, force stop) also need destructive: true AND this server started with
   PROXMOX_ENABLE_DESTRUCTIVE=1. Running a command in a guest (proxmox_guest_exec) needs confirm: true,
   PROXMOX_ENABLE_EXEC=1 and a program PROXMOX_EXEC_ALLOW names. Any write takes dry_run: true to show
-  what it would send.
+  what it would send. The generic proxmox_api_call asks what its operation's class needs (proxmox-mcp api
+  classes); operator-only operations (access control, node power, consoles, ...) only when the operator
+  names them in PROXMOX_API_ALLOW.
+  Then a person approves each destructive call through the MCP client (elicitation): they see the exact
+  request and what would be lost, and type the guest's vmid or name; anything else sends nothing.
 
 PROXMOX CONNECTION (environment, or the flag in brackets; flags win)
   PROXMOX_URL               https://pve.example.com:8006, with or without /api2/json      [--url]
@@ -58,9 +68,18 @@ SERVER
   PROXMOX_EXEC_ALLOW          programs exec may run: hostname,/usr/local/bin/*       [--exec-allow]
   PROXMOX_READ_ONLY           1 registers no write tools at all                      [--read-only]
   PROXMOX_TOOLS               comma list: expose only these tools                    [--tools]
+  PROXMOX_API_ALLOW           comma list of "METHOD /path/template": operator-only API
+                              operations the generic tools may call                  [--api-allow]
   PROXMOX_AUDIT_LOG           also append the audit trail (JSON lines) to this file  [--audit-log]
   PROXMOX_WAIT_SECONDS        default wait for a write's task (default 30)           [--wait]
   PROXMOX_LOG_LEVEL           debug, info (default), warn, error; logs go to stderr  [--log-level]
+
+CONSENT (a person approves writes through the MCP client)
+  PROXMOX_CONSENT             destructive (default): ask for destructive calls; writes: every write; off
+  PROXMOX_CONSENT_FALLBACK    gate (default): a client that cannot ask gets the gate alone; refuse: refused
+  PROXMOX_CONSENT_TIMEOUT     how long a question waits for its answer (default 120s)
+  PROXMOX_CONSENT_MIN_SECONDS a decline sooner than this was not a person's: fallback applies (default 1)
+  PROXMOX_MCP_STATE_KEY       signs approvals over HTTP; replicas share it (32+ chars; default: random)
 
 HTTP (--http ADDR, e.g. --http 127.0.0.1:8080)
   PROXMOX_MCP_HTTP_TOKEN      bearer token clients must send (required unless ADDR is loopback)
@@ -106,7 +125,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	var sub *flag.FlagSet
 	var callOpts callFlags
 	switch cmd {
-	case "", "serve", "tools", "doctor", "version":
+	case "", "serve", "tools", "doctor", "version", "api":
 		sub = newFlagSet(cmd, &fv)
 	case "call":
 		sub = newFlagSet(cmd, &fv)
@@ -136,6 +155,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "version":
 		fmt.Fprintln(stdout, "proxmox-mcp", version)
 		return 0
+	case "api":
+		if len(rest) != 1 || rest[0] != "classes" {
+			fmt.Fprintf(stderr, "proxmox-mcp api: want \"api classes\"\nRun proxmox-mcp --help for usage.\n")
+			return 2
+		}
+		err = schema.WriteClassTable(stdout)
 	case "tools":
 		err = printTools(stdout, s)
 	case "call":

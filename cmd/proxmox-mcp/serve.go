@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/proxmox-mcp/proxmox-mcp/cmd/proxmox-mcp/internal/startheap"
 	"io"
 	"log"
 	"net"
@@ -19,6 +20,7 @@ func serve(ctx context.Context, s *settings, stdin io.Reader, stdout, stderr io.
 		}
 	}
 	a, err := build(ctx, s, stderr)
+	startheap.Done()
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -23,6 +25,7 @@ const (
 	envAllowedHosts = "PROXMOX_MCP_ALLOWED_HOSTS"
 	envAllowOrigins = "PROXMOX_MCP_ALLOWED_ORIGINS"
 	envWait         = "PROXMOX_WAIT_SECONDS"
+	envAPIAllow     = gate.EnvAPIAllow
 	envExec         = gate.EnvExec      // PROXMOX_ENABLE_EXEC
 	envExecAllow    = gate.EnvExecAllow // PROXMOX_EXEC_ALLOW
 )
@@ -45,6 +48,12 @@ type settings struct {
 	auditLog     string
 	logLevel     string
 	wait         time.Duration
+	// consent is when and how a person approves a write (PROXMOX_CONSENT and its siblings); stateKey signs
+	// its requestState (from the environment only: it is a secret).
+	consent  *gate.Consent
+	stateKey string
+	// apiAllow are the operator-only operations the generic API tools may call ("METHOD /path/template").
+	apiAllow []string
 	// humanLogs prints readable log lines instead of JSON: `call` sets it, a person reads its stderr.
 	humanLogs bool
 
@@ -58,7 +67,7 @@ type flagValues struct {
 	http, url, tokenID, caFile, fingerprint     string
 	timeout, tools, auditLog, logLevel, hosts   string
 	origins, readOnly, destructive, tlsInsecure string
-	wait, exec, execAllow                       string
+	wait, apiAllow, exec, execAllow             string
 }
 
 // register declares the global flags on fs. A flag's default is its current value, so that declaring the
@@ -76,7 +85,8 @@ func (f *flagValues) register(fs *flag.FlagSet) {
 	}{
 		{&f.http, "http"}, {&f.url, "url"}, {&f.tokenID, "token-id"}, {&f.caFile, "ca-file"}, {&f.fingerprint, "fingerprint"},
 		{&f.timeout, "timeout"}, {&f.tools, "tools"}, {&f.auditLog, "audit-log"}, {&f.logLevel, "log-level"},
-		{&f.hosts, "allowed-hosts"}, {&f.origins, "allowed-origins"}, {&f.wait, "wait"}, {&f.execAllow, "exec-allow"},
+		{&f.hosts, "allowed-hosts"}, {&f.origins, "allowed-origins"}, {&f.wait, "wait"}, {&f.apiAllow, "api-allow"},
+		{&f.execAllow, "exec-allow"},
 	} {
 		fs.StringVar(sf.p, sf.name, *sf.p, "")
 	}
@@ -160,6 +170,12 @@ func (f *flagValues) resolve(getenv func(string) string) (*settings, error) {
 		}
 		s.wait = d
 	}
+	s.stateKey = getenv(gate.EnvStateKey)
+	if c, err := consentFrom(env, s.stateKey); err != nil {
+		problems = append(problems, err.Error())
+	} else {
+		s.consent = c
+	}
 	switch s.logLevel {
 	case "", "debug", "info", "warn", "error":
 	default:
@@ -185,6 +201,14 @@ func (f *flagValues) resolve(getenv func(string) string) (*settings, error) {
 	if _, err := tools.Select(s.readOnly, s.tools); err != nil {
 		problems = append(problems, err.Error())
 	}
+	// Entries hold a space ("PUT /access/acl"): the list is split at commas only.
+	if allow := splitCommas(pick(f.apiAllow, envAPIAllow)); len(allow) > 0 {
+		keys, err := tools.CheckAPIAllow(allow)
+		if err != nil {
+			problems = append(problems, err.Error())
+		}
+		s.apiAllow = keys
+	}
 	for name, flagVal := range map[string]string{envURL: f.url, envTokenID: f.tokenID, envCAFile: f.caFile,
 		envFingerprint: f.fingerprint, envTimeout: f.timeout, envTLSInsecure: f.tlsInsecure} {
 		pick(flagVal, name)
@@ -199,6 +223,54 @@ func (f *flagValues) resolve(getenv func(string) string) (*settings, error) {
 		return nil, errors.New(strings.Join(problems, "; "))
 	}
 	return s, nil
+}
+
+// consentFrom reads the consent settings; every problem is reported at once.
+func consentFrom(env func(string) string, key string) (*gate.Consent, error) {
+	cfg := gate.ConsentConfig{Mode: gate.ConsentMode(strings.ToLower(env(gate.EnvConsent))),
+		Fallback: gate.ConsentFallback(strings.ToLower(env(gate.EnvConsentFallback))), MinAnswer: -1, Key: []byte(key)}
+	var problems []string
+	if v := env(gate.EnvConsentTimeout); v != "" {
+		d, ok := seconds(v)
+		if !ok || d < time.Second || d > 10*time.Minute {
+			problems = append(problems, fmt.Sprintf("%s=%q is not a duration (120s) or seconds from 1s to 10m", gate.EnvConsentTimeout, v))
+		}
+		cfg.Timeout = d
+	}
+	if v := env(gate.EnvConsentMinSeconds); v != "" {
+		d, ok := seconds(v)
+		if !ok || d < 0 || d > time.Minute {
+			problems = append(problems, fmt.Sprintf("%s=%q is not a number of seconds from 0 to 60", gate.EnvConsentMinSeconds, v))
+		}
+		cfg.MinAnswer = d
+	}
+	if len(problems) > 0 {
+		return nil, errors.New(strings.Join(problems, "; "))
+	}
+	return gate.NewConsent(cfg)
+}
+
+// seconds reads a duration written as Go does (1.5s, 2m) or as a number of seconds (1.5, 120).
+func seconds(v string) (time.Duration, bool) {
+	if d, err := time.ParseDuration(v); err == nil {
+		return d, true
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || math.IsNaN(f) || math.Abs(f) > 1e6 {
+		return 0, false
+	}
+	return time.Duration(f * float64(time.Second)), true
+}
+
+// splitCommas splits a comma separated list of entries that may hold spaces; nothing in it gives nil.
+func splitCommas(v string) []string {
+	var out []string
+	for _, e := range strings.Split(v, ",") {
+		if e = strings.TrimSpace(e); e != "" {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // splitList splits a comma or space separated list; nothing in it gives nil.

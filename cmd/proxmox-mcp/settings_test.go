@@ -83,6 +83,44 @@ func TestSettingsContradictions(t *testing.T) {
 	}
 }
 
+func TestConsentSettings(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string // Describe, or the error's text
+	}{
+		{"default", nil, "PROXMOX_CONSENT=destructive: a person approves every destructive call through the MCP client; PROXMOX_CONSENT_FALLBACK=gate when the client cannot ask; questions wait 2m0s; a decline within 1s counts as not shown; approvals signed with a random key of this process (set PROXMOX_MCP_STATE_KEY to share approvals between replicas)"},
+		{"all set", map[string]string{"PROXMOX_CONSENT": "Writes", "PROXMOX_CONSENT_FALLBACK": "refuse", "PROXMOX_CONSENT_TIMEOUT": "90",
+			"PROXMOX_CONSENT_MIN_SECONDS": "0.5", "PROXMOX_MCP_STATE_KEY": strings.Repeat("k", 32)},
+			"PROXMOX_CONSENT=writes: a person approves every write and destructive call through the MCP client; PROXMOX_CONSENT_FALLBACK=refuse when the client cannot ask; questions wait 1m30s; a decline within 500ms counts as not shown; approvals signed with PROXMOX_MCP_STATE_KEY"},
+		{"durations and zero", map[string]string{"PROXMOX_CONSENT_TIMEOUT": "2m", "PROXMOX_CONSENT_MIN_SECONDS": "0"},
+			"PROXMOX_CONSENT=destructive: a person approves every destructive call through the MCP client; PROXMOX_CONSENT_FALLBACK=gate when the client cannot ask; questions wait 2m0s; a decline within 0s counts as not shown; approvals signed with a random key of this process (set PROXMOX_MCP_STATE_KEY to share approvals between replicas)"},
+		{"off", map[string]string{"PROXMOX_CONSENT": "off"}, "PROXMOX_CONSENT=off: nobody is asked; the three-tier gate alone decides"},
+		{"bad values", map[string]string{"PROXMOX_CONSENT": "sometimes", "PROXMOX_CONSENT_FALLBACK": "allow", "PROXMOX_CONSENT_TIMEOUT": "forever",
+			"PROXMOX_CONSENT_MIN_SECONDS": "-1", "PROXMOX_MCP_STATE_KEY": "short"},
+			`PROXMOX_CONSENT_TIMEOUT="forever" is not a duration (120s) or seconds from 1s to 10m; PROXMOX_CONSENT_MIN_SECONDS="-1" is not a number of seconds from 0 to 60`},
+		{"bad modes and key", map[string]string{"PROXMOX_CONSENT": "sometimes", "PROXMOX_CONSENT_FALLBACK": "allow", "PROXMOX_MCP_STATE_KEY": "short"},
+			`PROXMOX_CONSENT="sometimes" is not destructive, writes or off; PROXMOX_CONSENT_FALLBACK="allow" is not gate or refuse; PROXMOX_MCP_STATE_KEY is shorter than 32 characters: use a long random key (e.g. openssl rand -hex 32)`},
+		{"minimum above timeout", map[string]string{"PROXMOX_CONSENT_TIMEOUT": "5", "PROXMOX_CONSENT_MIN_SECONDS": "10"},
+			"PROXMOX_CONSENT_MIN_SECONDS (10s) must be shorter than PROXMOX_CONSENT_TIMEOUT (5s)"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var fv flagValues
+			s, err := fv.resolve(func(k string) string { return tc.env[k] })
+			got := ""
+			if err != nil {
+				got = err.Error()
+			} else {
+				got = s.consent.Describe()
+			}
+			if got != tc.want {
+				t.Errorf("got  %s\nwant %s", got, tc.want)
+			}
+		})
+	}
+}
+
 // TestExecSettings: exec is off and allows nothing unless the operator says otherwise; the demo allows the
 // simulated guests' programs; a list that does not parse, or exec on a read-only server, stops the server.
 func TestExecSettings(t *testing.T) {

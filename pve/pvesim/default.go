@@ -16,7 +16,8 @@ const (
 // the router (vm:100) and the DNS server (ct:200), and a few firewall rules (cluster, pve1, guests 101, 200
 // and 201, security group "webserver"). Every VM but opnsense has the guest agent enabled and installed;
 // home-assistant runs Home Assistant OS, media-server Ubuntu 24.04, win11-desktop Windows 11, the others and
-// the cloud-init template 9000 (which clones inherit) Debian 12. Each call returns a fresh copy.
+// the cloud-init template 9000 (which clones inherit) Debian 12; in home-assistant a process an earlier agent
+// exec started (pid 4242) still runs. Each call returns a fresh copy.
 //
 //	vmid  type  node  name                 status   notes
 //	100   qemu  pve1  opnsense             running  tags network;prod, onboot
@@ -97,6 +98,9 @@ func Default() *Cluster {
 		"vmgenid":     "9c8b7a69-5849-4a3b-8c2d-1e0f9a8b7c6d",
 	})
 	g.os = "haos"
+	// a watcher someone started through the agent's exec when the VM booted, still running: its status reads
+	// exited 0 at any time
+	g.procs, g.nextProc = map[int]*process{4242: {pid: 4242, start: ago(6*day + 3*time.Hour), dur: 100 * 365 * day}}, 4242
 	b.diskVolumes(g, 400*day)
 
 	g = b.guest(102, "qemu", "pve2", true, up("pve2", 80*time.Second), map[string]string{

@@ -516,7 +516,14 @@ func (c *Cluster) clone() *Cluster {
 		cp := *g
 		cp.conf = maps.Clone(g.conf)
 		cp.pending, cp.pendingDel = maps.Clone(g.pending), maps.Clone(g.pendingDel)
-		cp.procs = nil // processes belong to a running Sim, not to the cluster it was made from
+		cp.procs = nil
+		for pid, pr := range g.procs {
+			if cp.procs == nil {
+				cp.procs = map[int]*process{}
+			}
+			pc := *pr
+			cp.procs[pid] = &pc
+		}
 		cp.snaps = nil
 		for _, s := range g.snaps {
 			sc := *s
@@ -588,6 +595,9 @@ func (c *Cluster) shift(d time.Duration) {
 	}
 	for _, g := range c.guests {
 		mv(&g.started)
+		for _, p := range g.procs {
+			mv(&p.start)
+		}
 		for _, s := range g.snaps {
 			mv(&s.snaptime)
 		}
