@@ -205,7 +205,8 @@ func updateConfig(ctx context.Context, e *env, c *call, a *configArgs) (*configR
 		return nil, err
 	}
 	view := viewLocated(g)
-	res := &configResult{writeResult: writeResult{action: "update config", Target: &view}, Changes: []configChange{}}
+	res := &configResult{writeResult: writeResult{action: "update config", Target: &view, what: "change the configuration of " + view.ref()},
+		Changes: []configChange{}}
 	for _, k := range sortedKeys(set) {
 		if cfg.String(k) == set[k] {
 			delete(set, k) // already so: not sent

@@ -73,7 +73,10 @@ func (r *execResult) Summary() string {
 		}
 	}
 	if r.Stdout == "" && r.Stderr == "" {
-		b.WriteString("No output.")
+		b.WriteString("No output.\n")
+	}
+	if r.Note != "" {
+		b.WriteString(r.Note) // what became of the person's approval
 	}
 	return strings.TrimRight(b.String(), "\n")
 }
@@ -112,7 +115,8 @@ func guestExec(ctx context.Context, e *env, c *call, a *execArgs) (*execResult, 
 		return nil, err
 	}
 	view := viewLocated(g)
-	res := &execResult{writeResult: writeResult{action: "exec", Target: &view}, program: clean(a.Command[0], maxName)}
+	res := &execResult{writeResult: writeResult{action: "exec", Target: &view,
+		what: fmt.Sprintf("run %s in %s", inline(clean(a.Command[0], maxName), maxName), view.ref())}, program: clean(a.Command[0], maxName)}
 	argv, _ := json.Marshal(cleanAll(a.Command))
 	res.argv = string(argv)
 	start := time.Now()

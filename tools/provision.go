@@ -247,6 +247,9 @@ func (p *provision) send(ctx context.Context, s *stepView, req pve.Request, what
 		return
 	}
 	s.UPID, s.Seconds = w.UPID, w.Seconds
+	if w.consent != "" {
+		s.Note = strings.TrimSpace(s.Note + " " + w.Note) // what became of the person's approval
+	}
 	if w.UPID != "" {
 		p.res.sent, p.res.lastUPID = true, w.UPID
 	}
@@ -375,7 +378,8 @@ func (p *provision) configure(ctx context.Context) stepView {
 	s.Request = req.Method() + " /api2/json" + req.Path()
 	s.Note = "sets " + strings.Join(keys, ", ")
 	view := guestView{VMID: p.ref.VMID, Type: string(pve.Qemu), Name: p.a.Name, Node: p.ref.Node}
-	w, err := p.e.send(ctx, p.c, &writeResult{action: "provision configure", Target: &view}, req)
+	w, err := p.e.send(ctx, p.c, &writeResult{action: "provision configure", Target: &view,
+		what: fmt.Sprintf("set %s of VM %d", strings.Join(keys, ", "), p.ref.VMID)}, req)
 	if err != nil {
 		s.Status, s.Note = "failed", explain(err)
 		return s
@@ -389,6 +393,9 @@ func (p *provision) configure(ctx context.Context) stepView {
 	}
 	p.res.sent = true
 	s.Status = "ok"
+	if w.consent != "" {
+		s.Note += ". " + w.Note
+	}
 	return p.readConfig(ctx, s)
 }
 
