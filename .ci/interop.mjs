@@ -16,7 +16,7 @@ if (info?.name !== 'proxmox-mcp') fail(`server name ${JSON.stringify(info)}`);
 if (!client.getInstructions()?.includes('confirm: true')) fail('instructions missing');
 
 const { tools } = await client.listTools();
-if (tools.length !== 27) fail(`${tools.length} tools, want 27 (23 typed, 4 generic)`);
+if (tools.length !== 33) fail(`${tools.length} tools, want 33 (23 typed, 4 generic, 6 of the guest toolset)`);
 for (const t of tools) {
   // readOnlyHint and openWorldHint on every tool, destructiveHint on every tool that writes (the protocol's
   // defaults for those two are the unsafe ones); every argument described; an output schema.

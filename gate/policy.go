@@ -14,6 +14,7 @@ import (
 // Check: a tool it does not know is refused, and a write or destructive call runs only with a Permit.
 type Policy struct {
 	destructive bool
+	exec        ExecRule
 	audit       *Auditor
 	mu          sync.RWMutex
 	tiers       map[string]Tier
@@ -31,6 +32,9 @@ func NewPolicy(destructiveEnabled bool, audit *Auditor, opts ...PolicyOption) *P
 
 // DestructiveEnabled reports the operator's switch.
 func (p *Policy) DestructiveEnabled() bool { return p.destructive }
+
+// Exec returns the operator's exec rule.
+func (p *Policy) Exec() ExecRule { return p.exec }
 
 // Register records a tool's tier, sets its annotations from the tier, and fails when the tool already carries
 // annotations that disagree, or when a write tool's schema does not show the confirmations its tier needs.
@@ -56,6 +60,9 @@ func (p *Policy) Register(tool mcp.Tool, t Tier) (mcp.Tool, error) {
 		need := []string{ArgConfirm, ArgDryRun}
 		if t == Destructive {
 			need = append(need, ArgDestructive)
+		}
+		if t == Exec {
+			need = append(need, ArgCommand)
 		}
 		for _, arg := range need {
 			if !declares(tool, arg) {
@@ -130,6 +137,9 @@ const (
 	Sent    = "sent"    // the write was sent and Proxmox took it (its task may still fail: see Result)
 	Failed  = "failed"  // it could not be carried out: Proxmox refused the write, no answer came, or a read it needed failed
 	Pending = "pending" // nothing was sent: the call asked a person, whose answer comes back as a new call
+	// Unneeded: nothing had to be sent, the target was already as asked (a provision resumed after its last
+	// write).
+	Unneeded = "unneeded"
 )
 
 // Outcome is what a write attempt did, as its handler reports it; the audit record is made of it.
@@ -163,6 +173,7 @@ func (p *Policy) Check(ctx context.Context, c Call, next Handler) *mcp.CallToolR
 	}
 	start := time.Now()
 	d := j.apply(DecideFor(t, c.Args, p.destructive, c.Cluster))
+	d = p.exec.narrow(t, c.Args, d)
 	if j.never != "" {
 		d = Decision{Missing: []string{j.never}}
 	}

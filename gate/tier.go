@@ -17,7 +17,7 @@ import (
 // Tier is how much a tool can change.
 type Tier int
 
-// The three tiers.
+// The four tiers.
 const (
 	// Read tools change nothing and are always allowed.
 	Read Tier = iota + 1
@@ -26,6 +26,10 @@ const (
 	// Destructive tools lose data or state and need confirm: true, destructive: true and the operator's
 	// PROXMOX_ENABLE_DESTRUCTIVE=1.
 	Destructive
+	// Exec tools run a program inside a guest: code execution, above write. They need confirm: true, the
+	// operator's PROXMOX_ENABLE_EXEC=1 and a command PROXMOX_EXEC_ALLOW allows (see ExecRule); Policy.Check
+	// adds those last two to what Decide finds.
+	Exec
 )
 
 func (t Tier) String() string {
@@ -36,12 +40,22 @@ func (t Tier) String() string {
 		return "write"
 	case Destructive:
 		return "destructive"
+	case Exec:
+		return "exec"
 	}
 	return fmt.Sprintf("tier(%d)", int(t))
 }
 
-// Valid reports whether t is one of the three tiers.
-func (t Tier) Valid() bool { return t == Read || t == Write || t == Destructive }
+// Valid reports whether t is one of the four tiers.
+func (t Tier) Valid() bool { return t == Read || t == Write || t == Destructive || t == Exec }
+
+// article is "a" or "an", for "a write tool" and "an exec tool".
+func (t Tier) article() string {
+	if t == Exec {
+		return "an"
+	}
+	return "a"
+}
 
 // Annotations are the MCP hints of a tier, decided here and nowhere else. Every tool states readOnlyHint and
 // openWorldHint, and every tool that writes states destructiveHint, because the protocol's defaults for the
@@ -50,11 +64,12 @@ func (t Tier) Valid() bool { return t == Read || t == Write || t == Destructive 
 // meaningless on a read-only tool. Leaving out what carries no meaning keeps every tools/list smaller.
 //
 // openWorldHint is false for every tier: a tool's domain is the one configured cluster, not an open set of
-// external entities the way a web search's is.
+// external entities the way a web search's is. An exec tool states the worst case, destructive: the program it
+// runs can do anything the guest lets it.
 func Annotations(t Tier) mcp.ToolAnnotation {
 	a := mcp.ToolAnnotation{ReadOnlyHint: ptr(t == Read), OpenWorldHint: ptr(false)}
 	if t != Read {
-		a.DestructiveHint = ptr(t == Destructive)
+		a.DestructiveHint = ptr(t == Destructive || t == Exec)
 	}
 	return a
 }

@@ -22,8 +22,8 @@ func (c *Client) Read(ctx context.Context, req Request) (json.RawMessage, error)
 	return data, nil
 }
 
-// Write sends, exactly once, a write described by NewAPIRequest whose operation answers with data (null or a
-// value) rather than a task id, and returns that data. A write that starts a task goes through Submit, so that
+// Write sends, exactly once, a write whose operation answers with data (null or a value) rather than a task id
+// (described by NewAPIRequest, ConfigRequest or ExecRequest), and returns that data. A write that starts a task goes through Submit, so that
 // its task is followed.
 func (c *Client) Write(ctx context.Context, req Request) (json.RawMessage, error) {
 	switch {

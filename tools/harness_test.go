@@ -32,6 +32,7 @@ type harness struct {
 
 type harnessOpts struct {
 	destructive bool
+	exec        gate.ExecRule // the exec tier's switch and allowlist (default: off)
 	readOnly    bool
 	only        []string
 	sim         []pvesim.Option
@@ -74,7 +75,7 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 	if cluster == nil {
 		cluster = pvesim.Default()
 	}
-	simOpts := append([]pvesim.Option{pvesim.WithTaskDuration(20 * time.Millisecond)}, o.sim...)
+	simOpts := append([]pvesim.Option{pvesim.WithTaskDuration(20 * time.Millisecond), pvesim.WithAgentBootDelay(50 * time.Millisecond)}, o.sim...)
 	h := &harness{sim: pvesim.Serve(pvesim.New(cluster, simOpts...))}
 	t.Cleanup(h.sim.Close)
 	target := h.sim.URL
@@ -111,7 +112,8 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 	srv, err := NewServer(Options{
 		Client: h.client, Redactor: r, Log: logger, Version: "test", ReadOnly: o.readOnly, Only: o.only, Toolsets: o.toolsetsOrAll(), DefaultWait: wait, extra: o.extra,
 		Consent: o.consent,
-		Policy:  gate.NewPolicy(o.destructive, gate.NewAuditor(logger, r.Writer(syncBuffer{&h.mu, &h.audit}), r.String), gate.WithAPIAllow(o.apiAllow)),
+		Policy: gate.NewPolicy(o.destructive, gate.NewAuditor(logger, r.Writer(syncBuffer{&h.mu, &h.audit}), r.String),
+			gate.WithAPIAllow(o.apiAllow), gate.WithExec(o.exec)),
 	})
 	if err != nil {
 		t.Fatal(err)

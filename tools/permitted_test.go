@@ -47,7 +47,7 @@ func names(defs []Def, keep func(Def) bool) []string {
 // on /pool/lab keeps the power tools; a tool that one cluster's token can run stays.
 func TestUnpermittedTools(t *testing.T) {
 	const id, secret = "ops@pve!lab", "ops-secret-0123456789"
-	reads := []string{"VM.Audit", "Sys.Audit", "Datastore.Audit"}
+	reads := []string{"VM.Audit", "Sys.Audit", "Datastore.Audit", "VM.GuestAgent.Audit"} // PVE 9's PVEAuditor
 	readOnly := heldBy(t, pvesim.WithToken(id, secret, reads...))
 	poolPower := heldBy(t, pvesim.WithToken(id, secret, reads...), pvesim.WithGrant(id, "/pool/lab", "VM.PowerMgmt"))
 	all := All()
@@ -62,7 +62,7 @@ func TestUnpermittedTools(t *testing.T) {
 		{"read-only token", []map[string]bool{readOnly}, writes},
 		{"power on one pool", []map[string]bool{poolPower}, slices.DeleteFunc(slices.Clone(writes), func(n string) bool { return slices.Contains(power, n) })},
 		{"one of two clusters can", []map[string]bool{readOnly, poolPower}, slices.DeleteFunc(slices.Clone(writes), func(n string) bool { return slices.Contains(power, n) })},
-		{"an A|B choice: either will do", []map[string]bool{{"VM.Audit": true, "Sys.Audit": true, "Datastore.Audit": true, "VM.Snapshot.Rollback": true}},
+		{"an A|B choice: either will do", []map[string]bool{{"VM.Audit": true, "Sys.Audit": true, "Datastore.Audit": true, "VM.GuestAgent.Audit": true, "VM.Snapshot.Rollback": true}},
 			slices.DeleteFunc(slices.Clone(writes), func(n string) bool { return n == "proxmox_rollback_snapshot" || n == "proxmox_api_call" })},
 		{"nothing held: all but what sends nothing", []map[string]bool{{}}, names(all, func(d Def) bool { return len(d.Privs) > 0 })},
 		{"no cluster read: nothing hidden", nil, nil},

@@ -71,11 +71,17 @@ func setupText(defs []Def) string {
 	b.WriteString("   ```\n\n")
 	fmt.Fprintf(&b, "   For a read-only assistant use `-privs %q` and `PROXMOX_READ_ONLY=1`.",
 		strings.Join(Role(ofTiers(defs, gate.Read)), ","))
-	operator, all := Role(ofTiers(defs, gate.Read, gate.Write)), Role(defs)
-	if extra := slices.DeleteFunc(slices.Clone(all), func(p string) bool { return slices.Contains(operator, p) }); len(extra) > 0 {
+	operator := Role(ofTiers(defs, gate.Read, gate.Write))
+	beyond := func(tier gate.Tier) []string {
+		return slices.DeleteFunc(Role(ofTiers(defs, gate.Read, gate.Write, tier)), func(p string) bool { return slices.Contains(operator, p) })
+	}
+	if extra := beyond(gate.Destructive); len(extra) > 0 {
 		fmt.Fprintf(&b, " The destructive tools also need %s.", strings.Join(extra, ", "))
 	} else {
 		b.WriteString(" The same role covers the destructive tools, which stay off until the operator sets `PROXMOX_ENABLE_DESTRUCTIVE=1`.")
+	}
+	if extra := beyond(gate.Exec); len(extra) > 0 {
+		fmt.Fprintf(&b, " Running commands in guests (`proxmox_guest_exec`, off until the operator sets `PROXMOX_ENABLE_EXEC=1` and `PROXMOX_EXEC_ALLOW`) also needs %s: add it only then.", strings.Join(extra, ", "))
 	}
 	b.WriteString("\n   ")
 	return b.String()

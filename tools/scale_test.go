@@ -85,8 +85,8 @@ func TestReadOnlyAndToolSelection(t *testing.T) {
 			t.Errorf("read-only server registered %s", tool.Name)
 		}
 	}
-	if len(ro) != 14 {
-		t.Errorf("read-only server has %d tools, want 14 (11 typed, 3 generic)", len(ro))
+	if len(ro) != 15 {
+		t.Errorf("read-only server has %d tools, want 15 (11 typed, 1 guest, 3 generic)", len(ro))
 	}
 	only := listTools(t, false, []string{"proxmox_status", "proxmox_start_resource"})
 	if len(only) != 2 {

@@ -58,6 +58,8 @@ var order = []string{
 	"proxmox_start_resource", "proxmox_stop_resource", "proxmox_reboot_resource", "proxmox_snapshot_resource",
 	"proxmox_run_backup", "proxmox_create_container", "proxmox_create_vm", "proxmox_clone_resource",
 	"proxmox_destroy_resource", "proxmox_delete_snapshot", "proxmox_rollback_snapshot", "proxmox_force_stop_resource",
+	"proxmox_guest_info", "proxmox_guest_exec", "proxmox_update_config", "proxmox_resize_disk", "proxmox_migrate_resource",
+	"proxmox_provision_vm",
 	// The generic API tools, after the typed ones.
 	"proxmox_api_find", "proxmox_api_describe", "proxmox_api_get", "proxmox_api_call",
 }
@@ -65,7 +67,7 @@ var order = []string{
 // All returns every tool definition, in the order tools/list shows them, each in its toolset.
 func All() []Def {
 	defs := slices.Concat(statusTools(), guestTools(), snapshotTools(), taskTools(), backupTools(), usageTools(),
-		templateTools(), powerTools(), createTools(), destroyTools(), apiTools())
+		templateTools(), powerTools(), createTools(), destroyTools(), insideTools(), apiTools())
 	rank := func(d Def) int {
 		if i := slices.Index(order, d.Name); i >= 0 {
 			return i

@@ -22,6 +22,7 @@ const (
 	ToolsetCore      = "core"
 	ToolsetLifecycle = "lifecycle"
 	ToolsetAPI       = "api"
+	ToolsetGuest     = "guest"
 )
 
 // toolsets are all toolsets, in the order they are shown. A new one is one line here, and its tools name it in
@@ -32,6 +33,8 @@ var toolsets = []Toolset{
 	// Not on by default: with it the default tools/list of two clusters would pass 4,500 o200k tokens, and the
 	// typed tools cover what operators do most. --demo turns every toolset on.
 	{ToolsetAPI, "the whole Proxmox API: find, describe, read and call any operation, each judged by its class", false},
+	// Not on by default either (1,365 tokens); exec needs the operator's PROXMOX_ENABLE_EXEC=1 besides.
+	{ToolsetGuest, "inside the guest and provisioning: agent info, exec, config, disk resize, migration, provision", false},
 }
 
 // allToolsets is the PROXMOX_TOOLSETS value that turns every toolset on.

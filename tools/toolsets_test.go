@@ -57,7 +57,7 @@ func TestSelectToolsets(t *testing.T) {
 		sel  Selection
 		want string
 	}{
-		{"unknown toolset", Selection{Toolsets: []string{"guests"}}, `PROXMOX_TOOLSETS names "guests", which is not a toolset (core, lifecycle, api, or all)`},
+		{"unknown toolset", Selection{Toolsets: []string{"guests"}}, `PROXMOX_TOOLSETS names "guests", which is not a toolset (core, lifecycle, api, guest, or all)`},
 		{"writes under read-only", Selection{ReadOnly: true, Toolsets: []string{"lifecycle"}}, "lifecycle, whose tools all write, but PROXMOX_READ_ONLY=1"},
 		{"a write tool under read-only", Selection{ReadOnly: true, Tools: []string{"proxmox_stop_resource"}}, "PROXMOX_READ_ONLY=1 registers no write tools"},
 	}

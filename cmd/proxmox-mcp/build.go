@@ -104,7 +104,8 @@ func build(ctx context.Context, s *settings, stderr io.Writer) (*app, error) {
 		auditFile = aw
 		a.closers = append(a.closers, func() { _ = aw.Close(); _ = f.Close() })
 	}
-	policy := gate.NewPolicy(s.destructive, gate.NewAuditor(log.With().Str("kind", "audit").Logger(), auditFile, r.String), gate.WithAPIAllow(s.apiAllow))
+	policy := gate.NewPolicy(s.destructive, gate.NewAuditor(log.With().Str("kind", "audit").Logger(), auditFile, r.String),
+		gate.WithAPIAllow(s.apiAllow), gate.WithExec(s.exec))
 	o := tools.Options{
 		Policy: policy, Redactor: r, Log: log, Version: version,
 		ReadOnly: s.readOnly, Toolsets: s.toolsets, Only: s.tools, DefaultWait: s.wait, Consent: s.consent,
@@ -151,6 +152,9 @@ func (a *app) announce(ctx context.Context, s *settings) {
 		tiers = "read"
 	case s.destructive:
 		tiers = "read, write, destructive"
+	}
+	if s.exec.Enabled && !s.readOnly {
+		tiers += ", exec"
 	}
 	start := a.log.Info().Str("tiers", tiers).Str("consent", string(s.consent.Mode())).Str("consent_fallback", string(s.consent.Fallback())).
 		Bool("demo", s.demo)

@@ -380,7 +380,7 @@ func printTools(w io.Writer, s *settings) error {
 		switch {
 		case d.PerOperation() && d.Tier != gate.Read:
 			tier += " (worst case)" // each call as its operation's class
-		case d.Tier == gate.Destructive && !s.destructive:
+		case d.Tier == gate.Destructive && !s.destructive, d.Tier == gate.Exec && !s.exec.Enabled:
 			tier += " (disabled)"
 		}
 		fmt.Fprintf(w, "%-*s  %-10s %-24s %s\n", width, d.Name, d.Toolset, tier, d.Brief)

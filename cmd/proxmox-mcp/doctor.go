@@ -96,6 +96,7 @@ func runDoctor(ctx context.Context, s *settings, stdout io.Writer) error {
 		d.r.Add(t.cfg.Secret.Reveal())
 	}
 	d.checkConsent(s)
+	d.checkExec(s)
 	if !tc.fromFile {
 		held, _ := d.checkTarget(ctx, s, tc.targets[0])
 		if held != nil {
@@ -448,7 +449,7 @@ func planRole(s *settings, t target) (rolePlan, error) {
 	}
 	p := rolePlan{needed: map[string]bool{}}
 	for _, def := range defs {
-		if def.Tier == gate.Destructive && !(s.destructive && t.destructive) || def.Tier != gate.Read && t.readOnly {
+		if def.Tier == gate.Destructive && !(s.destructive && t.destructive) || def.Tier == gate.Exec && !s.exec.Enabled || def.Tier != gate.Read && t.readOnly {
 			continue
 		}
 		p.defs = append(p.defs, def)
@@ -499,6 +500,13 @@ func (d *doctor) checkPrivileges(s *settings, t target, perms pve.Permissions) (
 			failingBy[read]++
 		}
 	}
+	// A privilege some read tools and some write tools need is named once, with the reads, listing them all.
+	for p, names := range lacking[false] {
+		if reads, ok := lacking[true][p]; ok {
+			lacking[true][p] = append(reads, names...)
+			delete(lacking[false], p)
+		}
+	}
 	if failingBy[true]+failingBy[false] == 0 {
 		d.ok("privileges: the token holds every privilege the enabled tools need")
 	}
@@ -530,6 +538,33 @@ func (d *doctor) checkPrivileges(s *settings, t target, perms pve.Permissions) (
 	return failingBy[true] + failingBy[false]
 }
 
+// shells run whatever their arguments say: allowing one allows every command.
+var shells = []string{"sh", "bash", "dash", "zsh", "ash", "ksh", "busybox", "env", "python", "python3", "perl", "sudo", "su"}
+
+// checkExec says what the exec tier will run, when it is on: nothing with an empty allowlist, anything with
+// a shell or an interpreter in it.
+func (d *doctor) checkExec(s *settings) {
+	if !s.exec.Enabled || s.readOnly {
+		return
+	}
+	if len(s.exec.Allow) == 0 {
+		d.warn("exec: %s=1 but %s allows no program: every proxmox_guest_exec call will be refused", envExec, envExecAllow)
+		return
+	}
+	var wide []string
+	for _, e := range s.exec.Allow {
+		base := e[strings.LastIndexByte(e, '/')+1:]
+		if slices.Contains(shells, base) || strings.HasSuffix(e, "/*") {
+			wide = append(wide, e)
+		}
+	}
+	if len(wide) > 0 {
+		d.warn("exec: %s allows %s, which can run any command in the guest", envExecAllow, strings.Join(wide, ", "))
+		return
+	}
+	d.ok("exec: proxmox_guest_exec may run %s", strings.Join(s.exec.Allow, ", "))
+}
+
 // listLacking prints one line per missing privilege, with the tools that need it.
 func (d *doctor) listLacking(by map[string][]string) {
 	privs := make([]string, 0, len(by))
@@ -547,7 +582,7 @@ func roleName(s *settings, t target) string {
 	switch {
 	case s.readOnly || t.readOnly:
 		return "MCPReadOnly"
-	case s.destructive && t.destructive:
+	case s.destructive && t.destructive, s.exec.Enabled:
 		return "MCPAdmin"
 	}
 	return "MCPOperator"
@@ -570,7 +605,8 @@ func (d *doctor) printRole(s *settings, t target, names []string) {
 	}
 	fmt.Fprintf(d.w, "\nLeast-privilege role and token for %s (run on a Proxmox node as root):\n", where)
 	for _, c := range tools.SetupCommands(roleName(s, t), user, tok, plan.defs) {
-		fmt.Fprintf(d.w, "  %s\n", d.show(c))
+		// whole, not capped as cluster text is: a command cut short would fail when pasted
+		fmt.Fprintf(d.w, "  %s\n", terminalLine(d.r, c, 4000))
 	}
 	secret := envTokenSecret
 	if len(names) > 0 {

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -87,18 +88,18 @@ func fingerprintOf(srv *httptest.Server) string {
 func TestDoctor(t *testing.T) {
 	full := pvesim.Serve(pvesim.New(pvesim.Default()))
 	defer full.Close()
-	readOnly := pvesim.Serve(pvesim.New(pvesim.Default(), pvesim.WithToken("auditor@pve!ro", "ro-secret-0123456789", "VM.Audit", "Sys.Audit", "Datastore.Audit")))
+	readOnly := pvesim.Serve(pvesim.New(pvesim.Default(), pvesim.WithToken("auditor@pve!ro", "ro-secret-0123456789", "VM.Audit", "VM.GuestAgent.Audit", "Sys.Audit", "Datastore.Audit")))
 	defer readOnly.Close()
 	partial := pvesim.Serve(pvesim.New(pvesim.Default(), pvesim.WithToken("auditor@pve!ro", "ro-secret-0123456789", "VM.Audit")))
 	defer partial.Close()
 
 	const hostileSecret = "hostile-secret-0123456789abcdef"
 	hostile := httptest.NewUnstartedServer(fakeAPI(`"9.1.3\u001b]0;pwned\u0007 \u001b[31mred\u202e `+hostileSecret+`"`,
-		`{"/":{"VM.Audit":1,"Sys.Audit":1,"Datastore.Audit":1,"Evil\u001b[2J.Priv\u200b":1,"`+hostileSecret+`":1}}`))
+		`{"/":{"VM.Audit":1,"VM.GuestAgent.Audit":1,"Sys.Audit":1,"Datastore.Audit":1,"Evil\u001b[2J.Priv\u200b":1,"`+hostileSecret+`":1}}`))
 	hostile.Config.ErrorLog = log.New(io.Discard, "", 0)
 	hostile.StartTLS()
 	defer hostile.Close()
-	plainAPI := httptest.NewServer(fakeAPI(`"9.1.3"`, `{"/":{"VM.Audit":1,"Sys.Audit":1,"Datastore.Audit":1}}`))
+	plainAPI := httptest.NewServer(fakeAPI(`"9.1.3"`, `{"/":{"VM.Audit":1,"VM.GuestAgent.Audit":1,"Sys.Audit":1,"Datastore.Audit":1}}`))
 	defer plainAPI.Close()
 	hung := silentListener(t)
 	slow := silentHTTPS(t)
@@ -112,9 +113,10 @@ func TestDoctor(t *testing.T) {
 	}()
 
 	env := func(url, fp string, kv ...string) map[string]string {
+		// The typed tools' toolsets, the guest tools' included: what doctor counts and the role it prints.
 		m := map[string]string{
 			"PROXMOX_URL": url, "PROXMOX_TOKEN_ID": pvesim.DefaultTokenID, "PROXMOX_TOKEN_SECRET": pvesim.DefaultTokenSecret,
-			"PROXMOX_TLS_FINGERPRINT": fp,
+			"PROXMOX_TLS_FINGERPRINT": fp, "PROXMOX_TOOLSETS": "core,lifecycle,guest",
 		}
 		for i := 0; i < len(kv); i += 2 {
 			if kv[i+1] == "" {
@@ -147,17 +149,17 @@ func TestDoctor(t *testing.T) {
 		{"insecure", nil, sim(full, "PROXMOX_TLS_FINGERPRINT", "", "PROXMOX_TLS_INSECURE", "1"), 0, []string{"WARN  TLS: verification is OFF"}, nil},
 		{"bad secret", nil, sim(full, "PROXMOX_TOKEN_SECRET", "wrong-secret-value"), 1, []string{"FAIL  token: Proxmox rejected root@pam!mcp"}, nil},
 		{"read-only token, write tier: a warning for the writes", nil, sim(readOnly, auditor...), 0, []string{
-			"WARN  privileges: 8 write tools will fail with 403 (the others work)",
+			"WARN  privileges: 12 write tools will fail with 403 (the others work)",
 			"VM.PowerMgmt  needed by proxmox_start_resource, proxmox_stop_resource, proxmox_reboot_resource",
 			"VM.Allocate  needed by proxmox_create_container, proxmox_create_vm, proxmox_clone_resource",
 			"or leave write tools out with --read-only", "pveum acl modify / -token 'auditor@pve!ro' -role MCPOperator"},
 			[]string{"FAIL"}},
 		{"reads missing fail", nil, sim(partial, auditor...), 1, []string{
-			"FAIL  privileges: 7 read tools will fail with 403",
+			"FAIL  privileges: 8 read tools will fail with 403",
 			"Sys.Audit  needed by proxmox_status, proxmox_recent_tasks, proxmox_get_task_status, proxmox_get_task_log, proxmox_resource_usage",
 			"Datastore.Audit  needed by proxmox_list_backups, proxmox_list_templates"}, nil},
 		{"read-only token, read tier", []string{"--read-only"}, sim(readOnly, auditor...), 0, []string{
-			"holds every privilege", `pveum role add MCPReadOnly -privs "Datastore.Audit,Sys.Audit,VM.Audit"`},
+			"holds every privilege", `pveum role add MCPReadOnly -privs "Datastore.Audit,Sys.Audit,VM.Audit,VM.GuestAgent.Audit"`},
 			[]string{"WARN  privileges", "--read-only ("}},
 		{"nothing set", nil, map[string]string{}, 1, []string{"FAIL  configuration: PROXMOX_URL is not set", "FAIL  configuration: PROXMOX_TOKEN_SECRET is not set"}, nil},
 		{"demo", []string{"--demo"}, nil, 0, []string{"demo mode", "token accepted", "WARN  privileges: the token holds", "Pool.Audit,",
@@ -184,6 +186,9 @@ func TestDoctor(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var out, errb bytes.Buffer
+			if slices.Contains(tc.args, "--read-only") && tc.env["PROXMOX_TOOLSETS"] != "" {
+				tc.env["PROXMOX_TOOLSETS"] = "core,guest" // lifecycle holds only writes, which read-only leaves out
+			}
 			code := run(context.Background(), append(tc.args, "doctor"), strings.NewReader(""), &out, &errb, func(k string) string { return tc.env[k] })
 			if code != tc.code {
 				t.Errorf("exit %d, want %d", code, tc.code)
@@ -266,5 +271,67 @@ func TestDoctorRoleAgreesWithSurplus(t *testing.T) {
 		if d.failed || strings.Contains(out.String(), "WARN") || !strings.Contains(out.String(), "holds every privilege") {
 			t.Errorf("%v: a token holding exactly the role %v:\n%s", args, plan.role, out.String())
 		}
+	}
+}
+
+// TestDoctorExec: with exec on, doctor says what it may run (and warns when that is anything), and the role
+// it prints grants what the guest tools need: the agent's privileges, cloud-init, disks and migration.
+func TestDoctorExec(t *testing.T) {
+	full := pvesim.Serve(pvesim.New(pvesim.Default()))
+	defer full.Close()
+	env := map[string]string{"PROXMOX_URL": full.URL, "PROXMOX_TOKEN_ID": pvesim.DefaultTokenID, "PROXMOX_TOKEN_SECRET": pvesim.DefaultTokenSecret,
+		"PROXMOX_TLS_FINGERPRINT": full.Fingerprint, "PROXMOX_TOOLSETS": "core,lifecycle,guest"}
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		want []string
+		not  []string
+	}{
+		{"exec off", nil, []string{"VM.GuestAgent.Audit", "VM.Config.Cloudinit", "VM.Config.Disk", "VM.Migrate"}, []string{"exec:"}},
+		{"exec on", map[string]string{envExec: "1", envExecAllow: "hostname,uptime"}, []string{"OK    exec: proxmox_guest_exec may run hostname, uptime",
+			"pveum role add MCPAdmin", "VM.GuestAgent.Unrestricted"}, nil},
+		{"exec of a shell", map[string]string{envExec: "1", envExecAllow: "/bin/sh"}, []string{"WARN  exec: PROXMOX_EXEC_ALLOW allows /bin/sh, which can run any command"}, nil},
+		{"exec with nothing allowed", map[string]string{envExec: "1"}, []string{"WARN  exec: PROXMOX_ENABLE_EXEC=1 but PROXMOX_EXEC_ALLOW allows no program"}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			run(context.Background(), []string{"doctor"}, strings.NewReader(""), &out, &errb, func(k string) string {
+				if v, ok := tc.env[k]; ok {
+					return v
+				}
+				return env[k]
+			})
+			role := ""
+			for _, l := range strings.Split(out.String(), "\n") {
+				if strings.Contains(l, "pveum role add") {
+					role = l
+				}
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(out.String(), w) {
+					t.Errorf("doctor does not say %q:\n%s%s", w, out.String(), errb.String())
+				}
+			}
+			for _, w := range tc.not {
+				if strings.Contains(out.String(), w) {
+					t.Errorf("doctor says %q:\n%s", w, out.String())
+				}
+			}
+			if tc.env == nil && strings.Contains(role, "VM.GuestAgent.Unrestricted") {
+				t.Errorf("with exec off the role grants exec's privilege: %s", role)
+			}
+			for _, p := range []string{"VM.Config.Cloudinit", "VM.Migrate", "VM.GuestAgent."} {
+				if !strings.Contains(role, p) {
+					t.Errorf("the role lacks %s: %s", p, role)
+				}
+			}
+			// exec's privilege covers what the agent's reads need: the role holds one of the two, never both
+			if strings.Contains(role, "VM.GuestAgent.Audit") == strings.Contains(role, "VM.GuestAgent.Unrestricted") {
+				t.Errorf("the role's agent privileges: %s", role)
+			}
+			if strings.Contains(role, "…") {
+				t.Errorf("the role command is cut: %s", role)
+			}
+		})
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -306,6 +308,9 @@ func TestHTTPRefusesExposureWithoutToken(t *testing.T) {
 	}
 }
 
+// demoKey is an SSH public key of the right shape, for the README's provisioning example.
+const demoKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOps0pSkEyF0rDemoKeyOnlyNotReal ops@laptop"
+
 // readmeFirewallCall is the README's firewall example: a rule created with proxmox_api_call, then listed.
 var readmeFirewallCall = []string{"--demo", "call", "proxmox_api_call", "method=POST", "path=/cluster/firewall/rules",
 	`params:={"type":"in","action":"ACCEPT","proto":"tcp","dport":"8443","enable":1}`, "confirm=true",
@@ -334,6 +339,10 @@ func TestDemoCallCommands(t *testing.T) {
 		{[]string{"--demo", "call", "proxmox_destroy_resource", "vmid=204", "confirm=true"}, 1, "destructive: true (missing)"},
 		{[]string{"--demo", "call", "proxmox_destroy_resource", "vmid=204", "confirm=true", "destructive=true"}, 0, "Done: destroy CT 204"},
 		{[]string{"call", "--demo", "proxmox_get_resource", "--json", `{"vmid":100}`, "--output", "json"}, 0, `"name": "opnsense"`},
+		{[]string{"--demo", "call", "proxmox_provision_vm", "template=9000", "name=web1", "ciuser=ops", "sshkeys=" + demoKey, "confirm=true"}, 0,
+			"Provisioned VM 107 «web1» on pve1"},
+		{[]string{"--demo", "call", "proxmox_guest_exec", "vmid=104", `command:=["uname","-a"]`, "confirm=true"}, 0, "| Linux k3s-server"},
+		{[]string{"--demo", "call", "proxmox_guest_exec", "vmid=104", `command:=["rm","-rf","/"]`, "confirm=true"}, 1, `"rm" is not in it; it allows hostname, uname, cat, df, ip`},
 		{[]string{"--demo", "call", "proxmox_nope"}, 1, `no tool "proxmox_nope"`},
 		{[]string{"--demo", "tools"}, 0, "proxmox_destroy_resource"},
 		{[]string{"--demo", "--read-only", "tools"}, 0, "proxmox_list_vms"},
@@ -347,6 +356,10 @@ func TestDemoCallCommands(t *testing.T) {
 			code := run(context.Background(), tc.args, strings.NewReader(""), &out, &errb, func(string) string { return "" })
 			if code != tc.code || !strings.Contains(out.String()+errb.String(), tc.want) {
 				t.Errorf("exit %d (want %d)\nstdout: %s\nstderr: %s", code, tc.code, out.String(), errb.String())
+			}
+			// the provision prints the new VM's address
+			if slices.Contains(tc.args, "proxmox_provision_vm") && !regexp.MustCompile(`in [0-9.]+s: address 192\.168\.1\.[0-9]+\.`).MatchString(out.String()) {
+				t.Errorf("no address printed:\n%s", out.String())
 			}
 		})
 	}

@@ -27,7 +27,8 @@ USAGE
   proxmox-mcp version                        print the version
 
   Add --demo to any of them to use the built-in simulated cluster instead of a real one: no Proxmox and
-  no settings needed, destructive tools enabled inside the simulation.
+  no settings needed, destructive tools and exec (of hostname, uname, cat, df, ip) enabled inside the
+  simulation.
 
 CALL
   proxmox-mcp --demo call proxmox_list_vms status=running
@@ -44,9 +45,11 @@ CALL
 SAFETY
   Reads are always allowed. Writes need the argument confirm: true. Destructive tools (destroy, delete or
   roll back a snapshot, force stop) also need destructive: true AND this server started with
-  PROXMOX_ENABLE_DESTRUCTIVE=1. Any write takes dry_run: true to show what it would send. The generic
-  proxmox_api_call asks what its operation's class needs (proxmox-mcp api classes); operator-only operations
-  (access control, node power, consoles, ...) only when the operator names them in PROXMOX_API_ALLOW.
+  PROXMOX_ENABLE_DESTRUCTIVE=1. Running a command in a guest (proxmox_guest_exec) needs confirm: true,
+  PROXMOX_ENABLE_EXEC=1 and a program PROXMOX_EXEC_ALLOW names. Any write takes dry_run: true to show
+  what it would send. The generic proxmox_api_call asks what its operation's class needs (proxmox-mcp api
+  classes); operator-only operations (access control, node power, consoles, ...) only when the operator
+  names them in PROXMOX_API_ALLOW.
   Then a person approves each destructive call through the MCP client (elicitation): they see the exact
   request and what would be lost, and type the guest's vmid or name; anything else sends nothing.
 
@@ -68,6 +71,8 @@ SEVERAL CLUSTERS
 
 SERVER
   PROXMOX_ENABLE_DESTRUCTIVE  1 enables destructive tools (the operator's decision)  [--enable-destructive]
+  PROXMOX_ENABLE_EXEC         1 enables running commands in guests                   [--enable-exec]
+  PROXMOX_EXEC_ALLOW          programs exec may run: hostname,/usr/local/bin/*       [--exec-allow]
   PROXMOX_READ_ONLY           1 registers no write tools at all                      [--read-only]
   PROXMOX_TOOLSETS            comma list of toolsets: core, lifecycle, api, or all   [--toolsets]
                               (default all three; proxmox-mcp tools shows each one's cost)

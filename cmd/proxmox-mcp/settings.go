@@ -28,7 +28,13 @@ const (
 	envAPIAllow     = gate.EnvAPIAllow
 	envToolsets     = "PROXMOX_TOOLSETS"
 	envHide         = "PROXMOX_HIDE_UNPERMITTED"
+	envExec         = gate.EnvExec      // PROXMOX_ENABLE_EXEC
+	envExecAllow    = gate.EnvExecAllow // PROXMOX_EXEC_ALLOW
 )
+
+// demoExecAllow is what exec may run in demo mode when PROXMOX_EXEC_ALLOW says nothing: the programs the
+// simulated guests have. Nothing real runs there.
+const demoExecAllow = "hostname,uname,cat,df,ip"
 
 // settings is everything the command line and the environment decide. Flags win over the environment.
 type settings struct {
@@ -46,6 +52,7 @@ type settings struct {
 	// hideUnpermitted leaves out, at start, the tools no cluster's token can run (PROXMOX_HIDE_UNPERMITTED,
 	// default on).
 	hideUnpermitted bool
+	exec            gate.ExecRule // PROXMOX_ENABLE_EXEC and PROXMOX_EXEC_ALLOW
 	auditLog        string
 	logLevel        string
 	wait            time.Duration
@@ -69,6 +76,7 @@ type flagValues struct {
 	timeout, tools, auditLog, logLevel, hosts   string
 	origins, readOnly, destructive, tlsInsecure string
 	wait, apiAllow, toolsets, targets, hide     string
+	exec, execAllow                             string
 }
 
 // register declares the global flags on fs. A flag's default is its current value, so that declaring the
@@ -87,12 +95,13 @@ func (f *flagValues) register(fs *flag.FlagSet) {
 		{&f.http, "http"}, {&f.url, "url"}, {&f.tokenID, "token-id"}, {&f.caFile, "ca-file"}, {&f.fingerprint, "fingerprint"},
 		{&f.timeout, "timeout"}, {&f.tools, "tools"}, {&f.auditLog, "audit-log"}, {&f.logLevel, "log-level"},
 		{&f.hosts, "allowed-hosts"}, {&f.origins, "allowed-origins"}, {&f.wait, "wait"}, {&f.apiAllow, "api-allow"},
-		{&f.toolsets, "toolsets"}, {&f.targets, "targets"},
+		{&f.toolsets, "toolsets"}, {&f.targets, "targets"}, {&f.execAllow, "exec-allow"},
 	} {
 		fs.StringVar(sf.p, sf.name, *sf.p, "")
 	}
 	boolFlag(fs, &f.readOnly, "read-only")
 	boolFlag(fs, &f.destructive, "enable-destructive")
+	boolFlag(fs, &f.exec, "enable-exec")
 	boolFlag(fs, &f.tlsInsecure, "tls-insecure")
 	boolFlag(fs, &f.hide, "hide-unpermitted")
 }
@@ -193,6 +202,20 @@ func (f *flagValues) resolve(getenv func(string) string) (*settings, error) {
 	}
 	// Hiding is on unless turned off: an unset variable means the default, not false.
 	s.hideUnpermitted = pick(f.hide, envHide) == "" || boolean(f.hide, envHide)
+	// In demo mode exec is on, for the programs the simulated guests have unless the list says otherwise.
+	s.exec.Enabled = boolean(f.exec, envExec) || f.demo
+	allow := pick(f.execAllow, envExecAllow)
+	if allow == "" && f.demo {
+		allow = demoExecAllow
+	}
+	if list, err := gate.ParseExecAllow(allow); err != nil {
+		problems = append(problems, err.Error())
+	} else {
+		s.exec.Allow = list
+	}
+	if s.readOnly && boolean(f.exec, envExec) {
+		problems = append(problems, envReadOnly+"=1 and "+envExec+"=1 contradict each other: a read-only server runs no commands")
+	}
 	if _, err := tools.Select(s.selection()); err != nil {
 		problems = append(problems, err.Error())
 	}

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/proxmox-mcp/proxmox-mcp/gate"
 )
 
 func TestSettings(t *testing.T) {
@@ -114,6 +116,50 @@ func TestConsentSettings(t *testing.T) {
 			}
 			if got != tc.want {
 				t.Errorf("got  %s\nwant %s", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestExecSettings: exec is off and allows nothing unless the operator says otherwise; the demo allows the
+// simulated guests' programs; a list that does not parse, or exec on a read-only server, stops the server.
+func TestExecSettings(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		want    gate.ExecRule
+		wantErr string
+	}{
+		{"off by default", nil, nil, gate.ExecRule{}, ""},
+		{"env", nil, map[string]string{envExec: "1", envExecAllow: "hostname, /usr/local/bin/*"}, gate.ExecRule{Enabled: true, Allow: []string{"hostname", "/usr/local/bin/*"}}, ""},
+		{"flags win", []string{"--enable-exec", "--exec-allow", "uptime"}, map[string]string{envExec: "0", envExecAllow: "hostname"}, gate.ExecRule{Enabled: true, Allow: []string{"uptime"}}, ""},
+		{"an allowlist alone enables nothing", nil, map[string]string{envExecAllow: "hostname"}, gate.ExecRule{Allow: []string{"hostname"}}, ""},
+		{"demo", []string{"--demo"}, nil, gate.ExecRule{Enabled: true, Allow: []string{"hostname", "uname", "cat", "df", "ip"}}, ""},
+		{"demo with a list", []string{"--demo"}, map[string]string{envExecAllow: "hostname"}, gate.ExecRule{Enabled: true, Allow: []string{"hostname"}}, ""},
+		{"bad list", nil, map[string]string{envExec: "1", envExecAllow: "hostname,rm -rf"}, gate.ExecRule{}, envExecAllow + ": not a program name"},
+		{"read-only", nil, map[string]string{envExec: "1", envReadOnly: "1"}, gate.ExecRule{}, "contradict"},
+		{"not a boolean", nil, map[string]string{envExec: "maybe"}, gate.ExecRule{}, envExec + `="maybe" is not a boolean`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var fv flagValues
+			fs := newFlagSet("t", &fv)
+			if err := fs.Parse(tc.args); err != nil {
+				t.Fatal(err)
+			}
+			s, err := fv.resolve(func(k string) string { return tc.env[k] })
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("error %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, s.exec); diff != "" {
+				t.Errorf("(-want +got)\n%s", diff)
 			}
 		})
 	}

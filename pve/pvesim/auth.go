@@ -14,8 +14,8 @@ const (
 	DefaultTokenID = "root@pam!mcp"
 	// DefaultTokenSecret is DefaultTokenID's secret.
 	DefaultTokenSecret = "5f0c2a0e-3d7b-4b8e-9a51-6c1f0b2d9e47"
-	// ReadOnlyTokenID is a token with PVEAuditor-like privileges (VM.Audit, Sys.Audit, Datastore.Audit,
-	// Pool.Audit) on "/": it can read everything and change nothing.
+	// ReadOnlyTokenID is a token with PVEAuditor-like privileges (VM.Audit, VM.GuestAgent.Audit, Sys.Audit,
+	// Datastore.Audit, Pool.Audit) on "/": it can read everything and change nothing.
 	ReadOnlyTokenID = "auditor@pve!readonly"
 	// ReadOnlyTokenSecret is ReadOnlyTokenID's secret.
 	ReadOnlyTokenSecret = "0b7e3c52-9d41-4f6a-8c2e-1a5d7f3b9e60"
@@ -37,8 +37,9 @@ var administratorPrivileges = []string{
 	"VM.Snapshot", "VM.Snapshot.Rollback",
 }
 
-// auditorPrivileges is what ReadOnlyTokenID holds.
-var auditorPrivileges = []string{"Datastore.Audit", "Pool.Audit", "Sys.Audit", "VM.Audit"}
+// auditorPrivileges is what ReadOnlyTokenID holds: PVE 9's audit privileges (VM.GuestAgent.Audit among them,
+// pve-access-control's $privgroups VM audit) but the SDN and mapping ones.
+var auditorPrivileges = []string{"Datastore.Audit", "Pool.Audit", "Sys.Audit", "VM.Audit", "VM.GuestAgent.Audit"}
 
 // AdministratorPrivileges returns the privileges of PVE's Administrator role, for WithToken.
 func AdministratorPrivileges() []string { return slices.Clone(administratorPrivileges) }

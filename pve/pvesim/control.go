@@ -69,6 +69,19 @@ func (s *Sim) SetGuestConfig(vmid int, key, value string) error {
 	return nil
 }
 
+// SetAgentInstalled says whether a VM's guest has the QEMU guest agent installed (every VM of Default has).
+// Without it an agent enabled in the configuration never answers: "QEMU guest agent is not running".
+func (s *Sim) SetAgentInstalled(vmid int, installed bool) error {
+	s.lockAndAdvance()
+	defer s.mu.Unlock()
+	g := s.c.guests[vmid]
+	if g == nil || g.kind != "qemu" {
+		return fmt.Errorf("set agent of guest %d: no such VM", vmid)
+	}
+	g.noAgent = !installed
+	return nil
+}
+
 // AppendTaskLog adds lines to a task's log; for a finished task they go before its final TASK line, so the
 // log still ends with the status. Tests use it to plant hostile text.
 func (s *Sim) AppendTaskLog(upid string, lines ...string) error {
@@ -99,7 +112,8 @@ type GuestState struct {
 	Snapshots []string // names, oldest first
 	Pool      string
 	Tags      string
-	Config    map[string]string
+	Config    map[string]string // as it stands, without pending changes
+	Pending   map[string]string // changes waiting for the next boot; a pending delete has the value ""
 }
 
 // Guest returns a copy of a guest's state.
@@ -113,6 +127,18 @@ func (s *Sim) Guest(vmid int) (GuestState, bool) {
 	st := GuestState{
 		VMID: g.vmid, Type: g.kind, Node: g.node, Name: g.name(), Status: g.status(), Lock: g.lock(),
 		Template: g.template(), Pool: g.pool, Tags: g.tags(), Config: maps.Clone(g.conf),
+	}
+	for k, v := range g.pending {
+		if st.Pending == nil {
+			st.Pending = map[string]string{}
+		}
+		st.Pending[k] = v
+	}
+	for k := range g.pendingDel {
+		if st.Pending == nil {
+			st.Pending = map[string]string{}
+		}
+		st.Pending[k] = ""
 	}
 	snaps := slices.Clone(g.snaps)
 	slices.SortStableFunc(snaps, func(a, b *snapshot) int { return a.snaptime.Compare(b.snaptime) })

@@ -14,7 +14,10 @@ const (
 // Default returns the demo homelab: cluster "homelab" on PVE 9.1, nodes pve1, pve2 and pve3, thirteen guests,
 // local, local-lvm and a shared nas-backup storage with nightly backups, pool "lab", a task history, HA for
 // the router (vm:100) and the DNS server (ct:200), and a few firewall rules (cluster, pve1, guests 101, 200
-// and 201, security group "webserver"). Each call returns a fresh copy.
+// and 201, security group "webserver"). Every VM but opnsense has the guest agent enabled and installed;
+// home-assistant runs Home Assistant OS, media-server Ubuntu 24.04, win11-desktop Windows 11, the others and
+// the cloud-init template 9000 (which clones inherit) Debian 12; in home-assistant a process an earlier agent
+// exec started (pid 4242) still runs. Each call returns a fresh copy.
 //
 //	vmid  type  node  name                 status   notes
 //	100   qemu  pve1  opnsense             running  tags network;prod, onboot
@@ -94,6 +97,10 @@ func Default() *Cluster {
 		"smbios1":     "uuid=1d2e3f40-5a6b-4c7d-8e9f-a0b1c2d3e4f5",
 		"vmgenid":     "9c8b7a69-5849-4a3b-8c2d-1e0f9a8b7c6d",
 	})
+	g.os = "haos"
+	// a watcher someone started through the agent's exec when the VM booted, still running: its status reads
+	// exited 0 at any time
+	g.procs, g.nextProc = map[int]*process{4242: {pid: 4242, start: ago(6*day + 3*time.Hour), dur: 100 * 365 * day}}, 4242
 	b.diskVolumes(g, 400*day)
 
 	g = b.guest(102, "qemu", "pve2", true, up("pve2", 80*time.Second), map[string]string{
@@ -194,6 +201,7 @@ func Default() *Cluster {
 		"smbios1":     "uuid=8d9e0f1a-2b3c-4d4e-9f5a-6b7c8d9e0f1a",
 		"vmgenid":     "4c5d6e7f-8091-4a2b-8c3d-4e5f6a7b8c9d",
 	})
+	g.os = "ubuntu-24.04"
 	b.diskVolumes(g, 350*day)
 
 	g = b.guest(9000, "qemu", "pve1", false, 0, map[string]string{
@@ -218,6 +226,7 @@ func Default() *Cluster {
 		"smbios1":     "uuid=9e0f1a2b-3c4d-4e5f-8a6b-7c8d9e0f1a2b",
 		"vmgenid":     "5d6e7f80-91a2-4b3c-8d4e-5f6a7b8c9d0e",
 	})
+	g.os = "debian-12" // its clones inherit it
 	b.diskVolumes(g, 380*day)
 
 	ct := func(vmid int, nodeName, hostname string, running bool, upAfter time.Duration, extra map[string]string) *guest {

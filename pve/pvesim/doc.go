@@ -12,7 +12,8 @@
 //
 // It answers the whole API of the official schema (package pve/schema, 649 operations): the operations it
 // models (guests, power, snapshots, clones, backups, tasks, storage content, pools, HA resources, firewall
-// rules and security groups) from the cluster's state; every other GET with deterministic data shaped by the
+// rules and security groups, configuration changes with their pending values, disk resizes, migrations, the
+// QEMU guest agent's reads and exec, a container's interfaces) from the cluster's state; every other GET with deterministic data shaped by the
 // operation's returns schema (a directory index lists the paths below it); every other write with what the
 // schema says it returns: a UPID whose task completes OK, null, or data of the returns shape. Those writes
 // change no state; the request log has them like any other.
@@ -55,4 +56,16 @@
 //   - container disks are named subvol-VMID-disk-N even on local-lvm, like the demo's volumes.
 //   - restoring from a backup archive (archive=, restore=1) is not simulated: 500.
 //   - answers are never gzip-compressed.
+//   - a VM's guest agent answers DefaultAgentBootDelay after the VM starts (WithAgentBootDelay), when its config
+//     enables it and its guest has it (SetAgentInstalled); it reports what the config implies (agent.go).
+//   - agent exec knows a few programs of a Linux guest (programs.go); their output is complete at once, sleep
+//     alone takes time. A program it lacks fails the exec with "VM N qmp command 'guest-exec' failed - Failed to
+//     execute child process “P” (No such file or directory)", a second exec-status of a finished process with
+//     "… 'guest-exec-status' failed - Invalid parameter 'pid'" (QMP's wording, as qemu-server passes it on).
+//   - a running VM takes name, notes, tags, onboot, balloon, NICs and cloud-init settings at once and the rest
+//     (cores, memory, …) at its next boot (the default hotplug setting); a running container takes everything
+//     but its OS and features at once. Disks cannot be added or removed through the config.
+//   - every node has every storage, so every other node may take any guest; a VM with a host device may not
+//     move; an HA-managed guest migrates like any other (no hamigrate task).
+//   - a stopped container's interfaces are null (PVE finds no process to ask).
 package pvesim

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -39,6 +40,10 @@ func cloneLine(t *task, i int) string {
 // complete applies a task's effect and returns its exit status and the rest of its log.
 func (s *Sim) complete(t *task, at time.Time) (string, []string) {
 	if t.op.fail != "" {
+		if t.op.newID != 0 {
+			// a create or clone that fails removes what it had made, as qemu-server and pve-container do
+			s.removeGuest(t.op.newID)
+		}
 		return t.op.fail, t.op.lines
 	}
 	if t.op.generic {
@@ -82,6 +87,11 @@ func (s *Sim) complete(t *task, at time.Time) (string, []string) {
 		return "OK", s.deleteSnapshot(g, t.op.snap)
 	case "qmrollback", "vzrollback":
 		return "OK", s.rollback(g, t, at)
+	case "resize":
+		size, _ := strconv.ParseInt(t.op.params["_size"], 10, 64)
+		return "OK", s.resizeDisk(g, t.op.params["disk"], size)
+	case "qmmigrate", "vzmigrate":
+		return "OK", s.migrated(g, t, at)
 	case "qmdestroy", "vzdestroy":
 		var lines []string
 		for _, d := range g.disks() {
@@ -97,11 +107,41 @@ func (s *Sim) complete(t *task, at time.Time) (string, []string) {
 	return "OK", nil
 }
 
-// powerOn marks a guest running from at, with a fresh process id.
+// powerOn marks a guest running from at, with a fresh process id; a fresh boot takes the pending changes.
 func (s *Sim) powerOn(g *guest, at time.Time) {
 	n := s.c.node(g.node)
 	n.nextPID++
 	g.running, g.started, g.pid = true, at, n.nextPID
+	g.applyPending()
+}
+
+// migrated moves a guest at the end of its migration task; a container migrated by restart is stopped on its
+// node and started on the target.
+func (s *Sim) migrated(g *guest, t *task, at time.Time) []string {
+	from, target := g.node, t.op.params["target"]
+	lines := []string{fmt.Sprintf("starting migration of %s %d to node '%s' (%s)", g.noun(), g.vmid, target, s.c.node(target).ip)}
+	restart := t.op.params["restart"] == "1" && g.running
+	if restart {
+		lines = append(lines, fmt.Sprintf("shutdown CT %d", g.vmid))
+		g.running, g.pid, g.started = false, 0, time.Time{}
+	}
+	for _, v := range s.c.volumes {
+		if v.vmid == g.vmid && v.node == from && (v.content == "images" || v.content == "rootdir") {
+			lines = append(lines, fmt.Sprintf("found local volume '%s' (in current VM config)", v.volid))
+		}
+	}
+	s.moveGuest(g, target)
+	if restart {
+		s.powerOn(g, at)
+		lines = append(lines, "start container on target node")
+	}
+	return append(lines, fmt.Sprintf("migration finished successfully (duration %s)", clockText(at.Sub(t.start))))
+}
+
+// clockText writes a duration as PVE's task logs do: 00:01:05.
+func clockText(d time.Duration) string {
+	s := int(d.Round(time.Second) / time.Second)
+	return fmt.Sprintf("%02d:%02d:%02d", s/3600, s/60%60, s%60)
 }
 
 func volName(volid string) string {
@@ -183,6 +223,7 @@ func (s *Sim) rollback(g *guest, t *task, at time.Time) []string {
 			fmt.Sprintf("  Logical volume \"%s\" created.", volName(d.volid)))
 	}
 	g.conf = maps.Clone(snap.conf)
+	g.pending, g.pendingDel = nil, nil
 	g.parent = snap.name
 	// the guest is stopped for the rollback; a snapshot with RAM state resumes where it was taken
 	g.running, g.pid, g.started = false, 0, time.Time{}

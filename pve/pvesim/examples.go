@@ -59,6 +59,13 @@ var exampleCases = sync.OnceValue(func() map[string]exampleCase {
 		"POST /cluster/firewall/groups/{group}":                       {args: map[string]any{"action": "ACCEPT", "type": "in"}},
 		"DELETE /nodes/{node}/qemu/{vmid}/snapshot/{snapname}":        {},
 		"POST /nodes/{node}/qemu/{vmid}/snapshot/{snapname}/rollback": {},
+		"POST /nodes/{node}/qemu/{vmid}/agent/exec":                   {args: map[string]any{"command": []any{"hostname"}}},
+		// the process an earlier exec left running in VM 101 (Default): its status reads the same every time
+		"GET /nodes/{node}/qemu/{vmid}/agent/exec-status": {args: map[string]any{"pid": 4242}},
+		"POST /nodes/{node}/qemu/{vmid}/migrate": {vars: map[string]string{"node": "pve2", "vmid": "102"},
+			args: map[string]any{"target": "pve3", "online": true, "with-local-disks": true}},
+		"POST /nodes/{node}/lxc/{vmid}/migrate": {vars: map[string]string{"node": "pve3", "vmid": "204"}, args: map[string]any{"target": "pve1"}},
+		"PUT /nodes/{node}/qemu/{vmid}/resize":  {args: map[string]any{"disk": "scsi0"}},
 	}
 })
 

@@ -49,12 +49,12 @@ func TestUnmodelledWrites(t *testing.T) {
 		return string(e.get("/nodes/pve2/qemu/102/config", nil).body) + string(e.get("/cluster/ha/resources", nil).body)
 	}
 	before := state()
-	upid := e.upid("POST", "/nodes/pve2/qemu/102/migrate", params("target", "pve3"))
-	if !strings.Contains(upid, ":qmigrate:102:"+DefaultTokenID+":") || !strings.HasPrefix(upid, "UPID:pve2:") {
-		t.Errorf("migrate UPID %s", upid)
+	upid := e.upid("POST", "/nodes/pve2/qemu/102/status/suspend", nil)
+	if !strings.Contains(upid, ":qmsuspend:102:"+DefaultTokenID+":") || !strings.HasPrefix(upid, "UPID:pve2:") {
+		t.Errorf("suspend UPID %s", upid)
 	}
 	if exit := e.finish(upid); exit != "OK" {
-		t.Errorf("migrate task: %s", exit)
+		t.Errorf("suspend task: %s", exit)
 	}
 	if r := e.request("PUT", "/cluster/options", adminAuth, params("keyboard", "de")); r.status != 200 || string(r.body) != `{"data":null}` {
 		t.Errorf("PUT /cluster/options: %d %s", r.status, r.body)
@@ -71,7 +71,7 @@ func TestUnmodelledWrites(t *testing.T) {
 	for _, w := range e.srv.Writes() {
 		writes = append(writes, w.Method+" "+w.Path)
 	}
-	want := []string{"POST /nodes/pve2/qemu/102/migrate", "PUT /cluster/options", "POST /nodes/pve1/ceph/start"}
+	want := []string{"POST /nodes/pve2/qemu/102/status/suspend", "PUT /cluster/options", "POST /nodes/pve1/ceph/start"}
 	if diff := cmp.Diff(want, writes); diff != "" {
 		t.Errorf("logged writes (-want +got):\n%s", diff)
 	}

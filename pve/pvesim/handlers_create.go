@@ -402,7 +402,7 @@ func (c *call) clone() (reply, *apiError) {
 	if d, ok := c.p["description"]; ok {
 		newConf["description"] = d
 	}
-	g := &guest{vmid: newID, kind: src.kind, node: target, pool: c.p["pool"], conf: map[string]string{}}
+	g := &guest{vmid: newID, kind: src.kind, node: target, pool: c.p["pool"], conf: map[string]string{}, os: src.os}
 	c.s.c.guests[newID] = g
 	op := taskOp{vmids: []int{src.vmid}, newID: newID, params: params, conf: newConf, vols: a.pending,
 		volKeys: a.keys, volSources: a.sources}

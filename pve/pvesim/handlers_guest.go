@@ -225,7 +225,7 @@ func (c *call) guestConfig() (reply, *apiError) {
 	if err != nil {
 		return reply{}, err
 	}
-	conf := maps.Clone(g.conf)
+	conf := g.configView(c.p["current"] == "1")
 	if g.parent != "" {
 		conf["parent"] = g.parent
 	}

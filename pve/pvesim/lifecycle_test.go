@@ -580,3 +580,19 @@ func TestTaskListFilters(t *testing.T) {
 	}
 	_ = running
 }
+
+// TestFailedCloneCleansUp: a clone whose task fails leaves no half-made guest behind.
+func TestFailedCloneCleansUp(t *testing.T) {
+	e := newEnv(t, nil)
+	e.srv.SetTaskFailure("qmclone", "clone failed: out of space")
+	upid := e.upid("POST", "/nodes/pve1/qemu/9000/clone", params("newid", "150"))
+	if _, ok := e.srv.Guest(150); !ok {
+		t.Fatal("no guest while the clone runs")
+	}
+	if exit := e.finish(upid); exit != "clone failed: out of space" {
+		t.Errorf("exit %q", exit)
+	}
+	if g, ok := e.srv.Guest(150); ok {
+		t.Errorf("the failed clone left %+v", g)
+	}
+}

@@ -73,6 +73,19 @@ type guest struct {
 	snaps   []*snapshot       // in creation order
 	parent  string            // the snapshot the current state descends from
 	busy    string            // UPID of a running task that holds the guest's config file lock
+
+	// pending holds configuration changes a running VM takes only at its next boot (value "" with a key in
+	// pendingDel: a pending delete); see config.go.
+	pending    map[string]string
+	pendingDel map[string]bool
+
+	// Inside a VM, as its guest agent reports it (agent.go): the operating system (a key of guestSystems,
+	// "" for the ostype's usual one), whether the agent is missing from the guest (then an enabled agent never
+	// answers), and the processes started through agent exec whose status has not been collected.
+	os       string
+	noAgent  bool
+	procs    map[int]*process
+	nextProc int
 }
 
 type snapshot struct {
@@ -502,6 +515,15 @@ func (c *Cluster) clone() *Cluster {
 	for id, g := range c.guests {
 		cp := *g
 		cp.conf = maps.Clone(g.conf)
+		cp.pending, cp.pendingDel = maps.Clone(g.pending), maps.Clone(g.pendingDel)
+		cp.procs = nil
+		for pid, pr := range g.procs {
+			if cp.procs == nil {
+				cp.procs = map[int]*process{}
+			}
+			pc := *pr
+			cp.procs[pid] = &pc
+		}
 		cp.snaps = nil
 		for _, s := range g.snaps {
 			sc := *s
@@ -573,6 +595,9 @@ func (c *Cluster) shift(d time.Duration) {
 	}
 	for _, g := range c.guests {
 		mv(&g.started)
+		for _, p := range g.procs {
+			mv(&p.start)
+		}
 		for _, s := range g.snaps {
 			mv(&s.snaptime)
 		}

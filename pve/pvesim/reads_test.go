@@ -402,7 +402,7 @@ func TestPoolsAndPermissions(t *testing.T) {
 		return 200, out
 	}
 	_, ro := perms(readOnlyAuth, nil)
-	want := map[string]map[string]json.Number{"/": {"Datastore.Audit": "1", "Pool.Audit": "1", "Sys.Audit": "1", "VM.Audit": "1"}}
+	want := map[string]map[string]json.Number{"/": {"Datastore.Audit": "1", "Pool.Audit": "1", "Sys.Audit": "1", "VM.Audit": "1", "VM.GuestAgent.Audit": "1"}}
 	if diff := cmp.Diff(want, ro); diff != "" {
 		t.Errorf("read-only permissions (-want +got):\n%s", diff)
 	}

@@ -109,5 +109,8 @@ func buildRoutes() map[string]*route {
 	}
 	addHARoutes(add)
 	addFirewallRoutes(add)
+	addAgentRoutes(add)
+	addConfigRoutes(add)
+	addMigrateRoutes(add)
 	return rs
 }

@@ -31,6 +31,10 @@ type Sim struct {
 	typeDur   map[string]time.Duration // guarded by mu
 	typeFail  map[string]string        // guarded by mu
 	authDelay time.Duration
+	agentBoot time.Duration // how long after a VM starts its guest agent answers
+	// procMu guards guests' agent processes where a GET changes them (exec-status collects a finished one)
+	// under the read lock; every other change to them holds the write lock.
+	procMu sync.Mutex
 
 	logMu    sync.Mutex
 	reqLog   []Request // ring buffer
@@ -90,6 +94,7 @@ func New(c *Cluster, opts ...Option) *Sim {
 	s := &Sim{
 		now:       time.Now,
 		baseDur:   100 * time.Millisecond,
+		agentBoot: DefaultAgentBootDelay,
 		typeDur:   map[string]time.Duration{},
 		typeFail:  map[string]string{},
 		logLimit:  10000,

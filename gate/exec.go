@@ -1,0 +1,154 @@
+package gate
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"path"
+	"strconv"
+	"strings"
+)
+
+// Running a program in a guest is code execution. Beyond confirm: true, an exec call needs two things only the
+// operator gives: the switch PROXMOX_ENABLE_EXEC=1, and the program's name in PROXMOX_EXEC_ALLOW. The gate
+// reads the program from the call's command argument (an argv array) before anything is sent, so a refusal,
+// like every other, sends nothing.
+
+// Names the exec tier uses.
+const (
+	// EnvExec is the operator's switch for exec tools.
+	EnvExec = "PROXMOX_ENABLE_EXEC"
+	// EnvExecAllow is the operator's list of programs exec tools may run.
+	EnvExecAllow = "PROXMOX_EXEC_ALLOW"
+	// ArgCommand is the argument holding the argv array an exec tool runs.
+	ArgCommand = "command"
+)
+
+// ExecRule is the operator's exec settings: whether exec tools are on, and which programs they may run. Each
+// Allow entry is a program name compared with the command's first element exactly ("hostname",
+// "/usr/bin/systemctl"), or "DIR/*": any program directly in DIR ("/usr/local/bin/*" allows
+// /usr/local/bin/report, not /usr/local/bin/x/y or /usr/local/bin/../../tmp/x). An empty list allows nothing.
+type ExecRule struct {
+	Enabled bool
+	Allow   []string
+}
+
+// WithExec sets the policy's exec rule (default: off, nothing allowed).
+func WithExec(r ExecRule) PolicyOption { return func(p *Policy) { p.exec = r } }
+
+// ParseExecAllow reads PROXMOX_EXEC_ALLOW: a comma list of programs, as ExecRule describes. Blank entries are
+// skipped; an entry with whitespace, a control character or a '*' anywhere but a final "/*", or a DIR/* whose
+// DIR is not an absolute path in clean form (/usr/local/bin, not bin, /usr//bin or /), is an error, so a typo
+// never widens the list.
+func ParseExecAllow(s string) ([]string, error) {
+	var out, bad []string
+	for _, e := range strings.Split(s, ",") {
+		e = strings.TrimSpace(e)
+		if e == "" {
+			continue
+		}
+		if !validAllowEntry(e) {
+			bad = append(bad, showProgram(e))
+			continue
+		}
+		out = append(out, e)
+	}
+	if len(bad) > 0 {
+		return nil, fmt.Errorf("%s: not a program name or DIR/*: %s (it is a comma list such as hostname,uname,/usr/local/bin/*)",
+			EnvExecAllow, strings.Join(bad, ", "))
+	}
+	return out, nil
+}
+
+func validAllowEntry(e string) bool {
+	for _, r := range e {
+		if r <= ' ' || r == 0x7f {
+			return false
+		}
+	}
+	dir, wild := strings.CutSuffix(e, "/*")
+	if strings.Contains(dir, "*") {
+		return false
+	}
+	// a directory is absolute and in clean form, so that what it allows is exactly DIR/NAME
+	return !wild || strings.HasPrefix(dir, "/") && dir != "/" && path.Clean(dir) == dir
+}
+
+// Allows reports whether the rule allows running program (a command's first element).
+func (r ExecRule) Allows(program string) bool {
+	if program == "" {
+		return false
+	}
+	for _, e := range r.Allow {
+		if dir, ok := strings.CutSuffix(e, "/*"); ok {
+			rest, in := strings.CutPrefix(program, dir+"/")
+			if in && rest != "" && rest != "." && rest != ".." && !strings.Contains(rest, "/") {
+				return true
+			}
+			continue
+		}
+		if program == e {
+			return true
+		}
+	}
+	return false
+}
+
+// narrow adds the exec tier's own conditions to what Decide found for an exec call: the operator's switch
+// and a command the allowlist names. For a dry run they go to what the real call would miss.
+func (r ExecRule) narrow(t Tier, m map[string]json.RawMessage, d Decision) Decision {
+	if t != Exec {
+		return d
+	}
+	var missing []string
+	if !r.Enabled {
+		missing = append(missing, fmt.Sprintf("the server setting %s=1 (not set; only the operator sets it: ask the person, never change the server's environment yourself)", EnvExec))
+	}
+	if why := r.refuses(m[ArgCommand]); why != "" {
+		missing = append(missing, why)
+	}
+	if d.DryRun {
+		d.Unmet = append(d.Unmet, missing...)
+		return d
+	}
+	d.Missing = append(d.Missing, missing...)
+	d.Allow = len(d.Missing) == 0
+	return d
+}
+
+// refuses says why the command argument is not one the rule allows, or "" when it is.
+func (r ExecRule) refuses(raw json.RawMessage) string {
+	var argv []string
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || raw[0] != '[' || json.Unmarshal(raw, &argv) != nil || len(argv) == 0 {
+		return fmt.Sprintf("a %s argument: an array of strings, the program first (none given)", ArgCommand)
+	}
+	if r.Allows(argv[0]) {
+		return ""
+	}
+	list := "it allows nothing"
+	if len(r.Allow) > 0 {
+		shown := r.Allow
+		if len(shown) > 12 {
+			shown = append(shown[:12:12], fmt.Sprintf("and %d more", len(r.Allow)-12))
+		}
+		list = "it allows " + strings.Join(shown, ", ")
+	}
+	return fmt.Sprintf("a program the operator's %s allows (%s is not in it; %s; widening it is the operator's decision)",
+		EnvExecAllow, showProgram(argv[0]), list)
+}
+
+// showProgram quotes a program name when it is short and made of the characters paths use; anything else is
+// described, as an argument could hold a secret pasted by mistake.
+func showProgram(s string) string {
+	if s == "" || len(s) > 64 {
+		return fmt.Sprintf("a name of %d characters", len(s))
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("/._-+*", c) >= 0) {
+			return fmt.Sprintf("a name of %d characters", len(s))
+		}
+	}
+	return strconv.Quote(s)
+}

@@ -1,0 +1,128 @@
+package tools
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/proxmox-mcp/proxmox-mcp/pve/pvesim"
+)
+
+const testKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGJ4bGF0ZXN0a2V5Zm9ydGVzdHNvbmx5 ops@laptop"
+
+func TestUpdateConfig(t *testing.T) {
+	tests := []struct {
+		name    string
+		setup   func(*harness)
+		args    string
+		isErr   bool
+		changes []configChange
+		text    []string
+		writes  int
+		check   func(t *testing.T, h *harness)
+	}{
+		{name: "running VM: CPU waits, name is live", args: `{"vmid":104,"cores":4,"memory":8192,"name":"k3s-main","onboot":false}`, writes: 1,
+			changes: []configChange{{"cores", "2", "4", "pending"}, {"memory", "4096", "8192", "pending"}, {"name", "k3s-server", "k3s-main", "live"}, {"onboot", "1", "0", "live"}},
+			text:    []string{"cores: 2 → 4 (pending until the next boot", "name: k3s-server → k3s-main (live now)"},
+			check: func(t *testing.T, h *harness) {
+				g, _ := h.sim.Guest(104)
+				if g.Config["cores"] != "2" || g.Pending["cores"] != "4" || g.Name != "k3s-main" {
+					t.Errorf("sim: %+v", g)
+				}
+			}},
+		{name: "cloud-init of a stopped VM", args: `{"vmid":103,"ciuser":"ops","sshkeys":"` + testKey + `","ipconfig":["ip=192.168.1.70/24,gw=192.168.1.1"],"nameserver":"192.168.1.53","searchdomain":"home.example"}`, writes: 1,
+			changes: []configChange{{"ciuser", "", "ops", "stopped"}, {"ipconfig0", "", "ip=192.168.1.70/24,gw=192.168.1.1", "stopped"}, {"nameserver", "", "192.168.1.53", "stopped"},
+				{"searchdomain", "", "home.example", "stopped"}, {"sshkeys", "", "1 key", "stopped"}},
+			text: []string{"cloud-init gives it to the guest at its next boot", "(the guest is stopped: it has it when it starts)"},
+			check: func(t *testing.T, h *harness) {
+				g, _ := h.sim.Guest(103)
+				if g.Config["sshkeys"] != "ssh-ed25519%20AAAAC3NzaC1lZDI1NTE5AAAAIGJ4bGF0ZXN0a2V5Zm9ydGVzdHNvbmx5%20ops%40laptop%0A" {
+					t.Errorf("sshkeys stored as %q", g.Config["sshkeys"])
+				}
+			}},
+		{name: "container", args: `{"vmid":201,"cores":3,"name":"proxy","tags":[]}`, writes: 1,
+			changes: []configChange{{"cores", "2", "3", "live"}, {"hostname", "nginx-proxy", "proxy", "live"}, {"tags", "prod;web", "", "live"}},
+			check: func(t *testing.T, h *harness) {
+				if g, _ := h.sim.Guest(201); g.Name != "proxy" || g.Tags != "" {
+					t.Errorf("sim: %+v", g)
+				}
+			}},
+		{name: "notes by length", args: `{"vmid":104,"description":"Kubernetes control plane"}`, writes: 1,
+			changes: []configChange{{"description", "", "24 characters", "live"}}},
+		{name: "nothing given", args: `{"vmid":104}`, isErr: true, text: []string{"nothing to change: give at least one setting"}},
+		{name: "already so", args: `{"vmid":104,"cores":2}`, isErr: true, text: []string{"nothing to change: guest 104 already has these settings"}},
+		{name: "bad ipconfig", args: `{"vmid":104,"ipconfig":["ip=192.168.1.70"]}`, isErr: true, text: []string{"ipconfig[0]", "with its prefix"}},
+		{name: "bad ssh key", args: `{"vmid":104,"sshkeys":"not a key"}`, isErr: true, text: []string{"sshkeys: ssh key line 1 is not an OpenSSH public key"}},
+		{name: "bad user", args: `{"vmid":104,"ciuser":"Root User"}`, isErr: true, text: []string{"ciuser: expected a Linux user name"}},
+		{name: "bad nameserver", args: `{"vmid":104,"nameserver":"dns.example"}`, isErr: true, text: []string{"nameserver \"dns.example\" is not an IP address"}},
+		{name: "cloud-init on a container", args: `{"vmid":201,"ciuser":"ops","sockets":2}`, isErr: true, text: []string{"201 is a container, which has no ciuser, sockets"}},
+		{name: "locked guest", args: `{"vmid":106,"cores":2}`, isErr: true, text: []string{"«VM is locked (backup)»"}, writes: 1},
+		{name: "node offline", args: `{"vmid":104,"cores":4}`, setup: func(h *harness) { h.sim.SetNodeOnline("pve3", false) }, isErr: true,
+			text: []string{"595", "could not reach that node"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, harnessOpts{})
+			if tc.setup != nil {
+				tc.setup(h)
+			}
+			h.sim.ResetLog()
+			res := h.call(t, "proxmox_update_config", strings.TrimSuffix(tc.args, "}")+`,"confirm":true}`)
+			got := text(res)
+			if res.IsError != tc.isErr {
+				t.Fatalf("isError %v: %s", res.IsError, got)
+			}
+			for _, w := range tc.text {
+				if !strings.Contains(got, w) {
+					t.Errorf("text does not say %q:\n%s", w, got)
+				}
+			}
+			if n := len(h.sim.Writes()); n != tc.writes {
+				t.Errorf("%d writes, want %d: %v", n, tc.writes, h.writes())
+			}
+			if tc.isErr {
+				if tc.writes == 0 && strings.HasPrefix(tc.name, "bad") && len(h.sim.Requests()) != 0 {
+					t.Errorf("bad input made requests: %v", h.sim.Requests())
+				}
+				return
+			}
+			var r configResult
+			structured(t, res, &r)
+			if diff := cmp.Diff(tc.changes, r.Changes); diff != "" || r.Status != "ok" {
+				t.Errorf("status %s, changes (-want +got)\n%s", r.Status, diff)
+			}
+			if tc.check != nil {
+				tc.check(t, h)
+			}
+		})
+	}
+}
+
+func TestUpdateConfigDryRun(t *testing.T) {
+	h := newHarness(t, harnessOpts{})
+	res := h.call(t, "proxmox_update_config", `{"vmid":104,"memory":8192,"dry_run":true}`)
+	got := text(res)
+	if res.IsError || !strings.Contains(got, "It would send PUT /api2/json/nodes/pve3/qemu/104/config, changing:\nmemory: 4096 → 8192") {
+		t.Errorf("dry run: %s", got)
+	}
+	if len(h.sim.Writes()) != 0 {
+		t.Errorf("a dry run wrote: %v", h.writes())
+	}
+	if g, _ := h.sim.Guest(104); g.Config["memory"] != "4096" || g.Pending != nil {
+		t.Errorf("a dry run changed the guest: %+v", g)
+	}
+}
+
+// TestUpdateConfigPermissions: Proxmox checks the privilege each option needs; a token that lacks one gets
+// its 403 with the privilege named, and the guest stays as it was.
+func TestUpdateConfigPermissions(t *testing.T) {
+	h := newHarness(t, harnessOpts{sim: []pvesim.Option{pvesim.WithToken(pvesim.DefaultTokenID, pvesim.DefaultTokenSecret, "VM.Audit", "Sys.Audit")}})
+	res := h.call(t, "proxmox_update_config", `{"vmid":104,"cores":4,"confirm":true}`)
+	if !res.IsError || !strings.Contains(text(res), "permission denied") {
+		t.Errorf("without VM.Config.*: %s", text(res))
+	}
+	if g, _ := h.sim.Guest(104); g.Pending != nil {
+		t.Errorf("the refused change was made: %+v", g.Pending)
+	}
+}
