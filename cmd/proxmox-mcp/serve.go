@@ -4,12 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/proxmox-mcp/proxmox-mcp/cmd/proxmox-mcp/internal/startheap"
 	"io"
 	"log"
 	"net"
 
 	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/proxmox-mcp/proxmox-mcp/cmd/proxmox-mcp/internal/startheap"
 )
 
 // serve runs the MCP server over stdio, or over streamable HTTP with --http.

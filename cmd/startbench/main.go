@@ -34,6 +34,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	bin := fs.String("bin", "", "proxmox-mcp binary (default: build ./cmd/proxmox-mcp)")
 	runs := fs.Int("runs", 30, "runs per mode")
+	extra := fs.String("env", "", "comma list of KEY=VALUE added to the cluster mode's environment (PROXMOX_HIDE_UNPERMITTED=0)")
 	cgo := fs.Bool("cgo", false, "build with cgo (a dynamically linked binary) instead of the static build the README installs")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -71,6 +72,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		"PROXMOX_TOKEN_SECRET=" + pvesim.DefaultTokenSecret,
 		"PROXMOX_TLS_FINGERPRINT=" + sim.Fingerprint,
 	}
+	if *extra != "" {
+		real = append(real, strings.Split(*extra, ",")...)
+	}
 	fmt.Fprintf(stdout, "proxmox-mcp start-up, %d runs per mode, %s/%s, %d CPUs\n", *runs, runtime.GOOS, runtime.GOARCH, runtime.NumCPU())
 	for _, mode := range []struct {
 		name string
@@ -81,23 +85,25 @@ func run(args []string, stdout, stderr io.Writer) int {
 		{"--demo", []string{"--demo"}, []string{"PATH=" + os.Getenv("PATH")}},
 	} {
 		var starts []time.Duration
-		var rss []int
+		var rss, anon, file []int
 		for i := 0; i < *runs; i++ {
-			d, kb := once(*bin, mode.args, mode.env)
+			d, m := once(*bin, mode.args, mode.env)
 			starts = append(starts, d)
-			rss = append(rss, kb)
+			rss, anon, file = append(rss, m.rss), append(anon, m.anon), append(file, m.file)
 		}
 		sort.Slice(starts, func(i, j int) bool { return starts[i] < starts[j] })
 		sort.Ints(rss)
-		fmt.Fprintf(stdout, "%-14s spawn->initialize: min %v median %v p95 %v max %v | RSS after tools/list: median %.1f MiB max %.1f MiB\n",
+		sort.Ints(anon)
+		sort.Ints(file)
+		fmt.Fprintf(stdout, "%-14s spawn->initialize: min %v median %v p95 %v max %v | RSS after tools/list: median %.1f MiB max %.1f MiB (medians: %.1f anonymous, %.1f file)\n",
 			mode.name, ms(starts[0]), ms(starts[len(starts)/2]), ms(starts[len(starts)*95/100]), ms(starts[len(starts)-1]),
-			float64(rss[len(rss)/2])/1024, float64(rss[len(rss)-1])/1024)
+			mib(rss[len(rss)/2]), mib(rss[len(rss)-1]), mib(anon[len(anon)/2]), mib(file[len(file)/2]))
 	}
 	return 0
 }
 
-// once spawns the binary, times initialize, sends tools/list, and reads VmRSS.
-func once(bin string, args, env []string) (time.Duration, int) {
+// once spawns the binary, times initialize, sends tools/list, and reads its resident memory.
+func once(bin string, args, env []string) (time.Duration, resident) {
 	cmd := exec.Command(bin, args...)
 	cmd.Env = env
 	cmd.Stderr = io.Discard
@@ -122,10 +128,10 @@ func once(bin string, args, env []string) (time.Duration, int) {
 	if !bytes.Contains(line, []byte("proxmox_status")) {
 		panic("unexpected tools/list: " + string(line[:min(200, len(line))]))
 	}
-	kb := rssKB(cmd.Process.Pid)
+	m := residentOf(cmd.Process.Pid)
 	stdin.Close()
 	_ = cmd.Wait()
-	return took, kb
+	return took, m
 }
 
 func send(w io.Writer, msg string) {
@@ -133,20 +139,36 @@ func send(w io.Writer, msg string) {
 	check(err)
 }
 
-// rssKB reads the resident set size of a process from /proc (Linux).
-func rssKB(pid int) int {
+// resident is a process's resident memory in KiB: all of it, and the part that is anonymous (heap, stacks)
+// or file-backed (the binary's pages it touched).
+type resident struct{ rss, anon, file int }
+
+// residentOf reads a process's resident memory from /proc (Linux).
+func residentOf(pid int) resident {
+	var m resident
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
-		return 0
+		return m
 	}
 	for _, l := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(l, "VmRSS:") {
-			n, _ := strconv.Atoi(strings.Fields(l)[1])
-			return n
+		f := strings.Fields(l)
+		if len(f) < 2 {
+			continue
+		}
+		n, _ := strconv.Atoi(f[1])
+		switch f[0] {
+		case "VmRSS:":
+			m.rss = n
+		case "RssAnon:":
+			m.anon = n
+		case "RssFile:":
+			m.file = n
 		}
 	}
-	return 0
+	return m
 }
+
+func mib(kb int) float64 { return float64(kb) / 1024 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d.Microseconds())/1000) }
 

@@ -13,12 +13,16 @@ func TestRSS(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("reads /proc")
 	}
-	kb := rssKB(os.Getpid())
-	if kb < 1024 || kb > 1<<22 {
-		t.Errorf("RSS of this test process = %d kB: not a plausible reading", kb)
+	m := residentOf(os.Getpid())
+	if m.rss < 1024 || m.rss > 1<<22 {
+		t.Errorf("RSS of this test process = %d kB: not a plausible reading", m.rss)
 	}
-	if rssKB(-1) != 0 {
-		t.Error("a missing process must read as 0")
+	// the kernel counts a third kind (shared memory) in VmRSS too, so the two parts add up to at most the whole
+	if m.anon <= 0 || m.file <= 0 || m.anon+m.file > m.rss {
+		t.Errorf("anonymous %d kB + file %d kB against RSS %d kB: not a plausible split", m.anon, m.file, m.rss)
+	}
+	if residentOf(-1) != (resident{}) {
+		t.Error("a missing process must read as zero")
 	}
 }
 
