@@ -56,10 +56,18 @@ func ofTiers(defs []Def, tiers ...gate.Tier) []Def {
 }
 
 // setupText is the README's token set-up, derived from the definitions so that a privilege named there is
-// one the tools really need and Proxmox really has.
+// one the tools really need and Proxmox really has. The role is the default toolsets' (what doctor prints for a
+// server configured with nothing), and each sentence after it names what a tier or toolset that is off by
+// default adds.
 func setupText(defs []Def) string {
 	var b strings.Builder
-	cmds := SetupCommands("MCPOperator", "mcp@pve", "mcp", ofTiers(defs, gate.Read, gate.Write))
+	var base []Def
+	for _, d := range defs {
+		if slices.ContainsFunc(toolsets, func(ts Toolset) bool { return ts.Default && ts.Name == d.Toolset }) {
+			base = append(base, d)
+		}
+	}
+	cmds := SetupCommands("MCPOperator", "mcp@pve", "mcp", ofTiers(base, gate.Read, gate.Write))
 	b.WriteString("   ```sh\n")
 	for _, c := range cmds {
 		b.WriteString("   " + c)
@@ -70,18 +78,28 @@ func setupText(defs []Def) string {
 	}
 	b.WriteString("   ```\n\n")
 	fmt.Fprintf(&b, "   For a read-only assistant use `-privs %q` and `PROXMOX_READ_ONLY=1`.",
-		strings.Join(Role(ofTiers(defs, gate.Read)), ","))
-	operator := Role(ofTiers(defs, gate.Read, gate.Write))
-	beyond := func(tier gate.Tier) []string {
-		return slices.DeleteFunc(Role(ofTiers(defs, gate.Read, gate.Write, tier)), func(p string) bool { return slices.Contains(operator, p) })
+		strings.Join(Role(ofTiers(base, gate.Read)), ","))
+	operator := Role(ofTiers(base, gate.Read, gate.Write))
+	beyond := func(more []Def) []string {
+		return slices.DeleteFunc(Role(append(ofTiers(base, gate.Read, gate.Write), more...)), func(p string) bool { return slices.Contains(operator, p) })
 	}
-	if extra := beyond(gate.Destructive); len(extra) > 0 {
+	if extra := beyond(ofTiers(base, gate.Destructive)); len(extra) > 0 {
 		fmt.Fprintf(&b, " The destructive tools also need %s.", strings.Join(extra, ", "))
 	} else {
 		b.WriteString(" The same role covers the destructive tools, which stay off until the operator sets `PROXMOX_ENABLE_DESTRUCTIVE=1`.")
 	}
-	if extra := beyond(gate.Exec); len(extra) > 0 {
-		fmt.Fprintf(&b, " Running commands in guests (`proxmox_guest_exec`, off until the operator sets `PROXMOX_ENABLE_EXEC=1` and `PROXMOX_EXEC_ALLOW`) also needs %s: add it only then.", strings.Join(extra, ", "))
+	for _, ts := range toolsets {
+		if ts.Default {
+			continue
+		}
+		if extra := beyond(ofTiers(OfToolset(defs, ts.Name), gate.Read, gate.Write)); len(extra) > 0 {
+			fmt.Fprintf(&b, " The `%s` toolset, off by default, also needs %s.", ts.Name, strings.Join(extra, ", "))
+		}
+	}
+	if extra := beyond(ofTiers(defs, gate.Read, gate.Write, gate.Exec)); len(extra) > 0 {
+		fmt.Fprintf(&b, " Running commands in guests (`proxmox_guest_exec`, off until the operator sets `PROXMOX_ENABLE_EXEC=1` and `PROXMOX_EXEC_ALLOW`) also needs %s: add it only then.", strings.Join(slices.DeleteFunc(extra, func(p string) bool {
+			return slices.Contains(beyond(ofTiers(defs, gate.Read, gate.Write)), p)
+		}), ", "))
 	}
 	b.WriteString("\n   ")
 	return b.String()

@@ -9,6 +9,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -333,5 +335,32 @@ func TestDoctorExec(t *testing.T) {
 				t.Errorf("the role command is cut: %s", role)
 			}
 		})
+	}
+}
+
+// TestDoctorRoleIsTheREADMEs: on a server configured with nothing but its cluster, doctor prints the role the
+// README tells a newcomer to create, so that following the README ends in no warning about surplus privileges.
+func TestDoctorRoleIsTheREADMEs(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	roleLine := func(text string) string {
+		for _, l := range strings.Split(text, "\n") {
+			if l = strings.TrimSpace(l); strings.HasPrefix(l, "pveum role add ") {
+				return l
+			}
+		}
+		return ""
+	}
+	readme := roleLine(string(b))
+	full := pvesim.Serve(pvesim.New(pvesim.Default()))
+	defer full.Close()
+	env := map[string]string{"PROXMOX_URL": full.URL, "PROXMOX_TOKEN_ID": pvesim.DefaultTokenID, "PROXMOX_TOKEN_SECRET": pvesim.DefaultTokenSecret,
+		"PROXMOX_TLS_FINGERPRINT": full.Fingerprint}
+	var out, errb bytes.Buffer
+	run(context.Background(), []string{"doctor"}, strings.NewReader(""), &out, &errb, func(k string) string { return env[k] })
+	if got := roleLine(out.String()); readme == "" || got != readme {
+		t.Errorf("doctor's role:\n  %s\nREADME's:\n  %s\n%s", got, readme, out.String())
 	}
 }

@@ -74,8 +74,8 @@ SERVER
   PROXMOX_ENABLE_EXEC         1 enables running commands in guests                   [--enable-exec]
   PROXMOX_EXEC_ALLOW          programs exec may run: hostname,/usr/local/bin/*       [--exec-allow]
   PROXMOX_READ_ONLY           1 registers no write tools at all                      [--read-only]
-  PROXMOX_TOOLSETS            comma list of toolsets: core, lifecycle, api, or all   [--toolsets]
-                              (default all three; proxmox-mcp tools shows each one's cost)
+  PROXMOX_TOOLSETS            comma list of toolsets: core, lifecycle, api, guest, all [--toolsets]
+                              (default core,lifecycle; proxmox-mcp tools shows each one's cost)
   PROXMOX_TOOLS               comma list of tools: alone only these, with            [--tools]
                               PROXMOX_TOOLSETS these besides
   PROXMOX_HIDE_UNPERMITTED    0 keeps the tools no cluster's token can run           [--hide-unpermitted]

@@ -18,6 +18,7 @@ import (
 
 	"github.com/proxmox-mcp/proxmox-mcp/pve"
 	"github.com/proxmox-mcp/proxmox-mcp/pve/pvesim"
+	"github.com/proxmox-mcp/proxmox-mcp/tools"
 )
 
 const (
@@ -420,6 +421,19 @@ func TestSettingsOfClustersAndToolsets(t *testing.T) {
 	for _, v := range []string{envTargets, envToolsets, envHide, "--targets", "--toolsets", "--hide-unpermitted"} {
 		if !strings.Contains(usage, v) {
 			t.Errorf("--help does not list %s", v)
+		}
+	}
+	// --help names every toolset and the default ones, as the toolsets' definitions say
+	var names, defaults []string
+	for _, ts := range tools.Toolsets() {
+		names = append(names, ts.Name)
+		if ts.Default {
+			defaults = append(defaults, ts.Name)
+		}
+	}
+	for _, v := range []string{"toolsets: " + strings.Join(names, ", ") + ", all", "(default " + strings.Join(defaults, ",") + ";"} {
+		if !strings.Contains(usage, v) {
+			t.Errorf("--help does not say %q", v)
 		}
 	}
 }
