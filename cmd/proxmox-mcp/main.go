@@ -22,6 +22,7 @@ USAGE
   proxmox-mcp [flags] --http ADDR            serve MCP over streamable HTTP at http://ADDR/mcp
   proxmox-mcp [flags] call TOOL [ARGS]       run one tool and print its result
   proxmox-mcp [flags] tools                  list the toolsets and their token cost, then the tools
+  proxmox-mcp [flags] tools TOOL             one tool: what it does, its tier and privileges, its arguments
   proxmox-mcp [flags] doctor                 check URL, TLS, token and privileges of every cluster; say what to fix
   proxmox-mcp api classes                    the class of every Proxmox API operation: what the gate asks
   proxmox-mcp version                        print the version
@@ -154,7 +155,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintf(stderr, "proxmox-mcp %s: %v\n", cmd, err)
 		return 2
 	}
-	if fv.help {
+	if fv.help && !(cmd == "call" && len(rest) > 0) {
 		fmt.Fprint(stdout, usage)
 		return 0
 	}
@@ -174,8 +175,20 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 		err = schema.WriteClassTable(stdout)
 	case "tools":
-		err = printTools(stdout, s)
+		switch len(rest) {
+		case 0:
+			err = printTools(stdout, s)
+		case 1:
+			err = printToolHelp(stdout, s, rest[0])
+		default:
+			fmt.Fprintf(stderr, "proxmox-mcp tools: name one tool, or none to list them all\n")
+			return 2
+		}
 	case "call":
+		if fv.help { // call TOOL --help
+			err = printToolHelp(stdout, s, rest[0])
+			break
+		}
 		err = runCall(ctx, s, callOpts, rest, stdout, stderr)
 	case "doctor":
 		err = runDoctor(ctx, s, stdout)

@@ -1,0 +1,87 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/proxmox-mcp/proxmox-mcp/tools"
+)
+
+// TestToolHelpListsEveryArgument: `proxmox-mcp tools NAME` shows each argument the tool's input schema declares,
+// in the schema's order, marking the required ones; the oracle decodes the schema into a map.
+func TestToolHelpListsEveryArgument(t *testing.T) {
+	for _, d := range tools.All() {
+		var out, errb bytes.Buffer
+		if code := run(context.Background(), []string{"--demo", "tools", d.Name}, strings.NewReader(""), &out, &errb, noEnv); code != 0 {
+			t.Fatalf("tools %s: exit %d: %s", d.Name, code, errb.String())
+		}
+		var schema struct {
+			Properties map[string]json.RawMessage `json:"properties"`
+			Required   []string                   `json:"required"`
+		}
+		if err := json.Unmarshal(d.Tool().RawInputSchema, &schema); err != nil {
+			t.Fatal(err)
+		}
+		var listed []string
+		for _, l := range strings.Split(out.String(), "\n") {
+			if f := strings.Fields(l); len(f) > 1 && strings.HasPrefix(l, "  ") && strings.HasPrefix(f[1], "(") {
+				name := f[0]
+				if req := strings.HasPrefix(name, "*"); req != slices.Contains(schema.Required, strings.TrimPrefix(name, "*")) {
+					t.Errorf("%s: %s marked required=%v", d.Name, name, req)
+				}
+				listed = append(listed, strings.TrimPrefix(name, "*"))
+			}
+		}
+		var want []string
+		for k := range schema.Properties {
+			want = append(want, k)
+		}
+		slices.Sort(want)
+		sorted := slices.Sorted(slices.Values(listed))
+		if diff := cmp.Diff(want, sorted); diff != "" {
+			t.Errorf("%s: arguments shown (-schema +help):\n%s\n%s", d.Name, diff, out.String())
+		}
+		if !strings.HasPrefix(out.String(), d.Name+": "+d.Brief+"\n") || !strings.Contains(out.String(), d.Desc) {
+			t.Errorf("%s: help does not start with the name and brief, or lacks the description:\n%s", d.Name, out.String())
+		}
+	}
+}
+
+// TestToolHelpForms: `call TOOL --help` is the tool's help, not the program's; a mistyped name gets the nearest.
+func TestToolHelpForms(t *testing.T) {
+	help := func(args ...string) (string, int) {
+		var out, errb bytes.Buffer
+		code := run(context.Background(), args, strings.NewReader(""), &out, &errb, noEnv)
+		return out.String() + errb.String(), code
+	}
+	want, _ := help("--demo", "tools", "proxmox_start_resource")
+	for _, args := range [][]string{
+		{"--demo", "call", "proxmox_start_resource", "--help"},
+		{"call", "--demo", "proxmox_start_resource", "-h"},
+	} {
+		if got, code := help(args...); code != 0 || got != want {
+			t.Errorf("%v: exit %d\n%s\nwant\n%s", args, code, got, want)
+		}
+	}
+	if !strings.Contains(want, "*vmid (integer") || !strings.Contains(want, "tier write; proxmox-mcp --help (SAFETY)") {
+		t.Errorf("start_resource's help:\n%s", want)
+	}
+	if got, code := help("--demo", "tools", "proxmox_stat"); code != 1 || !strings.Contains(got, "did you mean proxmox_status") {
+		t.Errorf("a mistyped tool: exit %d: %s", code, got)
+	}
+	if got, code := help("--demo", "tools", "a", "b"); code != 2 || !strings.Contains(got, "name one tool") {
+		t.Errorf("two names: exit %d: %s", code, got)
+	}
+	if got, _ := help("--demo", "call", "--help"); !strings.Contains(got, "USAGE") {
+		t.Errorf("call --help without a tool is the program's help: %s", got)
+	}
+}
+
+// noEnv is an empty environment.
+func noEnv(string) string { return "" }
