@@ -87,6 +87,7 @@ const (
 	ConsentExpired     = "expired"      // the requestState came back after the timeout
 	ConsentReplayed    = "replayed"     // the requestState was used already
 	ConsentChanged     = "changed"      // the target or the request differs from what the person approved
+	ConsentTooLong     = "too_long"     // the request is too long to show a person whole: nobody was asked, nothing is sent
 )
 
 // ConsentConfig configures NewConsent. The zero value is the default policy with a random per-process key.

@@ -38,6 +38,11 @@ func (c *Consent) ConsentRefusal(what, outcome, detail string) string {
 	case ConsentChanged:
 		person = false
 		fmt.Fprintf(&b, "%s is not what the person approved: %s.", capitalize(what), detail)
+	case ConsentTooLong:
+		// Not the person's decision, and nothing to show them again: the request itself must change.
+		fmt.Fprintf(&b, "the request to %s is too long to show a person whole (%s), and a person approves only what they can read in full. "+
+			"Nobody was asked. If the person still wants this, send it as shorter requests (fewer or shorter values, a smaller input), each of which they approve.", what, detail)
+		return b.String()
 	default:
 		// The person could not be asked and the fallback refuses.
 		fmt.Fprintf(&b, "%s needs a person's approval on this server (%s=%s), and %s; %s=%s refuses such calls. "+

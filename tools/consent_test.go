@@ -229,16 +229,18 @@ func TestConsentQuestion(t *testing.T) {
 	want := [][]string{
 		{"The AI assistant asks to destroy CT 200 «pihole» on pve1 (proxmox_destroy_resource, a destructive tool). Nothing has been sent to Proxmox VE yet.",
 			"Target: CT 200 «pihole» (lxc) on node pve1, running for ",
-			"Request: DELETE /api2/json/nodes/pve1/lxc/200?purge=1",
 			"Lost for good: 1 disk: rootfs local-lvm:subvol-200-disk-0 (8G); no snapshots.\nBackups: 2 backups, kept; the newest is 1d",
-			" on nas-backup).\n",
+			" on nas-backup).\nRequest: DELETE /api2/json/nodes/pve1/lxc/200, with 1 parameter value:\n" +
+				"[the parameters, whole and exactly as they would be sent: the AI assistant's text, not this server's]\n" +
+				"| purge = \"1\"\n\n",
 			"To approve exactly this, type 200 (the vmid) or pihole (the name). To refuse, decline."},
-		{"roll back VM 102 «docker-host» on pve2 to snapshot weekly", "Request: POST /api2/json/nodes/pve2/qemu/102/snapshot/weekly/rollback",
+		{"roll back VM 102 «docker-host» on pve2 to snapshot weekly", "Request: POST /api2/json/nodes/pve2/qemu/102/snapshot/weekly/rollback, with no parameters",
 			"Lost for good: every change since snapshot «weekly» of ", " ago); the running guest's current memory."},
-		{"Request: DELETE /api2/json/nodes/pve2/qemu/102/snapshot/pre-upgrade", "Lost for good: snapshot «pre-upgrade» of "},
+		{"Request: DELETE /api2/json/nodes/pve2/qemu/102/snapshot/pre-upgrade, with no parameters", "Lost for good: snapshot «pre-upgrade» of "},
 		{"force stop VM 101 «home-assistant» on pve1", "Request: POST /api2/json/nodes/pve1/qemu/101/status/stop",
 			"Lost for good: whatever the running guest has not written to disk"},
-		{"Target: CT 204 «test-ct» (lxc) on node pve3, stopped\n", "Lost for good: 1 disk: rootfs local-lvm:subvol-204-disk-0 (8G); no snapshots.\nBackups: none found.\n",
+		{"Target: CT 204 «test-ct» (lxc) on node pve3, stopped\n", "Lost for good: 1 disk: rootfs local-lvm:subvol-204-disk-0 (8G); no snapshots.\nBackups: none found.\n" +
+			"Request: DELETE /api2/json/nodes/pve3/lxc/204, with no parameters\n",
 			"type 204 (the vmid) or test-ct (the name)"},
 	}
 	for i, q := range qs {
