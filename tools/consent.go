@@ -269,12 +269,14 @@ func joinNotes(a, b string) string {
 	return a + "\n" + b
 }
 
-// consentDryRunNote is what a dry run adds when the real call would ask the person too.
-func (e *env) consentDryRunNote(c *call) string {
+// consentDryRunNote is what a dry run adds about consent: what the real call would do in this session (ask,
+// go ahead or be refused under the fallback, or be refused as too long to show), from the same step.
+func (e *env) consentDryRunNote(ctx context.Context, c *call, req pve.Request) string {
 	if !e.consent.Applies(c.permit.Tier) {
 		return ""
 	}
-	return " " + e.consent.ConsentDryRunNote()
+	step := e.consentStep(ctx, c, req)
+	return " " + e.consent.ConsentDryRunNote(len(c.permit.Unmet) == 0, step.outcome, step.detail)
 }
 
 // consentRefusal is a call consent refused: nothing was sent.

@@ -226,7 +226,8 @@ func FuzzShowRequest(f *testing.F) {
 	})
 }
 
-// execConsent is a harness whose exec tier allows echo, with consent on and a person answering.
+// execConsent is a harness whose exec tier allows echo and whose destructive tools are on, with consent on and
+// a person answering (nil: a client without elicitation).
 func execConsent(t *testing.T, protocol string, cfg gate.ConsentConfig, p *person) *harness {
 	t.Helper()
 	clock := newStepClock()
@@ -235,7 +236,7 @@ func execConsent(t *testing.T, protocol string, cfg gate.ConsentConfig, p *perso
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := harnessOpts{protocol: protocol, consent: k, exec: gate.ExecRule{Enabled: true, Allow: []string{"echo"}}}
+	o := harnessOpts{protocol: protocol, consent: k, destructive: true, exec: gate.ExecRule{Enabled: true, Allow: []string{"echo"}}}
 	if p != nil {
 		p.clock = clock
 		o.elicit = p
