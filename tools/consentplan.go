@@ -279,7 +279,7 @@ func (e *env) readPlan(ctx context.Context, c *call, res *writeResult, req pve.R
 	if what == "" {
 		what = res.action
 	}
-	head := fmt.Sprintf("The AI assistant asks to %s (%s, a %s tool). Nothing has been sent to Proxmox VE yet.", what, c.tool, c.permit.Tier)
+	head := fmt.Sprintf("The AI assistant asks to %s (%s, %s). Nothing has been sent to Proxmox VE yet.", what, c.tool, c.permit.Tier.ToolPhrase())
 	tail := fmt.Sprintf("To approve exactly this, type %s. To refuse, decline.", p.prompt)
 	p.message = head + "\n\n" + strings.Join(lines, "\n") + "\n\n" + tail
 	return p, nil

@@ -272,6 +272,9 @@ func TestConsentShowsTheWholeRequest(t *testing.T) {
 				t.Fatalf("asked %d times, want once", len(qs))
 			}
 			lines := strings.Split(qs[0].Message, "\n")
+			if want := "The AI assistant asks to run «echo» in VM 104 «k3s-server» on pve3 (proxmox_guest_exec, an exec tool). Nothing has been sent to Proxmox VE yet."; lines[0] != want {
+				t.Errorf("the question starts %q, want %q", lines[0], want)
+			}
 			shown := decodeShown(t, lines)
 			sent := h.sim.Writes()
 			if len(sent) != 1 {
