@@ -323,3 +323,33 @@ func TestConsentRefusesTooLong(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkShowRequest: what rendering a request for the question costs, for the reviewer's argv (about 1.2 KB,
+// shown whole) and for the largest input an exec takes (64 KiB, refused as too long: the check runs before any
+// read).
+//
+//	go test ./tools -run '^$' -bench BenchmarkShowRequest -benchmem
+func BenchmarkShowRequest(b *testing.B) {
+	pad := strings.Repeat("A", 300)
+	reviewer, err := pve.ExecRequest(vm104, []string{"echo", pad, pad, pad, pad, "HIDDEN-ARGUMENT"}, "", false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	huge, err := pve.ExecRequest(vm104, []string{"sh", "-c", "cat > /etc/x"}, strings.Repeat("line of input\n", 64<<10/14), true)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		req  pve.Request
+		fits bool
+	}{{"reviewer argv", reviewer, true}, {"64 KiB input", huge, false}} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				if showRequest(c.req).fits() != c.fits {
+					b.Fatal("fits")
+				}
+			}
+		})
+	}
+}
