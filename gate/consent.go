@@ -87,6 +87,7 @@ const (
 	ConsentExpired     = "expired"      // the requestState came back after the timeout
 	ConsentReplayed    = "replayed"     // the requestState was used already
 	ConsentChanged     = "changed"      // the target or the request differs from what the person approved
+	ConsentTooLong     = "too_long"     // the request is too long to show a person whole: nobody was asked, nothing is sent
 )
 
 // ConsentConfig configures NewConsent. The zero value is the default policy with a random per-process key.
@@ -187,16 +188,35 @@ func (c *Consent) Applies(t Tier) bool {
 	return false
 }
 
+// Asks names the calls the mode asks a person about, from the tiers it applies to: "every destructive and
+// exec call". A tier added later is named as soon as Applies covers it.
+func (c *Consent) Asks() string {
+	var tiers []string
+	for t := Write; t.Valid(); t++ {
+		if c.Applies(t) {
+			tiers = append(tiers, t.String())
+		}
+	}
+	if len(tiers) == 0 {
+		return "no call"
+	}
+	var b strings.Builder
+	b.WriteString("every ")
+	writeList(&b, tiers)
+	b.WriteString(" call")
+	return b.String()
+}
+
+// modeSetting is the mode as results name it, with what it asks: "PROXMOX_CONSENT=destructive asks a person
+// about every destructive and exec call".
+func (c *Consent) modeSetting() string {
+	return fmt.Sprintf("%s=%s asks a person about %s", EnvConsent, c.mode, c.Asks())
+}
+
 // Describe is the one line doctor and the startup log print.
 func (c *Consent) Describe() string {
-	var who string
-	switch c.mode {
-	case ConsentOff:
+	if c.mode == ConsentOff {
 		return fmt.Sprintf("%s=off: nobody is asked; the three-tier gate alone decides", EnvConsent)
-	case ConsentWrites:
-		who = "every write and destructive call"
-	default:
-		who = "every destructive call"
 	}
 	key := "a random key of this process (set " + EnvStateKey + " to share approvals between replicas)"
 	if c.shared {
@@ -204,7 +224,7 @@ func (c *Consent) Describe() string {
 	}
 	return fmt.Sprintf("%s=%s: a person approves %s through the MCP client; %s=%s when the client cannot ask; "+
 		"questions wait %s; a decline within %s counts as not shown; approvals signed with %s",
-		EnvConsent, c.mode, who, EnvConsentFallback, c.fallback, c.timeout, c.min, key)
+		EnvConsent, c.mode, c.Asks(), EnvConsentFallback, c.fallback, c.timeout, c.min, key)
 }
 
 // Plan is the one request a person approves, and what the target looked like when they were asked.

@@ -45,10 +45,10 @@ func TestNewConsent(t *testing.T) {
 		want string // the error, or the Describe line
 	}{
 		{"defaults", ConsentConfig{MinAnswer: -1},
-			"PROXMOX_CONSENT=destructive: a person approves every destructive call through the MCP client; PROXMOX_CONSENT_FALLBACK=gate when the client cannot ask; " +
+			"PROXMOX_CONSENT=destructive: a person approves every destructive and exec call through the MCP client; PROXMOX_CONSENT_FALLBACK=gate when the client cannot ask; " +
 				"questions wait 2m0s; a decline within 1s counts as not shown; approvals signed with a random key of this process (set PROXMOX_MCP_STATE_KEY to share approvals between replicas)"},
 		{"writes, refuse, shared key", ConsentConfig{Mode: ConsentWrites, Fallback: FallbackRefuse, Timeout: 30 * time.Second, MinAnswer: 0, Key: []byte(testKey)},
-			"PROXMOX_CONSENT=writes: a person approves every write and destructive call through the MCP client; PROXMOX_CONSENT_FALLBACK=refuse when the client cannot ask; " +
+			"PROXMOX_CONSENT=writes: a person approves every write, destructive and exec call through the MCP client; PROXMOX_CONSENT_FALLBACK=refuse when the client cannot ask; " +
 				"questions wait 30s; a decline within 0s counts as not shown; approvals signed with PROXMOX_MCP_STATE_KEY"},
 		{"off", ConsentConfig{Mode: ConsentOff}, "PROXMOX_CONSENT=off: nobody is asked; the three-tier gate alone decides"},
 		{"bad everything", ConsentConfig{Mode: "always", Fallback: "allow", Timeout: time.Second, MinAnswer: 2 * time.Second, Key: []byte("short")},
@@ -330,7 +330,7 @@ func TestConsentTexts(t *testing.T) {
 		}
 	}
 	got := c.ConsentRefusal(what, ConsentUnavailable, "this client did not declare the elicitation capability")
-	for _, w := range []string{"Destroy VM 104 «web» on pve1 needs a person's approval on this server (PROXMOX_CONSENT=destructive)",
+	for _, w := range []string{"Destroy VM 104 «web» on pve1 needs a person's approval on this server (PROXMOX_CONSENT=destructive asks a person about every destructive and exec call)",
 		"this client did not declare the elicitation capability", "PROXMOX_CONSENT_FALLBACK=refuse refuses such calls", "Do not change the server's configuration yourself"} {
 		if !strings.Contains(got, w) {
 			t.Errorf("unavailable lacks %q: %s", w, got)
@@ -341,5 +341,61 @@ func TestConsentTexts(t *testing.T) {
 	}
 	if got := c.FallbackNote(ConsentNotShown, "the client answered fast"); !strings.Contains(got, "lower PROXMOX_CONSENT_MIN_SECONDS") {
 		t.Errorf("not-shown note: %s", got)
+	}
+}
+
+// What each mode asks about, named from the tiers it applies to: an exec call is named, not folded into
+// "destructive".
+func TestConsentAsks(t *testing.T) {
+	tests := []struct {
+		mode ConsentMode
+		want string
+	}{
+		{ConsentDestructive, "every destructive and exec call"},
+		{ConsentWrites, "every write, destructive and exec call"},
+		{ConsentOff, "no call"},
+	}
+	for _, tc := range tests {
+		c, _ := newTestConsent(t, ConsentConfig{Mode: tc.mode})
+		if diff := cmp.Diff(tc.want, c.Asks()); diff != "" {
+			t.Errorf("%s (-want +got)\n%s", tc.mode, diff)
+		}
+	}
+}
+
+// A dry run's consent note says what the real call would do: ask, go ahead or be refused under the fallback,
+// or be refused as too long to show; after the gate's note, and for a call the gate would still refuse.
+func TestConsentDryRunNote(t *testing.T) {
+	const why = "this client did not declare form elicitation for this call"
+	const mode = "PROXMOX_CONSENT=destructive asks a person about every destructive and exec call"
+	tests := []struct {
+		name     string
+		fallback ConsentFallback
+		allowed  bool
+		outcome  string
+		detail   string
+		want     string
+	}{
+		{"asks", FallbackGate, true, "", "",
+			"The real call would also ask the person to approve it through the client, showing this request (" + mode + ")."},
+		{"asks once allowed", FallbackRefuse, false, "", "",
+			"Once the gate allows it, the real call would also ask the person to approve it through the client, showing this request (" + mode + ")."},
+		{"cannot ask, fallback gate", FallbackGate, true, ConsentUnavailable, why,
+			"The real call would ask nobody, because " + why + ": it would go ahead on the gate's confirmations alone (" + mode +
+				", and PROXMOX_CONSENT_FALLBACK=gate lets such calls go ahead when nobody can be asked; refuse would refuse them)."},
+		{"cannot ask, fallback refuse", FallbackRefuse, true, ConsentUnavailable, why,
+			"But the real call would be refused, and nothing sent: " + mode + ", " + why + ", and PROXMOX_CONSENT_FALLBACK=refuse refuses such calls."},
+		{"cannot ask, fallback refuse, gate refuses too", FallbackRefuse, false, ConsentUnavailable, why,
+			"Once the gate allows it, the real call would be refused, and nothing sent: " + mode + ", " + why + ", and PROXMOX_CONSENT_FALLBACK=refuse refuses such calls."},
+		{"too long, whatever the fallback", FallbackGate, true, ConsentTooLong, "61 lines",
+			"But the real call would be refused without asking anyone, and nothing sent: its request is too long to show a person whole (61 lines)."},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c, _ := newTestConsent(t, ConsentConfig{Fallback: tc.fallback})
+			if diff := cmp.Diff(tc.want, c.ConsentDryRunNote(tc.allowed, tc.outcome, tc.detail)); diff != "" {
+				t.Errorf("(-want +got)\n%s", diff)
+			}
+		})
 	}
 }

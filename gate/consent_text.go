@@ -38,11 +38,16 @@ func (c *Consent) ConsentRefusal(what, outcome, detail string) string {
 	case ConsentChanged:
 		person = false
 		fmt.Fprintf(&b, "%s is not what the person approved: %s.", capitalize(what), detail)
+	case ConsentTooLong:
+		// Not the person's decision, and nothing to show them again: the request itself must change.
+		fmt.Fprintf(&b, "the request to %s is too long to show a person whole (%s), and a person approves only what they can read in full. "+
+			"Nobody was asked. If the person still wants this, send it as shorter requests (fewer or shorter values, a smaller input), each of which they approve.", what, detail)
+		return b.String()
 	default:
 		// The person could not be asked and the fallback refuses.
-		fmt.Fprintf(&b, "%s needs a person's approval on this server (%s=%s), and %s; %s=%s refuses such calls. "+
+		fmt.Fprintf(&b, "%s needs a person's approval on this server (%s), and %s; %s=%s refuses such calls. "+
 			"Tell the person: they can use an MCP client that shows elicitation questions, or ask the operator. Do not change the server's configuration yourself.",
-			capitalize(what), EnvConsent, c.mode, detail, EnvConsentFallback, FallbackRefuse)
+			capitalize(what), c.modeSetting(), detail, EnvConsentFallback, FallbackRefuse)
 		if outcome == ConsentNotShown {
 			b.WriteString(" If the person did decline, that stands: do not retry on your own.")
 		}
@@ -68,9 +73,30 @@ func (c *Consent) FallbackNote(outcome, detail string) string {
 	return b.String()
 }
 
-// ConsentDryRunNote is what a dry run adds when the real call would also ask a person.
-func (c *Consent) ConsentDryRunNote() string {
-	return fmt.Sprintf("The real call would also ask the person to approve it through the client, showing this request (%s=%s).", EnvConsent, c.mode)
+// ConsentDryRunNote is what a dry run adds about consent: what the real call would do in this session, from
+// the outcome the real call would start from ("" when it would ask the person; ConsentUnavailable when this
+// client cannot be asked; ConsentTooLong), decided as the real call decides it. allowed says whether the gate
+// would let the real call through; when it would not, the note says what happens once it does.
+func (c *Consent) ConsentDryRunNote(allowed bool, outcome, detail string) string {
+	refused := outcome != "" && !c.Proceeds(outcome)
+	subject := "The real call"
+	switch {
+	case !allowed:
+		subject = "Once the gate allows it, the real call"
+	case refused:
+		subject = "But the real call" // after the gate's "would be allowed"
+	}
+	switch {
+	case outcome == "":
+		return fmt.Sprintf("%s would also ask the person to approve it through the client, showing this request (%s).", subject, c.modeSetting())
+	case outcome == ConsentTooLong:
+		return fmt.Sprintf("%s would be refused without asking anyone, and nothing sent: its request is too long to show a person whole (%s).", subject, detail)
+	case c.Proceeds(outcome):
+		return fmt.Sprintf("%s would ask nobody, because %s: it would go ahead on the gate's confirmations alone (%s, and %s=%s lets such calls go ahead when nobody can be asked; %s would refuse them).",
+			subject, detail, c.modeSetting(), EnvConsentFallback, FallbackGate, FallbackRefuse)
+	}
+	return fmt.Sprintf("%s would be refused, and nothing sent: %s, %s, and %s=%s refuses such calls.",
+		subject, c.modeSetting(), detail, EnvConsentFallback, FallbackRefuse)
 }
 
 func capitalize(s string) string {

@@ -137,7 +137,7 @@ func describe(raw json.RawMessage) string {
 // switch is missing, that the decision belongs to a person.
 func Refusal(tool string, t Tier, d Decision) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Refused, nothing was sent to Proxmox: %s is %s %s tool and needs ", tool, t.article(), t)
+	fmt.Fprintf(&b, "Refused, nothing was sent to Proxmox: %s is %s and needs ", tool, t.ToolPhrase())
 	writeList(&b, d.Missing)
 	b.WriteString(".")
 	switch {
@@ -162,7 +162,7 @@ func DryRunNote(tool string, t Tier, p Permit) string {
 		return "The real call would be allowed: it has every confirmation its tier needs."
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "The real call would be refused as it stands: %s is %s %s tool and needs ", tool, t.article(), t)
+	fmt.Fprintf(&b, "The real call would be refused as it stands: %s is %s and needs ", tool, t.ToolPhrase())
 	writeList(&b, p.Unmet)
 	b.WriteString(".")
 	switch {

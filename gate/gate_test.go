@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -258,6 +259,35 @@ func TestAuditorScrubsBeforeEncoding(t *testing.T) {
 	for where, out := range map[string]string{"log": log.String(), "file": file.String()} {
 		if strings.Contains(out, "se\\") || !strings.Contains(out, `name [MASK] is not valid`) {
 			t.Errorf("%s: %s", where, out)
+		}
+	}
+}
+
+// Every message that names a tool's tier, or an operation's class, takes the article the word needs: "an
+// exec tool", "an operator-only operation".
+func TestTierAndClassArticles(t *testing.T) {
+	p := NewPolicy(false, nil)
+	_, regErr := p.Register(schemaTool("e", "confirm", "dry_run"), Exec)
+	never := p.judge("api_get", Read, opAllowed).never
+	tests := []struct {
+		name, got, want string
+	}{
+		{"read", Read.ToolPhrase(), "a read tool"},
+		{"write", Write.ToolPhrase(), "a write tool"},
+		{"destructive", Destructive.ToolPhrase(), "a destructive tool"},
+		{"exec", Exec.ToolPhrase(), "an exec tool"},
+		{"refusal", Refusal("proxmox_guest_exec", Exec, Decision{Missing: []string{"confirm: true (missing)"}}),
+			"Refused, nothing was sent to Proxmox: proxmox_guest_exec is an exec tool and needs confirm: true (missing). To see what would be sent without changing anything, call it with dry_run: true."},
+		{"dry run", DryRunNote("proxmox_guest_exec", Exec, Permit{Tier: Exec, DryRun: true, Unmet: []string{"confirm: true (missing)"}}),
+			"The real call would be refused as it stands: proxmox_guest_exec is an exec tool and needs confirm: true (missing)."},
+		{"registration", fmt.Sprint(regErr), `register e: an exec tool must declare the "command" argument`},
+		{"operation beyond the tool", never, "PUT /access/acl is an operator-only operation, beyond what api_get is registered for (read)"},
+		{"operation allowed", operationDryRunNote(opAllowed, Permit{Tier: Destructive, DryRun: true}),
+			"The real call would be allowed: it has every confirmation an operator-only operation needs."},
+	}
+	for _, tc := range tests {
+		if diff := cmp.Diff(tc.want, tc.got); diff != "" {
+			t.Errorf("%s (-want +got)\n%s", tc.name, diff)
 		}
 	}
 }

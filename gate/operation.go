@@ -67,7 +67,7 @@ func (p *Policy) judge(tool string, registered Tier, op *Operation) judgement {
 	case op.Tier > registered:
 		// The tool's annotations promise no more than its registered tier: a call beyond it is a bug, not a
 		// call to let through.
-		j.never = fmt.Sprintf("%s is a %s operation, beyond what %s is registered for (%s)", op.Key, op.Class, tool, registered)
+		j.never = fmt.Sprintf("%s is %s %s operation, beyond what %s is registered for (%s)", op.Key, article(op.Class), op.Class, tool, registered)
 		return j
 	}
 	j.tier = op.Tier
@@ -156,7 +156,7 @@ func operationDryRunNote(op *Operation, p Permit) string {
 		j.unmet = []string{EnvAPIAllow}
 	}
 	if len(p.Unmet) == 0 {
-		return fmt.Sprintf("The real call would be allowed: it has every confirmation a %s operation needs.", op.Class)
+		return fmt.Sprintf("The real call would be allowed: it has every confirmation %s %s operation needs.", article(op.Class), op.Class)
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "The real call would be refused as it stands: %s and needs ", j.subject())

@@ -66,7 +66,7 @@ func (p *Policy) Register(tool mcp.Tool, t Tier) (mcp.Tool, error) {
 		}
 		for _, arg := range need {
 			if !declares(tool, arg) {
-				return tool, fmt.Errorf("register %s: a %s tool must declare the %q argument", tool.Name, t, arg)
+				return tool, fmt.Errorf("register %s: %s must declare the %q argument", tool.Name, t.ToolPhrase(), arg)
 			}
 		}
 	}

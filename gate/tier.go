@@ -50,12 +50,11 @@ func (t Tier) String() string {
 func (t Tier) Valid() bool { return t == Read || t == Write || t == Destructive || t == Exec }
 
 // article is "a" or "an", for "a write tool" and "an exec tool".
-func (t Tier) article() string {
-	if t == Exec {
-		return "an"
-	}
-	return "a"
-}
+func (t Tier) article() string { return article(t.String()) }
+
+// ToolPhrase names a tool of the tier with its article: "a write tool", "an exec tool". Every message that
+// says what tier a tool is in uses it, so none says "a exec tool".
+func (t Tier) ToolPhrase() string { return t.article() + " " + t.String() + " tool" }
 
 // Annotations are the MCP hints of a tier, decided here and nowhere else. Every tool states readOnlyHint and
 // openWorldHint, and every tool that writes states destructiveHint, because the protocol's defaults for the

@@ -45,17 +45,18 @@ func (e *env) approve(ctx context.Context, c *call, res *writeResult, req pve.Re
 	if c.input.RequestState != "" || len(c.input.InputResponses) > 0 {
 		return e.redeem(ctx, c, res, req)
 	}
-	via, why := askChannel(ctx)
-	if via == noChannel {
-		return e.fallback(res, req, gate.ConsentUnavailable, "", why)
+	step := e.consentStep(ctx, c, req)
+	if step.outcome != "" {
+		// Decided without asking: the fallback's leave or refusal, or a request too long to show.
+		return e.fallback(res, req, step.outcome, "", step.detail)
 	}
 	p, err := e.readPlan(ctx, c, res, req, true)
 	if err != nil {
 		return err
 	}
 	digest := p.plan.Digest()
-	e.log.Info().Str("tool", c.tool).Str("digest", digest).Str("via", string(via)).Msg("consent: asking the person")
-	if via == viaRoundTrip {
+	e.log.Info().Str("tool", c.tool).Str("digest", digest).Str("via", string(step.via)).Msg("consent: asking the person")
+	if step.via == viaRoundTrip {
 		state, _ := k.Issue(c.tool, digest)
 		return &inputRequired{
 			result:  server.NewInputRequestBuilder(state).Elicit(consentInputID, p.form(e.redactor.String)).ToolResult(),
@@ -70,6 +71,26 @@ func (e *env) approve(ctx context.Context, c *call, res *writeResult, req pve.Re
 		return e.fallback(res, req, outcome, digest, detail)
 	}
 	return e.refuse(res, req, outcome, digest, detail)
+}
+
+// consentStep is what consent does first with a call it applies to, before anything is read: ask the person
+// (via says how), or decide without asking (outcome): the client cannot be asked, so the fallback decides; or
+// the request is too long to show a person, so it is refused. The real call and its dry run both take it from
+// here, so that a dry run says what the real call would do in this session.
+type consentStep struct {
+	via             askVia
+	outcome, detail string
+}
+
+func (e *env) consentStep(ctx context.Context, c *call, req pve.Request) consentStep {
+	via, why := askChannel(ctx)
+	if via == noChannel {
+		return consentStep{outcome: gate.ConsentUnavailable, detail: why}
+	}
+	if shown := showRequest(req); !shown.fits() {
+		return consentStep{outcome: gate.ConsentTooLong, detail: shown.tooLong()}
+	}
+	return consentStep{via: via}
 }
 
 // askVia is how a question can reach the person.
@@ -219,7 +240,8 @@ func (e *env) approved(res *writeResult, digest string) {
 	res.Note = joinNotes(res.Note, "The person approved this request through the client before it was sent.")
 }
 
-// fallback applies PROXMOX_CONSENT_FALLBACK to a call whose person could not be asked.
+// fallback applies PROXMOX_CONSENT_FALLBACK to a call whose person could not be asked; any other outcome that
+// is not an approval (a request too long to show) refuses.
 func (e *env) fallback(res *writeResult, req pve.Request, outcome, digest, detail string) error {
 	if !e.consent.Proceeds(outcome) {
 		return e.refuse(res, req, outcome, digest, detail)
@@ -247,12 +269,14 @@ func joinNotes(a, b string) string {
 	return a + "\n" + b
 }
 
-// consentDryRunNote is what a dry run adds when the real call would ask the person too.
-func (e *env) consentDryRunNote(c *call) string {
+// consentDryRunNote is what a dry run adds about consent: what the real call would do in this session (ask,
+// go ahead or be refused under the fallback, or be refused as too long to show), from the same step.
+func (e *env) consentDryRunNote(ctx context.Context, c *call, req pve.Request) string {
 	if !e.consent.Applies(c.permit.Tier) {
 		return ""
 	}
-	return " " + e.consent.ConsentDryRunNote()
+	step := e.consentStep(ctx, c, req)
+	return " " + e.consent.ConsentDryRunNote(len(c.permit.Unmet) == 0, step.outcome, step.detail)
 }
 
 // consentRefusal is a call consent refused: nothing was sent.

@@ -176,7 +176,7 @@ func TestConsentAnswers(t *testing.T) {
 				writes: sent, text: []string{"Done: destroy CT 204", `Nobody approved this: the client answered "decline" 0.1 s after the question, sooner than a person can read it (PROXMOX_CONSENT_MIN_SECONDS=1)`,
 					"lower PROXMOX_CONSENT_MIN_SECONDS"}, audit: trail("sent/not_shown")},
 			{name: "cancel at once, fallback refuse", cfg: gate.ConsentConfig{Fallback: gate.FallbackRefuse}, answer: answer{action: "cancel"},
-				isError: true, text: []string{"Refused, nothing was sent to Proxmox: Destroy CT 204 «test-ct» on pve3 needs a person's approval on this server (PROXMOX_CONSENT=destructive)",
+				isError: true, text: []string{"Refused, nothing was sent to Proxmox: Destroy CT 204 «test-ct» on pve3 needs a person's approval on this server (PROXMOX_CONSENT=destructive asks a person about every destructive and exec call)",
 					"sooner than a person can read it", "PROXMOX_CONSENT_FALLBACK=refuse refuses such calls", "If the person did decline, that stands"}, audit: trail("refused/not_shown")},
 			{name: "decline at once counts when the minimum is 0", cfg: gate.ConsentConfig{MinAnswer: -1}, answer: answer{action: "decline"},
 				isError: true, text: []string{"the person declined"}, audit: trail("refused/declined")},
@@ -229,16 +229,18 @@ func TestConsentQuestion(t *testing.T) {
 	want := [][]string{
 		{"The AI assistant asks to destroy CT 200 «pihole» on pve1 (proxmox_destroy_resource, a destructive tool). Nothing has been sent to Proxmox VE yet.",
 			"Target: CT 200 «pihole» (lxc) on node pve1, running for ",
-			"Request: DELETE /api2/json/nodes/pve1/lxc/200?purge=1",
 			"Lost for good: 1 disk: rootfs local-lvm:subvol-200-disk-0 (8G); no snapshots.\nBackups: 2 backups, kept; the newest is 1d",
-			" on nas-backup).\n",
+			" on nas-backup).\nRequest: DELETE /api2/json/nodes/pve1/lxc/200, with 1 parameter value:\n" +
+				"[the parameters, whole and exactly as they would be sent: the AI assistant's text, not this server's]\n" +
+				"| purge = \"1\"\n\n",
 			"To approve exactly this, type 200 (the vmid) or pihole (the name). To refuse, decline."},
-		{"roll back VM 102 «docker-host» on pve2 to snapshot weekly", "Request: POST /api2/json/nodes/pve2/qemu/102/snapshot/weekly/rollback",
+		{"roll back VM 102 «docker-host» on pve2 to snapshot weekly", "Request: POST /api2/json/nodes/pve2/qemu/102/snapshot/weekly/rollback, with no parameters",
 			"Lost for good: every change since snapshot «weekly» of ", " ago); the running guest's current memory."},
-		{"Request: DELETE /api2/json/nodes/pve2/qemu/102/snapshot/pre-upgrade", "Lost for good: snapshot «pre-upgrade» of "},
+		{"Request: DELETE /api2/json/nodes/pve2/qemu/102/snapshot/pre-upgrade, with no parameters", "Lost for good: snapshot «pre-upgrade» of "},
 		{"force stop VM 101 «home-assistant» on pve1", "Request: POST /api2/json/nodes/pve1/qemu/101/status/stop",
 			"Lost for good: whatever the running guest has not written to disk"},
-		{"Target: CT 204 «test-ct» (lxc) on node pve3, stopped\n", "Lost for good: 1 disk: rootfs local-lvm:subvol-204-disk-0 (8G); no snapshots.\nBackups: none found.\n",
+		{"Target: CT 204 «test-ct» (lxc) on node pve3, stopped\n", "Lost for good: 1 disk: rootfs local-lvm:subvol-204-disk-0 (8G); no snapshots.\nBackups: none found.\n" +
+			"Request: DELETE /api2/json/nodes/pve3/lxc/204, with no parameters\n",
 			"type 204 (the vmid) or test-ct (the name)"},
 	}
 	for i, q := range qs {
@@ -417,7 +419,7 @@ func TestConsentModes(t *testing.T) {
 		{gate.ConsentWrites, "proxmox_start_resource", start, 1, "The person approved this request"},
 		{gate.ConsentWrites, "proxmox_create_vm", `{"node":"pve1","vmid":150,"name":"new-vm","confirm":true}`, 1, "The person approved this request"},
 		{gate.ConsentOff, "proxmox_destroy_resource", destroy204, 0, ""},
-		{gate.ConsentDestructive, "proxmox_destroy_resource", `{"vmid":204,"dry_run":true}`, 0, "The real call would also ask the person to approve it"},
+		{gate.ConsentDestructive, "proxmox_destroy_resource", `{"vmid":204,"dry_run":true}`, 0, "Once the gate allows it, the real call would also ask the person to approve it"},
 		{gate.ConsentOff, "proxmox_destroy_resource", `{"vmid":204,"dry_run":true}`, 0, ""},
 	}
 	for _, tc := range tests {
@@ -577,5 +579,68 @@ func TestConsentNamesTheCluster(t *testing.T) {
 		if r.Cluster != "lab" || r.Digest == "" || r.Consent != "asked" && r.Consent != "declined" {
 			t.Errorf("audit record %+v", r)
 		}
+	}
+}
+
+// A dry run says what the real call would do in the same session, decided by the same step: ask the person,
+// go ahead under PROXMOX_CONSENT_FALLBACK=gate when nobody can be asked, or be refused (fallback refuse, or a
+// request too long to show). Each case runs the dry run, then the real call, in one session.
+func TestConsentDryRunMatchesTheCall(t *testing.T) {
+	long := execArgsJSON(t, []string{"echo", strings.Repeat("A", 55*55+1)}, "")
+	ipa := execArgsJSON(t, []string{"echo", "ip", "a"}, "")
+	tests := []struct {
+		name     string
+		protocol string
+		fallback gate.ConsentFallback
+		person   bool // the client declares elicitation and a person answers (accepting)
+		tool     string
+		args     string
+		want     string // ask, go ahead, refuse
+	}{
+		{"exec, elicitation/create", "2025-11-25", gate.FallbackGate, true, "proxmox_guest_exec", ipa, "ask"},
+		{"exec, input_required", mcp.LATEST_PROTOCOL_VERSION, gate.FallbackGate, true, "proxmox_guest_exec", ipa, "ask"},
+		{"exec, no elicitation, fallback gate", "2025-11-25", gate.FallbackGate, false, "proxmox_guest_exec", ipa, "go ahead"},
+		{"exec, no elicitation, fallback refuse", "2025-11-25", gate.FallbackRefuse, false, "proxmox_guest_exec", ipa, "refuse"},
+		{"exec, too long to show", "2025-11-25", gate.FallbackGate, true, "proxmox_guest_exec", long, "refuse"},
+		{"exec, too long, nobody to ask, fallback gate", "2025-11-25", gate.FallbackGate, false, "proxmox_guest_exec", long, "go ahead"},
+		{"destroy, no elicitation, fallback gate", mcp.LATEST_PROTOCOL_VERSION, gate.FallbackGate, false, "proxmox_destroy_resource", destroy204, "go ahead"},
+		{"destroy, elicitation/create", "2025-11-25", gate.FallbackRefuse, true, "proxmox_destroy_resource", destroy204, "ask"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var p *person
+			if tc.person {
+				typed := "104"
+				if tc.tool == "proxmox_destroy_resource" {
+					typed = "204"
+				}
+				p = &person{answer: answer{think: 3 * time.Second, action: "accept", text: typed}}
+			}
+			h := execConsent(t, tc.protocol, gate.ConsentConfig{Fallback: tc.fallback}, p)
+			dry := text(h.call(t, tc.tool, strings.TrimSuffix(tc.args, "}")+`,"dry_run":true}`))
+			var said []string
+			for phrase, w := range map[string]string{"would also ask the person": "ask", "would ask nobody": "go ahead", "would be refused": "refuse"} {
+				if strings.Contains(dry, phrase) {
+					said = append(said, w)
+				}
+			}
+			res := h.call(t, tc.tool, tc.args)
+			asked := 0
+			if p != nil {
+				asked = len(p.questions())
+			}
+			did := "refuse"
+			switch {
+			case len(h.writes()) == 1 && asked == 1:
+				did = "ask"
+			case len(h.writes()) == 1 && asked == 0:
+				did = "go ahead"
+			case len(h.writes()) != 0 || !res.IsError:
+				did = fmt.Sprintf("%d writes, asked %d times, isError %v", len(h.writes()), asked, res.IsError)
+			}
+			if diff := cmp.Diff([]string{tc.want, tc.want}, append(said, did)); diff != "" {
+				t.Errorf("dry run said, real call did (-want +got)\n%s\ndry run: %s\nreal call: %s", diff, dry, text(res))
+			}
+		})
 	}
 }

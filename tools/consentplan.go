@@ -233,6 +233,7 @@ func (e *env) readBackups(ctx context.Context, c *call, vmid int) backupFacts {
 func (e *env) readPlan(ctx context.Context, c *call, res *writeResult, req pve.Request, asking bool) (*consentPlan, error) {
 	p := &consentPlan{plan: gate.Plan{Tool: c.tool, Method: req.Method(), Path: req.Path(), Params: req.Params()}}
 	var lines []string
+	shown := showRequest(req)
 	subj, found := subjectOf(res, req)
 	switch {
 	case found:
@@ -252,7 +253,7 @@ func (e *env) readPlan(ctx context.Context, c *call, res *writeResult, req pve.R
 		p.plan.State = st.facts(subj)
 		lines = append(lines, "Target: "+targetLine(subj, st))
 		p.answers(strconv.Itoa(subj.ref.VMID), "the vmid", st.status.Name, "the name")
-		lines = append(lines, "Request: "+requestLine(req))
+		// What is lost comes before the request, so that a long request never pushes it out of sight.
 		if lost := lossLines(subj, st); len(lost) > 0 {
 			lines = append(lines, "Lost for good: "+strings.Join(lost, "; ")+".")
 		}
@@ -262,14 +263,13 @@ func (e *env) readPlan(ctx context.Context, c *call, res *writeResult, req pve.R
 	case res.Target != nil && res.Target.VMID != 0:
 		// A new guest: nothing to read yet; the vmid it will have approves it.
 		t := res.Target
-		lines = append(lines, fmt.Sprintf("Target: a new %s %d on node %s", noun(t.Type), t.VMID, nodeText(t.Node)),
-			"Request: "+requestLine(req))
+		lines = append(lines, fmt.Sprintf("Target: a new %s %d on node %s", noun(t.Type), t.VMID, nodeText(t.Node)))
 		p.answers(strconv.Itoa(t.VMID), "the new vmid", "", "")
 	default:
-		last := req.Path()[strings.LastIndex(req.Path(), "/")+1:]
-		lines = append(lines, "Target: "+req.Path(), "Request: "+requestLine(req))
-		p.answers(unescape(last), "the last part of the path", "", "")
+		lines = append(lines, "Target: "+req.Path())
+		p.answers(pathAnswer(req.Path()), "the last part of the path", "", "")
 	}
+	lines = append(lines, shown.lines...)
 	if len(c.targets) == 1 && e.clusters.declared {
 		// The digest names the cluster: an approval given for one cluster is redeemed on no other.
 		p.plan.State = append(p.plan.State, "cluster="+c.targets[0].Name)
@@ -279,7 +279,7 @@ func (e *env) readPlan(ctx context.Context, c *call, res *writeResult, req pve.R
 	if what == "" {
 		what = res.action
 	}
-	head := fmt.Sprintf("The AI assistant asks to %s (%s, a %s tool). Nothing has been sent to Proxmox VE yet.", what, c.tool, c.permit.Tier)
+	head := fmt.Sprintf("The AI assistant asks to %s (%s, %s). Nothing has been sent to Proxmox VE yet.", what, c.tool, c.permit.Tier.ToolPhrase())
 	tail := fmt.Sprintf("To approve exactly this, type %s. To refuse, decline.", p.prompt)
 	p.message = head + "\n\n" + strings.Join(lines, "\n") + "\n\n" + tail
 	return p, nil
@@ -290,10 +290,26 @@ func (e *env) readPlan(ctx context.Context, c *call, res *writeResult, req pve.R
 func (p *consentPlan) answers(first, firstIs, second, secondIs string) {
 	p.expect, p.first = []string{first}, first
 	p.prompt = first + " (" + firstIs + ")"
-	if second != "" && clean(second, maxName) == second && !strings.ContainsAny(second, "«»") {
+	if second != "" && plainAnswer(second) {
 		p.expect = append(p.expect, second)
 		p.prompt += " or " + second + " (" + secondIs + ")"
 	}
+}
+
+// pathAnswer is what approves a request with no guest to name: the last segment of its path, unescaped
+// when that is plain text, else as it stands in the path (built from escaped segments, so printable ASCII),
+// so that the question never shows a caller's line break or bidi character as the answer to type.
+func pathAnswer(path string) string {
+	last := path[strings.LastIndex(path, "/")+1:]
+	if u := unescape(last); plainAnswer(u) {
+		return u
+	}
+	return last
+}
+
+// plainAnswer reports whether an expected answer can be shown as it is and typed as it is shown.
+func plainAnswer(s string) bool {
+	return s != "" && clean(s, maxName) == s && !strings.ContainsAny(s, "«»")
 }
 
 func noun(typ string) string {
@@ -322,16 +338,6 @@ func targetLine(s subject, st targetState) string {
 		fmt.Fprintf(&b, ", locked (%s)", known(st.status.Lock, lockNames))
 	}
 	return b.String()
-}
-
-// requestLine is the exact request: "DELETE /api2/json/nodes/pve2/qemu/104?purge=1", or a POST with its body.
-func requestLine(req pve.Request) string {
-	v := viewRequest(req)
-	line := req.String()
-	if req.Method() != "GET" && req.Method() != "DELETE" && len(v.Params) > 0 {
-		line += " with " + formatParams(v.Params)
-	}
-	return clean(line, 1000)
 }
 
 // lossLines say what a request destroys, where it is known.

@@ -98,7 +98,7 @@ func Select(sel Selection) ([]Def, error) {
 		case !ok:
 			problems = append(problems, fmt.Sprintf("PROXMOX_TOOLS names %q, which is not a tool", n))
 		case sel.ReadOnly && d.Tier != gate.Read:
-			problems = append(problems, fmt.Sprintf("PROXMOX_TOOLS names %s, a %s tool, but PROXMOX_READ_ONLY=1 registers no write tools", n, d.Tier))
+			problems = append(problems, fmt.Sprintf("PROXMOX_TOOLS names %s, %s, but PROXMOX_READ_ONLY=1 registers no write tools", n, d.Tier.ToolPhrase()))
 		}
 		want[n] = true
 	}

@@ -60,6 +60,7 @@ func TestSelectToolsets(t *testing.T) {
 		{"unknown toolset", Selection{Toolsets: []string{"guests"}}, `PROXMOX_TOOLSETS names "guests", which is not a toolset (core, lifecycle, api, guest, or all)`},
 		{"writes under read-only", Selection{ReadOnly: true, Toolsets: []string{"lifecycle"}}, "lifecycle, whose tools all write, but PROXMOX_READ_ONLY=1"},
 		{"a write tool under read-only", Selection{ReadOnly: true, Tools: []string{"proxmox_stop_resource"}}, "PROXMOX_READ_ONLY=1 registers no write tools"},
+		{"an exec tool under read-only", Selection{ReadOnly: true, Tools: []string{"proxmox_guest_exec"}}, "PROXMOX_TOOLS names proxmox_guest_exec, an exec tool, but PROXMOX_READ_ONLY=1"},
 	}
 	for _, tc := range bad {
 		if _, err := Select(tc.sel); err == nil || !strings.Contains(err.Error(), tc.want) {

@@ -173,7 +173,7 @@ func (e *env) send(ctx context.Context, c *call, res *writeResult, req pve.Reque
 	res.Request, res.sent = viewRequest(req), req.String()
 	if c.dryRun() {
 		res.Status = "dry_run"
-		res.Note = gate.DryRunNote(c.tool, c.permit.Tier, c.permit) + e.consentDryRunNote(c)
+		res.Note = gate.DryRunNote(c.tool, c.permit.Tier, c.permit) + e.consentDryRunNote(ctx, c, req)
 		return res, nil
 	}
 	// The last word before anything is sent is the person's, where consent asks for it.

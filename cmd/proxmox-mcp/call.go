@@ -172,7 +172,7 @@ func toolHere(s *settings, name string) error {
 		}
 		var why []string
 		if s.readOnly && d.Tier != gate.Read {
-			why = append(why, fmt.Sprintf("it is a %s tool and read-only mode (%s=1, --read-only) leaves those out", d.Tier, envReadOnly))
+			why = append(why, fmt.Sprintf("it is %s and read-only mode (%s=1, --read-only) leaves those out", d.Tier.ToolPhrase(), envReadOnly))
 		}
 		switch inSets := slices.Contains(s.toolsets, d.Toolset) || slices.Contains(s.toolsets, "all"); {
 		case len(s.toolsets) > 0 && !inSets && !slices.Contains(s.tools, name):

@@ -38,6 +38,7 @@ func TestCallSaysWhyThereIsNoSuchTool(t *testing.T) {
 		{[]string{"--demo", "call", "proxmox_stat_resource"}, "did you mean proxmox_start_resource or proxmox_stop_resource?"},
 		{[]string{"--demo", "call", "bogus_thing"}, `no tool "bogus_thing" (proxmox-mcp tools lists them)`},
 		{[]string{"--demo", "--read-only", "call", "proxmox_start_resource", "vmid=103"}, "no tool proxmox_start_resource here: it is a write tool and read-only mode (PROXMOX_READ_ONLY=1, --read-only) leaves those out"},
+		{[]string{"--demo", "--read-only", "call", "proxmox_guest_exec", "vmid=104"}, "no tool proxmox_guest_exec here: it is an exec tool and read-only mode (PROXMOX_READ_ONLY=1, --read-only) leaves those out"},
 		{[]string{"--demo", "--tools", "proxmox_status", "call", "proxmox_list_vms"}, "no tool proxmox_list_vms here: the PROXMOX_TOOLS list (--tools) leaves it out"},
 		{[]string{"--demo", "--toolsets", "core", "call", "proxmox_start_resource", "vmid=103"}, "no tool proxmox_start_resource here: it is in toolset lifecycle, which PROXMOX_TOOLSETS (--toolsets) leaves out"},
 	}

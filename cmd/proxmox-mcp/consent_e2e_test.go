@@ -177,7 +177,7 @@ func checkConsentCase(t *testing.T, c *client.Client, sim *pvesim.Server, stderr
 	}
 	if stderr != nil {
 		// The audit record, and the startup log saying which consent mode is on.
-		wants := []string{`"consent":"` + tc.consent + `"`, `"consent":"destructive"`, "PROXMOX_CONSENT=destructive: a person approves every destructive call"}
+		wants := []string{`"consent":"` + tc.consent + `"`, `"consent":"destructive"`, "PROXMOX_CONSENT=destructive: a person approves every destructive and exec call"}
 		logs := waitForAll(t, stderr, wants)
 		for _, w := range wants {
 			if !strings.Contains(logs, w) {

@@ -165,11 +165,11 @@ func TestDoctor(t *testing.T) {
 			[]string{"WARN  privileges", "--read-only ("}},
 		{"nothing set", nil, map[string]string{}, 1, []string{"FAIL  configuration: PROXMOX_URL is not set", "FAIL  configuration: PROXMOX_TOKEN_SECRET is not set"}, nil},
 		{"demo", []string{"--demo"}, nil, 0, []string{"demo mode", "token accepted", "WARN  privileges: the token holds", "Pool.Audit,",
-			"OK    consent: PROXMOX_CONSENT=destructive: a person approves every destructive call through the MCP client; PROXMOX_CONSENT_FALLBACK=gate"}, nil},
+			"OK    consent: PROXMOX_CONSENT=destructive: a person approves every destructive and exec call through the MCP client; PROXMOX_CONSENT_FALLBACK=gate"}, nil},
 		{"consent off with destructive tools", []string{"--demo"}, map[string]string{"PROXMOX_CONSENT": "off"}, 0, []string{
 			"WARN  consent: PROXMOX_CONSENT=off: nobody is asked", "PROXMOX_CONSENT=destructive asks a person through the client"}, nil},
 		{"consent writes, refuse", []string{"--demo"}, map[string]string{"PROXMOX_CONSENT": "writes", "PROXMOX_CONSENT_FALLBACK": "refuse"}, 0, []string{
-			"OK    consent: PROXMOX_CONSENT=writes: a person approves every write and destructive call", "PROXMOX_CONSENT_FALLBACK=refuse when the client cannot ask"}, nil},
+			"OK    consent: PROXMOX_CONSENT=writes: a person approves every write, destructive and exec call", "PROXMOX_CONSENT_FALLBACK=refuse when the client cannot ask"}, nil},
 		{"connection refused", nil, env("https://"+closed, full.Fingerprint), 1, []string{
 			"FAIL  nothing listens at " + closed + ": connection refused", "pveproxy listens on 8006"}, []string{"handshake"}},
 		{"TLS handshake hangs, within PROXMOX_TIMEOUT", nil, env("https://"+hung, full.Fingerprint, "PROXMOX_TIMEOUT", "1s"), 1, []string{

@@ -89,12 +89,12 @@ func TestConsentSettings(t *testing.T) {
 		env  map[string]string
 		want string // Describe, or the error's text
 	}{
-		{"default", nil, "PROXMOX_CONSENT=destructive: a person approves every destructive call through the MCP client; PROXMOX_CONSENT_FALLBACK=gate when the client cannot ask; questions wait 2m0s; a decline within 1s counts as not shown; approvals signed with a random key of this process (set PROXMOX_MCP_STATE_KEY to share approvals between replicas)"},
+		{"default", nil, "PROXMOX_CONSENT=destructive: a person approves every destructive and exec call through the MCP client; PROXMOX_CONSENT_FALLBACK=gate when the client cannot ask; questions wait 2m0s; a decline within 1s counts as not shown; approvals signed with a random key of this process (set PROXMOX_MCP_STATE_KEY to share approvals between replicas)"},
 		{"all set", map[string]string{"PROXMOX_CONSENT": "Writes", "PROXMOX_CONSENT_FALLBACK": "refuse", "PROXMOX_CONSENT_TIMEOUT": "90",
 			"PROXMOX_CONSENT_MIN_SECONDS": "0.5", "PROXMOX_MCP_STATE_KEY": strings.Repeat("k", 32)},
-			"PROXMOX_CONSENT=writes: a person approves every write and destructive call through the MCP client; PROXMOX_CONSENT_FALLBACK=refuse when the client cannot ask; questions wait 1m30s; a decline within 500ms counts as not shown; approvals signed with PROXMOX_MCP_STATE_KEY"},
+			"PROXMOX_CONSENT=writes: a person approves every write, destructive and exec call through the MCP client; PROXMOX_CONSENT_FALLBACK=refuse when the client cannot ask; questions wait 1m30s; a decline within 500ms counts as not shown; approvals signed with PROXMOX_MCP_STATE_KEY"},
 		{"durations and zero", map[string]string{"PROXMOX_CONSENT_TIMEOUT": "2m", "PROXMOX_CONSENT_MIN_SECONDS": "0"},
-			"PROXMOX_CONSENT=destructive: a person approves every destructive call through the MCP client; PROXMOX_CONSENT_FALLBACK=gate when the client cannot ask; questions wait 2m0s; a decline within 0s counts as not shown; approvals signed with a random key of this process (set PROXMOX_MCP_STATE_KEY to share approvals between replicas)"},
+			"PROXMOX_CONSENT=destructive: a person approves every destructive and exec call through the MCP client; PROXMOX_CONSENT_FALLBACK=gate when the client cannot ask; questions wait 2m0s; a decline within 0s counts as not shown; approvals signed with a random key of this process (set PROXMOX_MCP_STATE_KEY to share approvals between replicas)"},
 		{"off", map[string]string{"PROXMOX_CONSENT": "off"}, "PROXMOX_CONSENT=off: nobody is asked; the three-tier gate alone decides"},
 		{"bad values", map[string]string{"PROXMOX_CONSENT": "sometimes", "PROXMOX_CONSENT_FALLBACK": "allow", "PROXMOX_CONSENT_TIMEOUT": "forever",
 			"PROXMOX_CONSENT_MIN_SECONDS": "-1", "PROXMOX_MCP_STATE_KEY": "short"},
