@@ -25,11 +25,11 @@ type configArgs struct {
 	Balloon      *int     `json:"balloon" min:"0" max:"4194304" desc:"VM minimum MiB, 0 off"`
 	Name         string   `json:"name" check:"dnsname" desc:"New name"`
 	Description  string   `json:"description" maxlen:"8192" desc:"Notes"`
-	Tags         []string `json:"tags" check:"tag" desc:"Replace tags"`
+	Tags         []string `json:"tags" check:"tag" example:"k8s|lab" desc:"Replace tags"`
 	OnBoot       *bool    `json:"onboot" desc:"Start at boot"`
 	CIUser       string   `json:"ciuser" maxlen:"32" desc:"Cloud-init user"`
 	SSHKeys      string   `json:"sshkeys" maxlen:"16384" desc:"Cloud-init SSH keys"`
-	IPConfig     []string `json:"ipconfig" maxlen:"256" desc:"Per NIC: ip=dhcp or ip=A/N,gw=G"`
+	IPConfig     []string `json:"ipconfig" maxlen:"256" example:"ip=dhcp" desc:"Per NIC: ip=dhcp or ip=A/N,gw=G"`
 	Nameserver   string   `json:"nameserver" maxlen:"256" desc:"DNS servers"`
 	SearchDomain string   `json:"searchdomain" maxlen:"256" desc:"DNS search domains"`
 	writeArgs

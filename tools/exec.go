@@ -19,7 +19,7 @@ import (
 
 type execArgs struct {
 	vmidArg
-	Command []string `json:"command" arg:"required" maxlen:"4096" desc:"Program, then its arguments"`
+	Command []string `json:"command" arg:"required" maxlen:"4096" example:"df|-h" desc:"Program, then its arguments"`
 	Input   string   `json:"input" maxlen:"65536" desc:"Standard input"`
 	Timeout int      `json:"timeout" min:"1" max:"600" desc:"Seconds, default 30"`
 	writeArgs
