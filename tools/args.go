@@ -459,7 +459,7 @@ func showValue(s string) string {
 	if plainShown(s) {
 		return strconv.Quote(s)
 	}
-	return fmt.Sprintf("a string of %d characters", len(s))
+	return "a string of " + count(len(s), "character", "characters")
 }
 
 // showName shows an unknown argument name the same way.
@@ -467,7 +467,7 @@ func showName(s string) string {
 	if plainShown(s) {
 		return strconv.Quote(s)
 	}
-	return fmt.Sprintf("(a name of %d characters)", len(s))
+	return "(a name of " + count(len(s), "character", "characters") + ")"
 }
 
 // describe names a JSON value's type and shows it when that is safe.
