@@ -135,10 +135,6 @@ func TestArrayArgumentErrors(t *testing.T) {
 			`name: got a string of 6 characters; expected a DNS name such as web-01`},
 		{"proxmox_get_resource", `{"vmid":"10%"}`,
 			`vmid: got a string of 3 characters; expected an integer 100…999999999`},
-		{"proxmox_guest_exec", `{"vmid":104,"command":"df","dry_run":true}`,
-			`command: got the string "df"; expected an array of strings, e.g. ["df"]`},
-		{"proxmox_guest_exec", `{"vmid":104,"command":"df -h","dry_run":true}`,
-			`command: got the string "df -h"; expected an array of strings, e.g. ["df","-h"]`},
 		{"proxmox_guest_exec", `{"vmid":104,"dry_run":true}`,
 			`command is required (an array of strings, e.g. ["df","-h"])`},
 	}
