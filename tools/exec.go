@@ -107,8 +107,11 @@ func guestExec(ctx context.Context, e *env, c *call, a *execArgs) (*execResult, 
 	if err != nil {
 		return nil, err
 	}
-	if g.Type != pve.Qemu {
+	switch {
+	case g.Type != pve.Qemu:
 		return nil, &ArgError{Problems: []string{fmt.Sprintf("vmid: %d is a container; commands run through the QEMU guest agent, which only VMs have", g.VMID)}}
+	case g.Template:
+		return nil, &ArgError{Problems: []string{fmt.Sprintf("vmid: %d is a template, which never starts, so its guest agent never runs; clone it (proxmox_clone_resource, or proxmox_provision_vm) and run the command in the clone", g.VMID)}}
 	}
 	req, err := pve.ExecRequest(g.Ref(), a.Command, a.Input, a.Input != "")
 	if err != nil {
