@@ -43,9 +43,16 @@ type configChange struct {
 	Key    string `json:"key"`
 	Before string `json:"before,omitempty"`
 	After  string `json:"after,omitempty"`
-	// Effect is live (a running guest has it now), pending (a running guest gets it at its next boot) or
-	// stopped (the guest is stopped: it has it when it starts); empty in a dry run.
+	// Effect is live (a running guest has it now), pending (a running guest gets it at its next boot),
+	// stopped (the guest is stopped: it has it when it starts) or, for a VM's cloud-init option that Proxmox
+	// wrote to the config at once, next_boot (the config has it; cloud-init gives it to the guest at its next
+	// boot); empty in a dry run.
 	Effect string `json:"effect,omitempty"`
+}
+
+// cloudInitKey reports whether a VM option reaches the guest through cloud-init (at its next boot).
+func cloudInitKey(key string) bool {
+	return strings.HasPrefix(key, "ci") || key == "sshkeys" || strings.HasPrefix(key, "ipconfig") || key == "nameserver" || key == "searchdomain"
 }
 
 type configResult struct {
@@ -63,18 +70,22 @@ func (r *configResult) Summary() string {
 	}
 	for _, ch := range r.Changes {
 		fmt.Fprintf(&b, "\n%s: %s → %s", ch.Key, shownValue(ch.Before), shownValue(ch.After))
-		switch ch.Effect {
-		case "live":
+		ci := r.Target.Type == string(pve.Qemu) && cloudInitKey(ch.Key)
+		switch {
+		case ch.Effect == "live":
 			b.WriteString(" (live now)")
-		case "pending":
+		case ch.Effect == "next_boot":
+			b.WriteString(" (in the config now; cloud-init gives it to the guest at its next boot)")
+		case ch.Effect == "pending" && ci:
+			b.WriteString(" (pending until the next boot: proxmox_reboot_resource applies it, and cloud-init gives it to the guest then)")
+		case ch.Effect == "pending":
 			b.WriteString(" (pending until the next boot: proxmox_reboot_resource applies it)")
-		case "stopped":
+		case ch.Effect == "stopped" && ci:
+			b.WriteString(" (in the config now; cloud-init gives it to the guest when it starts)")
+		case ch.Effect == "stopped":
 			b.WriteString(" (the guest is stopped: it has it when it starts)")
-		}
-		if strings.HasPrefix(ch.Key, "ci") || ch.Key == "sshkeys" || strings.HasPrefix(ch.Key, "ipconfig") || ch.Key == "nameserver" || ch.Key == "searchdomain" {
-			if r.Target.Type == string(pve.Qemu) {
-				b.WriteString("; cloud-init gives it to the guest at its next boot")
-			}
+		case ci:
+			b.WriteString(" (cloud-init gives it to the guest at its next boot)")
 		}
 	}
 	b.WriteString("\n" + inlineLegend)
@@ -245,11 +256,13 @@ func updateConfig(ctx context.Context, e *env, c *call, a *configArgs) (*configR
 		}
 	}
 	for i := range res.Changes {
-		switch {
+		switch key := res.Changes[i].Key; {
 		case !running:
 			res.Changes[i].Effect = "stopped"
-		case pending[res.Changes[i].Key]:
+		case pending[key]:
 			res.Changes[i].Effect = "pending"
+		case res.Note == "" && g.Type == pve.Qemu && cloudInitKey(key):
+			res.Changes[i].Effect = "next_boot" // in the config, not yet in the guest
 		case res.Note == "":
 			res.Changes[i].Effect = "live"
 		}

@@ -34,7 +34,7 @@ func TestUpdateConfig(t *testing.T) {
 		{name: "cloud-init of a stopped VM", args: `{"vmid":103,"ciuser":"ops","sshkeys":"` + testKey + `","ipconfig":["ip=192.168.1.70/24,gw=192.168.1.1"],"nameserver":"192.168.1.53","searchdomain":"home.example"}`, writes: 1,
 			changes: []configChange{{"ciuser", "", "ops", "stopped"}, {"ipconfig0", "", "ip=192.168.1.70/24,gw=192.168.1.1", "stopped"}, {"nameserver", "", "192.168.1.53", "stopped"},
 				{"searchdomain", "", "home.example", "stopped"}, {"sshkeys", "", "1 key", "stopped"}},
-			text: []string{"cloud-init gives it to the guest at its next boot", "(the guest is stopped: it has it when it starts)"},
+			text: []string{"ciuser: (none) → ops (in the config now; cloud-init gives it to the guest when it starts)"},
 			check: func(t *testing.T, h *harness) {
 				g, _ := h.sim.Guest(103)
 				if g.Config["sshkeys"] != "ssh-ed25519%20AAAAC3NzaC1lZDI1NTE5AAAAIGJ4bGF0ZXN0a2V5Zm9ydGVzdHNvbmx5%20ops%40laptop%0A" {
@@ -124,5 +124,67 @@ func TestUpdateConfigPermissions(t *testing.T) {
 	}
 	if g, _ := h.sim.Guest(104); g.Pending != nil {
 		t.Errorf("the refused change was made: %+v", g.Pending)
+	}
+}
+
+// TestUpdateConfigCloudInitEffect: a VM's cloud-init option is said to be in the config now and to reach the
+// guest at its next boot, never "live now", whether the VM runs, is stopped, or the change is a dry run; other
+// options keep their own effect, and a container's nameserver is no cloud-init option.
+func TestUpdateConfigCloudInitEffect(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    string
+		lines   []string // the lines of the text that name a change
+		effects []string
+	}{
+		{"running VM", `{"vmid":104,"ciuser":"ops","ipconfig":["ip=dhcp"],"name":"k3s-main","confirm":true}`, []string{
+			"ciuser: debian → ops (in the config now; cloud-init gives it to the guest at its next boot)",
+			"ipconfig0: ip=192.168.1.41/24,gw=192.168.1.1 → ip=dhcp (in the config now; cloud-init gives it to the guest at its next boot)",
+			"name: k3s-server → k3s-main (live now)",
+		}, []string{"next_boot", "next_boot", "live"}},
+		{"stopped VM", `{"vmid":103,"ciuser":"ops","cores":4,"confirm":true}`, []string{
+			"ciuser: (none) → ops (in the config now; cloud-init gives it to the guest when it starts)",
+			"cores: 8 → 4 (the guest is stopped: it has it when it starts)",
+		}, []string{"stopped", "stopped"}},
+		{"dry run", `{"vmid":104,"ciuser":"ops","dry_run":true}`, []string{
+			"ciuser: debian → ops (cloud-init gives it to the guest at its next boot)",
+		}, []string{""}},
+		{"running container", `{"vmid":201,"nameserver":"192.168.1.53","confirm":true}`, []string{
+			"nameserver: (none) → 192.168.1.53 (live now)",
+		}, []string{"live"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, harnessOpts{})
+			res := h.call(t, "proxmox_update_config", tc.args)
+			if res.IsError {
+				t.Fatal(text(res))
+			}
+			var lines []string
+			for _, l := range strings.Split(text(res), "\n") {
+				if strings.Contains(l, " → ") {
+					lines = append(lines, l)
+				}
+			}
+			if diff := cmp.Diff(tc.lines, lines); diff != "" {
+				t.Errorf("text (-want +got)\n%s", diff)
+			}
+			var r configResult
+			structured(t, res, &r)
+			var effects []string
+			for _, ch := range r.Changes {
+				effects = append(effects, ch.Effect)
+			}
+			if diff := cmp.Diff(tc.effects, effects); diff != "" {
+				t.Errorf("effects (-want +got)\n%s", diff)
+			}
+		})
+	}
+	// A cloud-init option Proxmox keeps pending on a running VM waits for the boot that gives it to the guest.
+	r := &configResult{writeResult: writeResult{Status: "ok", Target: &guestView{VMID: 104, Type: "qemu", Name: "k3s-server", Node: "pve3"}},
+		Changes: []configChange{{Key: "ciuser", Before: "debian", After: "ops", Effect: "pending"}}}
+	want := "ciuser: debian → ops (pending until the next boot: proxmox_reboot_resource applies it, and cloud-init gives it to the guest then)"
+	if got := strings.Split(r.Summary(), "\n")[1]; got != want {
+		t.Errorf("pending cloud-init option:\n got %s\nwant %s", got, want)
 	}
 }
