@@ -8,11 +8,12 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/proxmox-mcp/proxmox-mcp/pve"
 )
 
-// A guest's everyday settings: CPU, memory, name, notes, tags, start at boot, and a VM's cloud-init. The change
+// A guest's everyday settings: CPU, memory, name, description (the notes), tags, start at boot, and a VM's cloud-init. The change
 // is sent with the digest of the configuration it was computed from, so a concurrent change makes Proxmox
 // refuse it rather than mix the two; afterwards the guest's pending section tells which changes a running
 // guest took at once and which wait for its next boot.
@@ -24,7 +25,7 @@ type configArgs struct {
 	Memory       int      `json:"memory" min:"16" max:"4194304" desc:"MiB"`
 	Balloon      *int     `json:"balloon" min:"0" max:"4194304" desc:"VM minimum MiB, 0 off"`
 	Name         string   `json:"name" check:"dnsname" desc:"New name"`
-	Description  string   `json:"description" maxlen:"8192" desc:"Notes"`
+	Description  string   `json:"description" maxlen:"8192" desc:"Notes text"`
 	Tags         []string `json:"tags" check:"tag" example:"k8s|lab" desc:"Replace tags"`
 	OnBoot       *bool    `json:"onboot" desc:"Start at boot"`
 	CIUser       string   `json:"ciuser" maxlen:"32" desc:"Cloud-init user"`
@@ -58,6 +59,8 @@ func cloudInitKey(key string) bool {
 type configResult struct {
 	writeResult
 	Changes []configChange `json:"changes"`
+	// descRunes are the lengths of the whole description before and after (its change shows them capped).
+	descRunes [2]int
 }
 
 func (r *configResult) Summary() string {
@@ -69,7 +72,11 @@ func (r *configResult) Summary() string {
 		fmt.Fprintf(&b, "Changed %s:", r.Target.ref())
 	}
 	for _, ch := range r.Changes {
-		fmt.Fprintf(&b, "\n%s: %s → %s", ch.Key, shownValue(ch.Before), shownValue(ch.After))
+		before, after := shownValue(ch.Before), shownValue(ch.After)
+		if ch.Key == "description" {
+			before, after = notesShown(ch.Before, r.descRunes[0]), notesShown(ch.After, r.descRunes[1])
+		}
+		fmt.Fprintf(&b, "\n%s: %s → %s", ch.Key, before, after)
 		ci := r.Target.Type == string(pve.Qemu) && cloudInitKey(ch.Key)
 		switch {
 		case ch.Effect == "live":
@@ -94,6 +101,21 @@ func (r *configResult) Summary() string {
 	}
 	return b.String()
 }
+
+// notesShown quotes a description as cluster text, capped, with its whole length when it was cut.
+func notesShown(s string, runes int) string {
+	if s == "" {
+		return "(none)"
+	}
+	q := inline(s, maxNotesShown+1)
+	if runes > maxNotesShown {
+		q += fmt.Sprintf(" (%d characters)", runes)
+	}
+	return q
+}
+
+// maxNotesShown caps a description in a change's before and after.
+const maxNotesShown = 80
 
 // shownValue quotes a value unless it is empty or one of the few plain forms an option takes.
 func shownValue(s string) string {
@@ -217,7 +239,7 @@ func updateConfig(ctx context.Context, e *env, c *call, a *configArgs) (*configR
 	}
 	view := viewLocated(g)
 	res := &configResult{writeResult: writeResult{action: "update config", Target: &view, what: "change the configuration of " + view.ref()},
-		Changes: []configChange{}}
+		Changes: []configChange{}, descRunes: [2]int{utf8.RuneCountInString(cfg.String("description")), utf8.RuneCountInString(set["description"])}}
 	for _, k := range sortedKeys(set) {
 		if cfg.String(k) == set[k] {
 			delete(set, k) // already so: not sent
@@ -270,7 +292,8 @@ func updateConfig(ctx context.Context, e *env, c *call, a *configArgs) (*configR
 	return res, nil
 }
 
-// optionText is how an option's value is shown: keys by count, notes by length, the rest cleaned and capped.
+// optionText is how an option's value is shown: keys by count, the description (multi-line notes) on one line
+// capped at maxNotesShown, the rest cleaned and capped.
 func optionText(key, v string) string {
 	switch {
 	case v == "":
@@ -288,7 +311,7 @@ func optionText(key, v string) string {
 		}
 		return count(n, "key", "keys")
 	case key == "description":
-		return fmt.Sprintf("%d characters", len([]rune(v)))
+		return clean(v, maxNotesShown)
 	}
 	return clean(v, maxValue)
 }

@@ -48,8 +48,8 @@ func TestUpdateConfig(t *testing.T) {
 					t.Errorf("sim: %+v", g)
 				}
 			}},
-		{name: "notes by length", args: `{"vmid":104,"description":"Kubernetes control plane"}`, writes: 1,
-			changes: []configChange{{"description", "", "24 characters", "live"}}},
+		{name: "description", args: `{"vmid":104,"description":"Kubernetes control plane"}`, writes: 1,
+			changes: []configChange{{"description", "", "Kubernetes control plane", "live"}}},
 		{name: "nothing given", args: `{"vmid":104}`, isErr: true, text: []string{"nothing to change: give at least one setting"}},
 		{name: "already so", args: `{"vmid":104,"cores":2}`, isErr: true, text: []string{"nothing to change: guest 104 already has these settings"}},
 		{name: "bad ipconfig", args: `{"vmid":104,"ipconfig":["ip=192.168.1.70"]}`, isErr: true, text: []string{"ipconfig[0]", "with its prefix"}},
@@ -186,5 +186,33 @@ func TestUpdateConfigCloudInitEffect(t *testing.T) {
 	want := "ciuser: debian → ops (pending until the next boot: proxmox_reboot_resource applies it, and cloud-init gives it to the guest then)"
 	if got := strings.Split(r.Summary(), "\n")[1]; got != want {
 		t.Errorf("pending cloud-init option:\n got %s\nwant %s", got, want)
+	}
+}
+
+// TestUpdateConfigDescriptionShown: a description's change shows the texts, cleaned onto one line and quoted
+// as cluster text, capped with an ellipsis and the whole length.
+func TestUpdateConfigDescriptionShown(t *testing.T) {
+	long := strings.Repeat("x", 100)
+	tests := []struct {
+		name, args, want string
+	}{
+		{"set", `{"vmid":104,"description":"hello"}`, "description: (none) → «hello» (live now)"},
+		{"replaced, multi-line before, hostile after", `{"vmid":100,"description":"a «b»\u001b[31m\nc\u200bd"}`,
+			"description: «OPNsense firewall. WAN on vmbr1 (ISP modem), LAN on vmbr0.» → «a b cd» (live now)"},
+		{"long", `{"vmid":104,"description":"` + long + `"}`,
+			"description: (none) → «" + strings.Repeat("x", 80) + "…» (100 characters) (live now)"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, harnessOpts{})
+			res := h.call(t, "proxmox_update_config", strings.TrimSuffix(tc.args, "}")+`,"confirm":true}`)
+			if res.IsError {
+				t.Fatal(text(res))
+			}
+			got := strings.Split(text(res), "\n")[1]
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("(-want +got)\n%s", diff)
+			}
+		})
 	}
 }
