@@ -515,6 +515,16 @@ func isNumberLiteral(b []byte) bool {
 	return true
 }
 
+// argProblem is one problem of an argument, from a validator's error: "name: what is wrong". A validator's
+// message that names the argument already ("size \"-1G\" is not …") stands alone, so the name is not said twice.
+func argProblem(name string, err error) string {
+	msg := err.Error()
+	if strings.HasPrefix(msg, name+" ") {
+		return msg
+	}
+	return name + ": " + msg
+}
+
 // ArgError lists every problem with a call's arguments, and the valid names.
 type ArgError struct {
 	Problems []string

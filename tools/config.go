@@ -168,7 +168,7 @@ func (a *configArgs) options() (set map[string]string, del []string, err error) 
 	}
 	if a.SSHKeys != "" {
 		if err := pve.ValidSSHKeys(a.SSHKeys); err != nil {
-			problems = append(problems, "sshkeys: "+err.Error())
+			problems = append(problems, argProblem("sshkeys", err))
 		}
 		set["sshkeys"] = pve.EncodeSSHKeys(a.SSHKeys)
 	}
@@ -180,7 +180,7 @@ func (a *configArgs) options() (set map[string]string, del []string, err error) 
 			continue // this NIC's setting stays
 		}
 		if err := pve.ValidIPConfig(ip); err != nil {
-			problems = append(problems, fmt.Sprintf("ipconfig[%d]: %v", i, err))
+			problems = append(problems, argProblem(fmt.Sprintf("ipconfig[%d]", i), err))
 		}
 		set["ipconfig"+strconv.Itoa(i)] = ip
 	}
@@ -192,7 +192,7 @@ func (a *configArgs) options() (set map[string]string, del []string, err error) 
 	}
 	if a.SearchDomain != "" {
 		if err := pve.ValidSearchDomains(a.SearchDomain); err != nil {
-			problems = append(problems, "searchdomain: "+err.Error())
+			problems = append(problems, argProblem("searchdomain", err))
 		}
 		set["searchdomain"] = a.SearchDomain
 	}

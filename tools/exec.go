@@ -126,7 +126,7 @@ func guestExec(ctx context.Context, e *env, c *call, a *execArgs) (*execResult, 
 	w, err := e.send(ctx, c, &res.writeResult, req)
 	if err != nil {
 		if _, ok := pve.AgentUnavailable(err); ok {
-			return nil, fmt.Errorf("%w. %s", err, agentHint(err))
+			return nil, withHint(err, agentHint(err))
 		}
 		return nil, err
 	}
@@ -220,6 +220,12 @@ func cleanAll(list []string) []string {
 		out[i] = clean(s, maxValue)
 	}
 	return out
+}
+
+// withHint adds what to do to an error: its sentences follow the error's, and the last one ends where the
+// error result's own text (explain) ends it, so the hint's final period is left to it.
+func withHint(err error, hint string) error {
+	return fmt.Errorf("%w. %s", err, strings.TrimSuffix(hint, "."))
 }
 
 // agentHint is what to do about an agent that did not answer.

@@ -199,7 +199,7 @@ func TestProvisionDryRun(t *testing.T) {
 	if diff := cmp.Diff(want, reqs); diff != "" {
 		t.Errorf("dry run steps (-want +got)\n%s", diff)
 	}
-	if !strings.Contains(got, "sets ciuser, cores, memory, sshkeys") || !strings.Contains(got, "would be refused as it stands") {
+	if !strings.Contains(got, "Sets ciuser, cores, memory, sshkeys") || !strings.Contains(got, "would be refused as it stands") {
 		t.Errorf("text: %s", got)
 	}
 	if n := len(h.sim.Writes()); n != 0 {
