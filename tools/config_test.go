@@ -1,6 +1,8 @@
 package tools
 
 import (
+	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -9,7 +11,7 @@ import (
 	"github.com/proxmox-mcp/proxmox-mcp/pve/pvesim"
 )
 
-const testKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGJ4bGF0ZXN0a2V5Zm9ydGVzdHNvbmx5 ops@laptop"
+const testKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFfa5q2XLY3OruD+5x7U9K+MINP32BTBaoI2h+wENaXF ops@laptop"
 
 func TestUpdateConfig(t *testing.T) {
 	tests := []struct {
@@ -37,7 +39,7 @@ func TestUpdateConfig(t *testing.T) {
 			text: []string{"ciuser: (none) → ops (in the config now; cloud-init gives it to the guest when it starts)"},
 			check: func(t *testing.T, h *harness) {
 				g, _ := h.sim.Guest(103)
-				if g.Config["sshkeys"] != "ssh-ed25519%20AAAAC3NzaC1lZDI1NTE5AAAAIGJ4bGF0ZXN0a2V5Zm9ydGVzdHNvbmx5%20ops%40laptop%0A" {
+				if g.Config["sshkeys"] != "ssh-ed25519%20AAAAC3NzaC1lZDI1NTE5AAAAIFfa5q2XLY3OruD%2B5x7U9K%2BMINP32BTBaoI2h%2BwENaXF%20ops%40laptop%0A" {
 					t.Errorf("sshkeys stored as %q", g.Config["sshkeys"])
 				}
 			}},
@@ -53,7 +55,7 @@ func TestUpdateConfig(t *testing.T) {
 		{name: "nothing given", args: `{"vmid":104}`, isErr: true, text: []string{"nothing to change: give at least one setting"}},
 		{name: "already so", args: `{"vmid":104,"cores":2}`, isErr: true, text: []string{"nothing to change: guest 104 already has these settings"}},
 		{name: "bad ipconfig", args: `{"vmid":104,"ipconfig":["ip=192.168.1.70"]}`, isErr: true, text: []string{"ipconfig[0]", "with its prefix"}},
-		{name: "bad ssh key", args: `{"vmid":104,"sshkeys":"not a key"}`, isErr: true, text: []string{"sshkeys: ssh key line 1 is not an OpenSSH public key"}},
+		{name: "bad ssh key", args: `{"vmid":104,"sshkeys":"not a key"}`, isErr: true, text: []string{`sshkeys: line 1 starts with "not", not a key type OpenSSH accepts`}},
 		{name: "bad user", args: `{"vmid":104,"ciuser":"Root User"}`, isErr: true, text: []string{"ciuser: expected a Linux user name"}},
 		{name: "bad nameserver", args: `{"vmid":104,"nameserver":"dns.example"}`, isErr: true, text: []string{"nameserver \"dns.example\" is not an IP address"}},
 		{name: "cloud-init on a container", args: `{"vmid":201,"ciuser":"ops","sockets":2}`, isErr: true, text: []string{"201 is a container, which has no ciuser, sockets"}},
@@ -214,5 +216,34 @@ func TestUpdateConfigDescriptionShown(t *testing.T) {
 				t.Errorf("(-want +got)\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestSSHKeysChecked: update_config and provision_vm check each key line the same way (pve.ValidSSHKeys: a
+// known type, base64 that decodes to a whole key of that type), before any request.
+func TestSSHKeysChecked(t *testing.T) {
+	const prefix = "invalid arguments, nothing was sent to Proxmox: sshkeys: "
+	tests := []struct{ keys, want string }{
+		{"ssh-rsa AAAA", prefix + "line 1 has key data that is not a ssh-rsa public key."},
+		{testKey + "\nssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFfa5q2XLY3OruD+", prefix + "line 2 has key data that is not a whole ssh-ed25519 key (cut short in the paste?)."},
+		{"-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA", prefix + "line 1 is part of a private key: give the public key (the .pub file), never the private one."},
+	}
+	for _, tc := range tests {
+		for _, call := range []struct{ tool, args string }{
+			{"proxmox_update_config", `{"vmid":104,"sshkeys":%s,"confirm":true}`},
+			{"proxmox_provision_vm", `{"template":9000,"name":"web1","sshkeys":%s,"confirm":true}`},
+		} {
+			t.Run(call.tool+"/"+tc.keys[:12], func(t *testing.T) {
+				h := newHarness(t, harnessOpts{})
+				keys, _ := json.Marshal(tc.keys)
+				got := text(h.call(t, call.tool, fmt.Sprintf(call.args, keys)))
+				if diff := cmp.Diff(tc.want, got); diff != "" {
+					t.Errorf("(-want +got)\n%s", diff)
+				}
+				if n := len(h.sim.Requests()); n != 0 {
+					t.Errorf("refused keys made %d requests", n)
+				}
+			})
+		}
 	}
 }

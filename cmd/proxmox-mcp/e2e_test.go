@@ -308,8 +308,8 @@ func TestHTTPRefusesExposureWithoutToken(t *testing.T) {
 	}
 }
 
-// demoKey is an SSH public key of the right shape, for the README's provisioning example.
-const demoKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOps0pSkEyF0rDemoKeyOnlyNotReal ops@laptop"
+// demoKey is an OpenSSH public key (pve/testdata/ssh-public-keys.txt), for the README's provisioning example.
+const demoKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFfa5q2XLY3OruD+5x7U9K+MINP32BTBaoI2h+wENaXF ops@laptop"
 
 // readmeFirewallCall is the README's firewall example: a rule created with proxmox_api_call, then listed.
 var readmeFirewallCall = []string{"--demo", "call", "proxmox_api_call", "method=POST", "path=/cluster/firewall/rules",
