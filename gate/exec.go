@@ -27,7 +27,9 @@ const (
 // ExecRule is the operator's exec settings: whether exec tools are on, and which programs they may run. Each
 // Allow entry is a program name compared with the command's first element exactly ("hostname",
 // "/usr/bin/systemctl"), or "DIR/*": any program directly in DIR ("/usr/local/bin/*" allows
-// /usr/local/bin/report, not /usr/local/bin/x/y or /usr/local/bin/../../tmp/x). An empty list allows nothing.
+// /usr/local/bin/report, not /usr/local/bin/x/y or /usr/local/bin/../../tmp/x). A Windows guest also takes '\'
+// as a separator and ':' for a drive or a stream, so a name in DIR holds neither (/tools/..\Windows\cmd.exe
+// and /tools/x:y are not in /tools). An empty list allows nothing.
 type ExecRule struct {
 	Enabled bool
 	Allow   []string
@@ -82,7 +84,7 @@ func (r ExecRule) Allows(program string) bool {
 	for _, e := range r.Allow {
 		if dir, ok := strings.CutSuffix(e, "/*"); ok {
 			rest, in := strings.CutPrefix(program, dir+"/")
-			if in && rest != "" && rest != "." && rest != ".." && !strings.Contains(rest, "/") {
+			if in && rest != "" && rest != "." && rest != ".." && !strings.ContainsAny(rest, `/\:`) {
 				return true
 			}
 			continue

@@ -70,6 +70,12 @@ func TestExecAllows(t *testing.T) {
 		"/opt/tools/../../tmp/x": false,
 		"/opt/toolsx/report":     false,
 		"sh":                     false,
+		// a Windows guest's separators and drive or stream marks
+		`/opt/tools/..\Windows\System32\cmd.exe`: false,
+		`/opt/tools/sub\x.exe`:                   false,
+		"/opt/tools/C:cmd.exe":                   false,
+		"/opt/tools/report:stream":               false,
+		`/opt/tools\..\x`:                        false,
 	}
 	for prog, want := range tests {
 		if got := r.Allows(prog); got != want {
@@ -269,10 +275,11 @@ func TestExecRegistrationAndAnnotations(t *testing.T) {
 
 // FuzzExecAllows checks the allowlist against an oracle written apart from it, with package path: an exact
 // entry allows that name alone; DIR/* allows a program whose directory is DIR, given in clean form, that is
-// neither "." nor "..".
+// neither "." nor "..", and whose name has no character a Windows guest reads as a separator or a drive.
 func FuzzExecAllows(f *testing.F) {
 	for _, s := range [][2]string{{"/usr/bin/*", "/usr/bin/uptime"}, {"/usr/bin/*", "/usr/bin/../sh"}, {"hostname", "hostname"},
-		{"/opt/*", "/opt//x"}, {"/opt/*", "/opt/x/"}, {"a/*", "a/."}, {"hostname", "hostname\x00"}} {
+		{"/opt/*", "/opt//x"}, {"/opt/*", "/opt/x/"}, {"a/*", "a/."}, {"hostname", "hostname\x00"},
+		{"/tools/*", `/tools/..\Windows\System32\cmd.exe`}, {"/tools/*", "/tools/c:x"}} {
 		f.Add(s[0], s[1])
 	}
 	f.Fuzz(func(t *testing.T, entry, program string) {
@@ -285,7 +292,7 @@ func FuzzExecAllows(f *testing.F) {
 		if dir, ok := strings.CutSuffix(e, "/*"); ok {
 			base := path.Base(program)
 			want = program != "" && path.Dir(program) == dir && path.Clean(program) == program && base != "." && base != ".." &&
-				program == dir+"/"+base
+				program == dir+"/"+base && strings.IndexFunc(base, func(r rune) bool { return r == '\\' || r == ':' }) < 0
 		}
 		if got := (ExecRule{Enabled: true, Allow: list}).Allows(program); got != want {
 			t.Fatalf("entry %q, program %q: allowed %v, oracle says %v", e, program, got, want)

@@ -74,6 +74,8 @@ func TestExecGate(t *testing.T) {
 		`{"vmid":104,"command":"hostname; rm -rf /","confirm":true}`,
 		`{"vmid":104,"command":["/usr/bin/../../tmp/x"],"confirm":true}`,
 		`{"vmid":104,"command":["/usr/bin/sub/x"],"confirm":true}`,
+		`{"vmid":104,"command":["/usr/bin/..\\Windows\\System32\\cmd.exe"],"confirm":true}`,
+		`{"vmid":104,"command":["/usr/bin/C:cmd.exe"],"confirm":true}`,
 		`{"vmid":104,"command":["hostname "],"confirm":true}`,
 		`{"vmid":104,"command":[],"confirm":true}`,
 		`{"vmid":104,"confirm":true}`,
