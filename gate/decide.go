@@ -31,6 +31,9 @@ type Decision struct {
 	// ClusterSettings names the targets file's settings for the call's cluster that stand in the way (only the
 	// operator changes them); nil when none does.
 	ClusterSettings []string
+	// Invalid is, when an argument the gate reads is malformed (an exec call's command that is no argv array),
+	// what is wrong with it: the call is refused as invalid input, not for a missing condition.
+	Invalid string
 }
 
 // Cluster is the cluster a call acts on, as the gate sees it: its name, for the audit trail, and the operator's
@@ -149,6 +152,19 @@ func Refusal(tool string, t Tier, d Decision) string {
 	}
 	if t != Read {
 		fmt.Fprintf(&b, " To see what would be sent without changing anything, call it with %s: true.", ArgDryRun)
+	}
+	return b.String()
+}
+
+// InvalidRefusal is the text of a call refused for a malformed argument the gate reads: what to correct,
+// then what the corrected call would still need. A dry run would not help, so none is suggested.
+func InvalidRefusal(d Decision) string {
+	var b strings.Builder
+	b.WriteString("invalid arguments, nothing was sent to Proxmox: " + d.Invalid + ".")
+	if len(d.Missing) > 0 {
+		b.WriteString(" Corrected, the call still needs ")
+		writeList(&b, d.Missing)
+		b.WriteString(".")
 	}
 	return b.String()
 }

@@ -27,7 +27,9 @@ const (
 // ExecRule is the operator's exec settings: whether exec tools are on, and which programs they may run. Each
 // Allow entry is a program name compared with the command's first element exactly ("hostname",
 // "/usr/bin/systemctl"), or "DIR/*": any program directly in DIR ("/usr/local/bin/*" allows
-// /usr/local/bin/report, not /usr/local/bin/x/y or /usr/local/bin/../../tmp/x). An empty list allows nothing.
+// /usr/local/bin/report, not /usr/local/bin/x/y or /usr/local/bin/../../tmp/x). A Windows guest also takes '\'
+// as a separator and ':' for a drive or a stream, so a name in DIR holds neither (/tools/..\Windows\cmd.exe
+// and /tools/x:y are not in /tools). An empty list allows nothing.
 type ExecRule struct {
 	Enabled bool
 	Allow   []string
@@ -82,7 +84,7 @@ func (r ExecRule) Allows(program string) bool {
 	for _, e := range r.Allow {
 		if dir, ok := strings.CutSuffix(e, "/*"); ok {
 			rest, in := strings.CutPrefix(program, dir+"/")
-			if in && rest != "" && rest != "." && rest != ".." && !strings.Contains(rest, "/") {
+			if in && rest != "" && rest != "." && rest != ".." && !strings.ContainsAny(rest, `/\:`) {
 				return true
 			}
 			continue
@@ -104,6 +106,14 @@ func (r ExecRule) narrow(t Tier, m map[string]json.RawMessage, d Decision) Decis
 	if !r.Enabled {
 		missing = append(missing, fmt.Sprintf("the server setting %s=1 (not set; only the operator sets it: ask the person, never change the server's environment yourself)", EnvExec))
 	}
+	if bad := commandProblem(m[ArgCommand]); bad != "" {
+		// Not a condition the caller may lack but input to correct: the refusal says so, and how.
+		d.Invalid, d.Allow = bad, false
+		if !d.DryRun {
+			d.Missing = append(d.Missing, missing...)
+		}
+		return d
+	}
 	if why := r.refuses(m[ArgCommand]); why != "" {
 		missing = append(missing, why)
 	}
@@ -114,6 +124,63 @@ func (r ExecRule) narrow(t Tier, m map[string]json.RawMessage, d Decision) Decis
 	d.Missing = append(d.Missing, missing...)
 	d.Allow = len(d.Missing) == 0
 	return d
+}
+
+// commandProblem says what is wrong with a command argument that was given but is not an argv array with a
+// program first, or "" when it is one or was not given (a missing command is a missing condition).
+func commandProblem(raw json.RawMessage) string {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return ""
+	}
+	const form = "expected an array of strings, the program first, e.g. "
+	var argv []string
+	switch {
+	case raw[0] == '"':
+		var s string
+		if json.Unmarshal(raw, &s) != nil {
+			return ArgCommand + ": got a malformed string; " + form + `["df","-h"]`
+		}
+		// A shell-style line: no shell parses the command, so its words are the array's elements.
+		words := strings.Fields(s)
+		shown := len(words) > 0 && len(words) <= 8
+		for _, w := range words {
+			shown = shown && showProgram(w) == strconv.Quote(w)
+		}
+		if !shown {
+			return fmt.Sprintf("%s: got a string of %s; %s%s", ArgCommand, characters(len(s)), form, `["df","-h"]`)
+		}
+		ex, _ := json.Marshal(words)
+		return fmt.Sprintf("%s: got the string %s; %s%s", ArgCommand, strconv.Quote(s), form, ex)
+	case raw[0] != '[' || json.Unmarshal(raw, &argv) != nil:
+		return fmt.Sprintf("%s: got %s; %s%s", ArgCommand, kindOf(raw), form, `["df","-h"]`)
+	case len(argv) == 0:
+		return fmt.Sprintf("%s: got an empty array; %s%s", ArgCommand, form, `["df","-h"]`)
+	case argv[0] == "":
+		return fmt.Sprintf("%s: its first element, the program, is empty; %s%s", ArgCommand, form, `["df","-h"]`)
+	}
+	return ""
+}
+
+// characters writes "1 character", "15 characters".
+func characters(n int) string {
+	if n == 1 {
+		return "1 character"
+	}
+	return strconv.Itoa(n) + " characters"
+}
+
+// kindOf names a JSON value's kind, echoing nothing of it.
+func kindOf(raw json.RawMessage) string {
+	switch raw[0] {
+	case '[':
+		return "an array that is not all strings"
+	case '{':
+		return "an object"
+	case 't', 'f':
+		return "a boolean"
+	}
+	return "a number"
 }
 
 // refuses says why the command argument is not one the rule allows, or "" when it is.
@@ -142,12 +209,12 @@ func (r ExecRule) refuses(raw json.RawMessage) string {
 // described, as an argument could hold a secret pasted by mistake.
 func showProgram(s string) string {
 	if s == "" || len(s) > 64 {
-		return fmt.Sprintf("a name of %d characters", len(s))
+		return "a name of " + characters(len(s))
 	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("/._-+*", c) >= 0) {
-			return fmt.Sprintf("a name of %d characters", len(s))
+			return "a name of " + characters(len(s))
 		}
 	}
 	return strconv.Quote(s)

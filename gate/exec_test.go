@@ -70,6 +70,12 @@ func TestExecAllows(t *testing.T) {
 		"/opt/tools/../../tmp/x": false,
 		"/opt/toolsx/report":     false,
 		"sh":                     false,
+		// a Windows guest's separators and drive or stream marks
+		`/opt/tools/..\Windows\System32\cmd.exe`: false,
+		`/opt/tools/sub\x.exe`:                   false,
+		"/opt/tools/C:cmd.exe":                   false,
+		"/opt/tools/report:stream":               false,
+		`/opt/tools\..\x`:                        false,
 	}
 	for prog, want := range tests {
 		if got := r.Allows(prog); got != want {
@@ -179,37 +185,77 @@ func TestExecDryRun(t *testing.T) {
 	}
 }
 
-// TestExecCommandShapes: a command the gate cannot read as an argv array is refused as missing, and what the
-// caller sent is echoed only when it is a short plain name.
+// TestExecCommandShapes: a command the gate cannot read as an argv array is refused, as missing when absent
+// and as invalid input when given in another shape; what the caller sent is echoed only when made of short
+// plain names.
 func TestExecCommandShapes(t *testing.T) {
 	r := ExecRule{Enabled: true, Allow: []string{"hostname"}}
-	tests := map[string]string{
-		`{"confirm":true}`:                               "(none given)",
-		`{"confirm":true,"command":"hostname"}`:          "(none given)", // a shell-style string is not an argv array
-		`{"confirm":true,"command":[]}`:                  "(none given)",
-		`{"confirm":true,"command":[1]}`:                 "(none given)",
-		`{"confirm":true,"command":["sk-live-abc$%^&"]}`: "a name of 15 characters",
-		`{"confirm":true,"command":["hostname"]}`:        "",
+	const form = "expected an array of strings, the program first, e.g. "
+	tests := []struct {
+		args             string
+		missing, invalid string
+	}{
+		{`{"confirm":true}`, "a command argument: an array of strings, the program first (none given)", ""},
+		{`{"confirm":true,"command":null}`, "a command argument: an array of strings, the program first (none given)", ""},
+		{`{"confirm":true,"command":"hostname"}`, "", `command: got the string "hostname"; ` + form + `["hostname"]`},
+		{`{"confirm":true,"command":"uname -a"}`, "", `command: got the string "uname -a"; ` + form + `["uname","-a"]`},
+		{`{"confirm":true,"command":"sk-live-abc$%^&"}`, "", `command: got a string of 15 characters; ` + form + `["df","-h"]`},
+		{`{"confirm":true,"command":"\u0000"}`, "", `command: got a string of 1 character; ` + form + `["df","-h"]`},
+		{`{"confirm":true,"command":[]}`, "", `command: got an empty array; ` + form + `["df","-h"]`},
+		{`{"confirm":true,"command":[1]}`, "", `command: got an array that is not all strings; ` + form + `["df","-h"]`},
+		{`{"confirm":true,"command":{"a":"b"}}`, "", `command: got an object; ` + form + `["df","-h"]`},
+		{`{"confirm":true,"command":true}`, "", `command: got a boolean; ` + form + `["df","-h"]`},
+		{`{"confirm":true,"command":[""]}`, "", `command: its first element, the program, is empty; ` + form + `["df","-h"]`},
+		{`{"confirm":true,"command":["sk-live-abc$%^&"]}`, `a program the operator's PROXMOX_EXEC_ALLOW allows (a name of 15 characters is not in it; it allows hostname; widening it is the operator's decision)`, ""},
+		{`{"confirm":true,"command":["hostname"]}`, "", ""},
 	}
-	for args, want := range tests {
-		d := r.narrow(Exec, parse(t, args), Decide(Exec, parse(t, args), false))
-		got := strings.Join(d.Missing, "; ")
-		if want == "" {
-			if !d.Allow {
-				t.Errorf("%s: refused: %s", args, got)
-			}
-			continue
-		}
-		if d.Allow || !strings.Contains(got, want) {
-			t.Errorf("%s: %q, want it to say %q", args, got, want)
-		}
-		if strings.Contains(got, "sk-live") {
-			t.Errorf("%s: echoed the value: %s", args, got)
+	for _, tc := range tests {
+		d := r.narrow(Exec, parse(t, tc.args), Decide(Exec, parse(t, tc.args), false))
+		got := struct{ Allow, Missing, Invalid string }{fmt.Sprint(d.Allow), strings.Join(d.Missing, "; "), d.Invalid}
+		want := struct{ Allow, Missing, Invalid string }{fmt.Sprint(tc.missing == "" && tc.invalid == ""), tc.missing, tc.invalid}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%s (-want +got)\n%s", tc.args, diff)
 		}
 	}
 	// narrow leaves other tiers alone
 	if d := r.narrow(Write, parse(t, `{"confirm":true}`), Decide(Write, parse(t, `{"confirm":true}`), false)); !d.Allow {
 		t.Error("narrow changed a write's decision")
+	}
+}
+
+// TestExecInvalidCommandRefusal: through Check, a malformed command runs no handler, is audited as invalid,
+// and the refusal says what to correct and what else the call needs, without suggesting a dry run.
+func TestExecInvalidCommandRefusal(t *testing.T) {
+	tests := []struct {
+		rule ExecRule
+		args string
+		want string
+	}{
+		{ExecRule{Enabled: true, Allow: []string{"df"}}, `{"confirm":true,"command":"df"}`,
+			`invalid arguments, nothing was sent to Proxmox: command: got the string "df"; expected an array of strings, the program first, e.g. ["df"].`},
+		{ExecRule{Enabled: true, Allow: []string{"df"}}, `{"command":"df"}`,
+			`invalid arguments, nothing was sent to Proxmox: command: got the string "df"; expected an array of strings, the program first, e.g. ["df"]. Corrected, the call still needs confirm: true (missing).`},
+		{ExecRule{Enabled: true, Allow: []string{"df"}}, `{"dry_run":true,"command":"df"}`,
+			`invalid arguments, nothing was sent to Proxmox: command: got the string "df"; expected an array of strings, the program first, e.g. ["df"].`},
+	}
+	for _, tc := range tests {
+		var audit bytes.Buffer
+		p := NewPolicy(false, NewAuditor(zerolog.Nop(), &audit, nil), WithExec(tc.rule))
+		if _, err := p.Register(schemaTool("x", "confirm", "dry_run", "command"), Exec); err != nil {
+			t.Fatal(err)
+		}
+		called := false
+		res := p.Check(context.Background(), Call{Tool: "x", Args: parse(t, tc.args)}, func(context.Context, Permit) (*mcp.CallToolResult, Outcome) {
+			called = true
+			return mcp.NewToolResultText("ran"), Outcome{Decision: Sent}
+		})
+		if diff := cmp.Diff(tc.want, res.Content[0].(mcp.TextContent).Text); diff != "" || called || !res.IsError {
+			t.Errorf("%s: called %v, isError %v (-want +got)\n%s", tc.args, called, res.IsError, diff)
+		}
+		var rec Record
+		if err := json.Unmarshal(bytes.TrimSpace(audit.Bytes()), &rec); err != nil || rec.Decision != Invalid || rec.Tier != "exec" {
+			t.Errorf("%s: audit %s (%v)", tc.args, audit.String(), err)
+		}
 	}
 }
 
@@ -229,10 +275,11 @@ func TestExecRegistrationAndAnnotations(t *testing.T) {
 
 // FuzzExecAllows checks the allowlist against an oracle written apart from it, with package path: an exact
 // entry allows that name alone; DIR/* allows a program whose directory is DIR, given in clean form, that is
-// neither "." nor "..".
+// neither "." nor "..", and whose name has no character a Windows guest reads as a separator or a drive.
 func FuzzExecAllows(f *testing.F) {
 	for _, s := range [][2]string{{"/usr/bin/*", "/usr/bin/uptime"}, {"/usr/bin/*", "/usr/bin/../sh"}, {"hostname", "hostname"},
-		{"/opt/*", "/opt//x"}, {"/opt/*", "/opt/x/"}, {"a/*", "a/."}, {"hostname", "hostname\x00"}} {
+		{"/opt/*", "/opt//x"}, {"/opt/*", "/opt/x/"}, {"a/*", "a/."}, {"hostname", "hostname\x00"},
+		{"/tools/*", `/tools/..\Windows\System32\cmd.exe`}, {"/tools/*", "/tools/c:x"}} {
 		f.Add(s[0], s[1])
 	}
 	f.Fuzz(func(t *testing.T, entry, program string) {
@@ -245,7 +292,7 @@ func FuzzExecAllows(f *testing.F) {
 		if dir, ok := strings.CutSuffix(e, "/*"); ok {
 			base := path.Base(program)
 			want = program != "" && path.Dir(program) == dir && path.Clean(program) == program && base != "." && base != ".." &&
-				program == dir+"/"+base
+				program == dir+"/"+base && strings.IndexFunc(base, func(r rune) bool { return r == '\\' || r == ':' }) < 0
 		}
 		if got := (ExecRule{Enabled: true, Allow: list}).Allows(program); got != want {
 			t.Fatalf("entry %q, program %q: allowed %v, oracle says %v", e, program, got, want)

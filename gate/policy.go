@@ -181,6 +181,10 @@ func (p *Policy) Check(ctx context.Context, c Call, next Handler) *mcp.CallToolR
 	if c.Cluster != nil {
 		cluster = c.Cluster.Name
 	}
+	if d.Invalid != "" && j.never == "" {
+		p.audit.Write(&Record{Tool: c.Tool, Tier: t.String(), Decision: Invalid, Cluster: cluster, Error: d.Invalid, Operation: j.key()}, start)
+		return mcp.NewToolResultError(InvalidRefusal(d))
+	}
 	if !d.Allow || t == Read {
 		if t != Read {
 			p.audit.Write(&Record{Tool: c.Tool, Tier: t.String(), Decision: Refused, Cluster: cluster, Missing: d.Missing, Operation: j.key()}, start)

@@ -1,6 +1,8 @@
 package pve
 
 import (
+	"encoding/base64"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -123,11 +125,30 @@ func ValidSearchDomains(s string) error {
 	return nil
 }
 
-// sshKeyLine is one OpenSSH public key: an optional options prefix is not allowed here, a key type, the
-// base64 blob, and an optional comment.
-var sshKeyLine = regexp.MustCompile(`^(ssh-(ed25519|rsa|dss)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) [A-Za-z0-9+/]+={0,3}( [^\x00-\x1f\x7f]*)?$`)
+// sshKeyFields are the public key types OpenSSH accepts in authorized_keys, each with the number of
+// length-prefixed strings its key blob holds after the type (RFC 4253 6.6, RFC 5656 3.1, OpenSSH's
+// PROTOCOL.u2f): ed25519 its key; RSA e and n; ECDSA the curve and the point; a security key's also the
+// application. DSA (ssh-dss) is left out: OpenSSH refuses it by default since 7.0 and no longer builds it
+// since 9.8, so a guest would silently not accept the key.
+var sshKeyFields = map[string]int{
+	"ssh-ed25519":                        1,
+	"ssh-rsa":                            2,
+	"ecdsa-sha2-nistp256":                2,
+	"ecdsa-sha2-nistp384":                2,
+	"ecdsa-sha2-nistp521":                2,
+	"sk-ssh-ed25519@openssh.com":         2,
+	"sk-ecdsa-sha2-nistp256@openssh.com": 3,
+}
 
-// ValidSSHKeys checks authorized_keys text: one OpenSSH public key a line, blank lines allowed.
+var sshKeyTypeNames = "ssh-ed25519, ssh-rsa, ecdsa-sha2-nistp256/384/521, sk-ssh-ed25519@openssh.com, sk-ecdsa-sha2-nistp256@openssh.com"
+
+// plainKeyType matches what may be echoed of a line's first word: a short name of the characters key types use.
+var plainKeyType = regexp.MustCompile(`^[a-z0-9@.-]{1,40}$`)
+
+// ValidSSHKeys checks authorized_keys text: one OpenSSH public key a line (a key type, its base64 blob, an
+// optional comment; no options prefix), blank lines allowed. The blob must decode and hold a whole key of the
+// type the line names: the type again as its first string, then the type's strings, nothing more, so a key
+// cut short in a paste or given under another type is refused before it reaches a guest that would ignore it.
 func ValidSSHKeys(keys string) error {
 	n := 0
 	for i, line := range strings.Split(strings.ReplaceAll(keys, "\r\n", "\n"), "\n") {
@@ -135,8 +156,8 @@ func ValidSSHKeys(keys string) error {
 		if line == "" {
 			continue
 		}
-		if !sshKeyLine.MatchString(line) {
-			return fmt.Errorf("ssh key line %d is not an OpenSSH public key (ssh-ed25519 AAAA… comment)", i+1)
+		if err := validSSHKey(line); err != nil {
+			return fmt.Errorf("line %d %w", i+1, err)
 		}
 		n++
 	}
@@ -144,6 +165,59 @@ func ValidSSHKeys(keys string) error {
 		return errors.New("no ssh key given")
 	}
 	return nil
+}
+
+// validSSHKey checks one line; its error completes "line N …".
+func validSSHKey(line string) error {
+	if strings.Contains(line, "PRIVATE KEY") {
+		return errors.New("is part of a private key: give the public key (the .pub file), never the private one")
+	}
+	typ, rest, _ := strings.Cut(line, " ")
+	blob, comment, _ := strings.Cut(rest, " ")
+	fields, known := sshKeyFields[typ]
+	switch {
+	case typ == "ssh-dss":
+		return errors.New("is a DSA key (ssh-dss), which OpenSSH no longer accepts: make an ed25519 key (ssh-keygen -t ed25519)")
+	case !known && plainKeyType.MatchString(typ):
+		return fmt.Errorf("starts with %q, not a key type OpenSSH accepts (%s)", typ, sshKeyTypeNames)
+	case !known:
+		return fmt.Errorf("does not start with a key type OpenSSH accepts (%s; no options before it)", sshKeyTypeNames)
+	case blob == "":
+		return fmt.Errorf("has no key data after its type %s", typ)
+	case strings.ContainsFunc(comment, func(r rune) bool { return r < 0x20 || r == 0x7f }):
+		return errors.New("has a control character in its comment")
+	}
+	data, err := base64.StdEncoding.Strict().DecodeString(blob)
+	if err != nil {
+		return errors.New("has key data that is not base64 (a key cut or wrapped in the paste?)")
+	}
+	strs, whole := sshStrings(data)
+	if len(strs) == 0 || string(strs[0]) != typ {
+		if len(strs) > 0 && sshKeyFields[string(strs[0])] > 0 {
+			return fmt.Errorf("names the type %s, but its key data is a %s key", typ, strs[0])
+		}
+		return fmt.Errorf("has key data that is not a %s public key", typ)
+	}
+	if !whole || len(strs) != 1+fields {
+		return fmt.Errorf("has key data that is not a whole %s key (cut short in the paste?)", typ)
+	}
+	return nil
+}
+
+// sshStrings splits an SSH wire-format blob into its length-prefixed strings (uint32 big-endian length, then
+// the bytes); whole reports that they fill the blob exactly.
+func sshStrings(b []byte) (strs [][]byte, whole bool) {
+	for len(b) > 0 {
+		if len(b) < 4 {
+			return strs, false
+		}
+		n := binary.BigEndian.Uint32(b)
+		if uint64(n) > uint64(len(b)-4) {
+			return strs, false
+		}
+		strs, b = append(strs, b[4:4+n]), b[4+n:]
+	}
+	return strs, true
 }
 
 // EncodeSSHKeys writes authorized_keys text as the sshkeys option holds it: one key a line, every byte but

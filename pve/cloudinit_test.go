@@ -1,11 +1,19 @@
 package pve
 
 import (
+	"bytes"
+	"encoding/base64"
+	"encoding/binary"
+	"io"
 	"net"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 func TestValidIPConfig(t *testing.T) {
@@ -44,20 +52,147 @@ func TestValidNameserversAndSearchDomains(t *testing.T) {
 	}
 }
 
-func TestSSHKeys(t *testing.T) {
-	const key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGJ4bGF0ZXN0a2V5Zm9ydGVzdHNvbmx5 ops@laptop"
-	if err := ValidSSHKeys(key + "\n\necdsa-sha2-nistp256 AAAAE2VjZHNh= other\n"); err != nil {
-		t.Error(err)
+// realKeys reads testdata/ssh-public-keys.txt: OpenSSH public keys of every type, and whether each is accepted.
+func realKeys(t testing.TB) (keys []string, accepted map[string]bool) {
+	b, err := os.ReadFile(filepath.Join("testdata", "ssh-public-keys.txt"))
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, s := range []string{"", "\n", "AAAAC3Nza ops", "ssh-ed25519", "ssh-ed25519 not*base64", `command="rm -rf /" ssh-ed25519 AAAA`, "ssh-ed25519 AAAA x\x1b[31m"} {
-		if ValidSSHKeys(s) == nil {
-			t.Errorf("%q accepted", s)
+	accepted = map[string]bool{}
+	for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		if strings.HasPrefix(l, "#") {
+			continue
+		}
+		verdict, key, _ := strings.Cut(l, " ")
+		keys = append(keys, key)
+		accepted[key] = verdict == "yes"
+	}
+	return keys, accepted
+}
+
+func TestSSHKeys(t *testing.T) {
+	keys, accepted := realKeys(t)
+	byType := map[string]string{}
+	for _, k := range keys {
+		typ, _, _ := strings.Cut(k, " ")
+		byType[typ] = k
+		if err := ValidSSHKeys(k); (err == nil) != accepted[k] {
+			t.Errorf("%s: %v, accepted %v", typ, err, accepted[k])
 		}
 	}
-	got := EncodeSSHKeys(" " + key + "\r\n\n")
-	if want := "ssh-ed25519%20AAAAC3NzaC1lZDI1NTE5AAAAIGJ4bGF0ZXN0a2V5Zm9ydGVzdHNvbmx5%20ops%40laptop%0A"; got != want {
+	if err := ValidSSHKeys(strings.Join(keys[:5], "\r\n") + "\n\n"); err != nil {
+		t.Errorf("several keys: %v", err)
+	}
+	ed, rsa := byType["ssh-ed25519"], byType["ssh-rsa"]
+	_, edBlob, _ := strings.Cut(ed, " ")
+	edBlob, _, _ = strings.Cut(edBlob, " ")
+	tests := []struct{ keys, want string }{
+		{"", "no ssh key given"},
+		{"\n \n", "no ssh key given"},
+		{"ssh-rsa AAAA", "line 1 has key data that is not a ssh-rsa public key"},
+		{"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5", "line 1 has key data that is not a whole ssh-ed25519 key (cut short in the paste?)"},
+		{"ssh-ed25519 " + edBlob[:len(edBlob)-3] + " cut", "line 1 has key data that is not base64 (a key cut or wrapped in the paste?)"},
+		{"ssh-ed25519 " + edBlob[:48] + " cut", "line 1 has key data that is not a whole ssh-ed25519 key (cut short in the paste?)"},
+		{"ssh-rsa " + edBlob + " swapped", "line 1 names the type ssh-rsa, but its key data is a ssh-ed25519 key"},
+		{"ssh-ed25519 not*base64", "line 1 has key data that is not base64 (a key cut or wrapped in the paste?)"},
+		{"ssh-ed25519", "line 1 has no key data after its type ssh-ed25519"},
+		{"ssh-ed25519  " + edBlob, "line 1 has no key data after its type ssh-ed25519"},
+		{ed + "\x1b[31m", "line 1 has a control character in its comment"},
+		{rsa + "\nssh-foo AAAA", `line 2 starts with "ssh-foo", not a key type OpenSSH accepts (` + sshKeyTypeNames + ")"},
+		{`command="rm -rf /" ` + ed, "line 1 does not start with a key type OpenSSH accepts (" + sshKeyTypeNames + "; no options before it)"},
+		{"AAAAC3Nza ops", "line 1 does not start with a key type OpenSSH accepts (" + sshKeyTypeNames + "; no options before it)"}, // only a plain lower-case first word is echoed
+		{"-----BEGIN OPENSSH PRIVATE KEY-----", "line 1 is part of a private key: give the public key (the .pub file), never the private one"},
+		{byType["ssh-dss"], "line 1 is a DSA key (ssh-dss), which OpenSSH no longer accepts: make an ed25519 key (ssh-keygen -t ed25519)"},
+		{ed + " a comment with spaces", ""},
+	}
+	for _, tc := range tests {
+		got := ""
+		if err := ValidSSHKeys(tc.keys); err != nil {
+			got = err.Error()
+		}
+		if diff := cmp.Diff(tc.want, got); diff != "" {
+			t.Errorf("%.40q (-want +got)\n%s", tc.keys, diff)
+		}
+	}
+	// every key cut in its blob at a 4-character boundary (where it still decodes) is refused
+	for _, k := range keys[:7] {
+		typ, rest, _ := strings.Cut(k, " ")
+		blob, _, _ := strings.Cut(rest, " ")
+		for n := 4; n < len(blob); n += 4 {
+			if ValidSSHKeys(typ+" "+blob[:n]) == nil {
+				t.Errorf("%s cut to %d characters accepted", typ, n)
+			}
+		}
+	}
+	got := EncodeSSHKeys(" " + ed + "\r\n\n")
+	if want := strings.NewReplacer(" ", "%20", "@", "%40", "+", "%2B", "/", "%2F", "=", "%3D").Replace(ed) + "%0A"; got != want {
 		t.Errorf("encoded %q, want %q", got, want)
 	}
+}
+
+// FuzzValidSSHKeys checks the validator against an oracle written apart from it, from the formats' own
+// description: a line is TYPE SP BASE64 [SP COMMENT]; the blob, read with a bytes.Reader and binary.Read, is
+// the type as an SSH string and then exactly the type's count of SSH strings.
+func FuzzValidSSHKeys(f *testing.F) {
+	keys, _ := realKeys(f)
+	for _, k := range keys {
+		f.Add(k)
+		f.Add(k + "\n" + k)
+		f.Add(strings.Replace(k, " ", "  ", 1))
+	}
+	f.Add("ssh-rsa AAAA")
+	f.Add("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5")
+	f.Fuzz(func(t *testing.T, keys string) {
+		if got, want := ValidSSHKeys(keys) == nil, sshKeysOracle(keys); got != want {
+			t.Fatalf("%q: valid %v, oracle says %v", keys, got, want)
+		}
+	})
+}
+
+func sshKeysOracle(keys string) bool {
+	counts := map[string]int{"ssh-ed25519": 1, "ssh-rsa": 2, "ecdsa-sha2-nistp256": 2, "ecdsa-sha2-nistp384": 2, "ecdsa-sha2-nistp521": 2,
+		"sk-ssh-ed25519@openssh.com": 2, "sk-ecdsa-sha2-nistp256@openssh.com": 3}
+	seen := false
+	for _, line := range strings.Split(strings.ReplaceAll(keys, "\r\n", "\n"), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		seen = true
+		parts := strings.SplitN(line, " ", 3)
+		count, ok := counts[parts[0]]
+		if !ok || len(parts) < 2 || parts[1] == "" || strings.Contains(line, "PRIVATE KEY") {
+			return false
+		}
+		if len(parts) == 3 {
+			for i := 0; i < len(parts[2]); i++ {
+				if parts[2][i] < 0x20 || parts[2][i] == 0x7f {
+					return false
+				}
+			}
+		}
+		blob, err := base64.StdEncoding.Strict().DecodeString(parts[1])
+		if err != nil {
+			return false
+		}
+		r := bytes.NewReader(blob)
+		var got []string
+		for r.Len() > 0 {
+			var n uint32
+			if binary.Read(r, binary.BigEndian, &n) != nil || int64(n) > int64(r.Len()) {
+				return false
+			}
+			s := make([]byte, n)
+			if _, err := io.ReadFull(r, s); err != nil {
+				return false
+			}
+			got = append(got, string(s))
+		}
+		if len(got) != 1+count || got[0] != parts[0] {
+			return false
+		}
+	}
+	return seen
 }
 
 // urlencodedChars is what the schema's urlencoded format allows (pve-common: ^[-%a-zA-Z0-9_.!~*'()]*$).

@@ -188,6 +188,13 @@ type LocalDisk struct {
 	Unused Bool   `json:"is_unused"`
 }
 
+// CloudInit reports whether the disk is a cloud-init drive (a volume named vm-N-cloudinit, the rule
+// QemuMigrate applies): listed as a CD-ROM, it is a generated disk that migrates with the VM, where any
+// other CD-ROM image on node-local storage stops the migration ("local cdrom image").
+func (d LocalDisk) CloudInit() bool { return cloudInitVolume.MatchString(d.VolID) }
+
+var cloudInitVolume = regexp.MustCompile(`vm-\d+-cloudinit`)
+
 // MigrationCheck is GET …/migrate, for target ("" for none: all nodes are judged).
 func (c *Client) MigrationCheck(ctx context.Context, g GuestRef, target string) (Migration, error) {
 	p, err := g.path("migrate")

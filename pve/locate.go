@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -188,6 +189,25 @@ func (x *guestIndex) wrote(vmid int, destroyed bool) {
 	}
 }
 
+// nodes are the nodes the index puts a guest on, sorted.
+func (x *guestIndex) nodes() []string {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.guests == nil {
+		return nil
+	}
+	seen := map[string]bool{}
+	for _, i := range x.guests.at {
+		seen[x.guests.rows[i].Node] = true
+	}
+	out := make([]string, 0, len(seen))
+	for n := range seen {
+		out = append(out, n)
+	}
+	slices.Sort(out)
+	return out
+}
+
 // contradicted marks the index stale: Proxmox said a guest is not where the index put it.
 func (x *guestIndex) contradicted() {
 	x.mu.Lock()
@@ -259,6 +279,10 @@ func (c *Client) list(ctx context.Context, f *listing) {
 	c.index.mu.Unlock()
 	close(f.done)
 }
+
+// NodesWithGuests are the nodes the guest index, as it stands, puts a guest on: nodes known to exist without
+// a request (however old the index). A node that holds no guest is not among them; nil before any listing.
+func (c *Client) NodesWithGuests() []string { return c.index.nodes() }
 
 // Locate finds guest vmid. With node "" it answers from the guest index (listing the cluster when the index
 // is too old or lacks vmid); with a node it asks that node, one small request, unless a fresh index already

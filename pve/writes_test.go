@@ -141,3 +141,18 @@ func TestSettingsValidateBeforeAnyRequest(t *testing.T) {
 		t.Errorf("CloneRequest without a newid: %v", err)
 	}
 }
+
+// TestLocalDiskCloudInit: a cloud-init drive is told from other CD-ROM images by its volume name, as QemuMigrate
+// does (vm-N-cloudinit, on any storage and in any format).
+func TestLocalDiskCloudInit(t *testing.T) {
+	got := map[string]bool{}
+	for _, v := range []string{"local-lvm:vm-104-cloudinit", "local:104/vm-104-cloudinit.qcow2", "zfs:vm-9000-cloudinit",
+		"local:iso/virtio-win-0.1.271.iso", "local:iso/cloudinit.iso", "local-lvm:vm-104-disk-0", "cdrom"} {
+		got[v] = LocalDisk{VolID: v, CDROM: true}.CloudInit()
+	}
+	want := map[string]bool{"local-lvm:vm-104-cloudinit": true, "local:104/vm-104-cloudinit.qcow2": true, "zfs:vm-9000-cloudinit": true,
+		"local:iso/virtio-win-0.1.271.iso": false, "local:iso/cloudinit.iso": false, "local-lvm:vm-104-disk-0": false, "cdrom": false}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got)\n%s", diff)
+	}
+}

@@ -3,6 +3,7 @@ package tools
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"regexp"
@@ -24,6 +25,8 @@ import (
 //	                     bridge (see checks: the official schema's formats, with the client's own caps)
 //	min:"1" max:"300"    integer bounds; maxlen:"N" for strings
 //	accept:"string"      an integer that may also arrive as a string of digits (a cursor a client echoes back)
+//	example:"df|-h"      an array argument's example elements, shown in its errors (required on arrays: a
+//	                     model that sent a string needs the form, not only the word "array")
 //
 // A map[string]any field is an object argument (a generic call's parameters): its members are decoded as JSON
 // gives them, numbers as json.Number, and validated by the tool against the operation's schema. Unexported fields
@@ -57,7 +60,8 @@ type field struct {
 	check     string
 	min, max  *int64
 	maxLen    int
-	strDigits bool // accept:"string"
+	strDigits bool     // accept:"string"
+	example   []string // example:"a|b", an array's
 }
 
 type argSpec struct {
@@ -155,6 +159,12 @@ func (s *argSpec) collect(t reflect.Type, index []int) error {
 		if e := sf.Tag.Get("enum"); e != "" {
 			f.enum = strings.Split(e, "|")
 		}
+		if e := sf.Tag.Get("example"); e != "" {
+			f.example = strings.Split(e, "|")
+		}
+		if f.kind == kindStrings && len(f.example) == 0 {
+			return fmt.Errorf("argument %s is an array without an example (example tag): its errors show the form", name)
+		}
 		for tag, dst := range map[string]**int64{"min": &f.min, "max": &f.max} {
 			if v := sf.Tag.Get(tag); v != "" {
 				n, err := strconv.ParseInt(v, 10, 64)
@@ -239,8 +249,13 @@ func (s *argSpec) decode(m object, dst any) error {
 			}
 			continue
 		}
-		if err := f.set(v.FieldByIndex(f.index), r); err != nil {
-			problems = append(problems, fmt.Sprintf("%s: %v; expected %s", f.name, err, f.allowed()))
+		err := f.set(v.FieldByIndex(f.index), r)
+		var elem *elemError
+		switch {
+		case errors.As(err, &elem):
+			problems = append(problems, fmt.Sprintf("%s[%d]: %v; expected %s", f.name, elem.i, elem.err, f.elemExpected()))
+		case err != nil:
+			problems = append(problems, fmt.Sprintf("%s: %v; expected %s", f.name, err, f.expected(r)))
 		}
 	}
 	if len(problems) > 0 {
@@ -302,9 +317,9 @@ func (f *field) set(dst reflect.Value, raw json.RawMessage) error {
 		if len(raw) == 0 || raw[0] != '[' || json.Unmarshal(raw, &list) != nil {
 			return fmt.Errorf("got %s", describe(raw))
 		}
-		for _, str := range list {
+		for i, str := range list {
 			if err := f.validString(str); err != nil {
-				return err
+				return &elemError{i, err}
 			}
 		}
 		dst.Set(reflect.ValueOf(list))
@@ -337,8 +352,61 @@ func (f *field) validString(s string) error {
 	return nil
 }
 
+// expected is allowed, for a value that was refused: an array given as a string shows the string as the array
+// it should have been, when the string is one element that may be shown.
+func (f *field) expected(raw json.RawMessage) string {
+	var s string
+	if f.kind != kindStrings || json.Unmarshal(raw, &s) != nil || !plainShown(s) || strings.ContainsAny(s, " ,;") || f.validString(s) != nil {
+		return f.allowed()
+	}
+	return f.arrayOf([]string{s})
+}
+
+// arrayOf says what an array argument accepts, with example as its example.
+func (f *field) arrayOf(example []string) string {
+	msg := "an array of strings"
+	if each := f.elemAllowed(); each != "" {
+		msg += " (each " + each + ")"
+	}
+	ex, _ := json.Marshal(example)
+	return msg + ", e.g. " + string(ex)
+}
+
+// elemError is an array element that was refused: the error names it by its index.
+type elemError struct {
+	i   int
+	err error
+}
+
+func (e *elemError) Error() string { return e.err.Error() }
+
+// elemExpected says what one element of an array accepts.
+func (f *field) elemExpected() string {
+	switch each := f.elemAllowed(); {
+	case each != "":
+		return each
+	case f.maxLen > 0:
+		return fmt.Sprintf("a string of at most %d characters", f.maxLen)
+	}
+	return "a string"
+}
+
+// elemAllowed says what each element of an array accepts, when more than any string.
+func (f *field) elemAllowed() string {
+	switch {
+	case len(f.enum) > 0:
+		return "one of " + strings.Join(f.enum, ", ")
+	case f.check != "":
+		return checkDescriptions[f.check]
+	}
+	return ""
+}
+
 // allowed says what a field accepts, in the words of the error message.
 func (f *field) allowed() string {
+	if f.kind == kindStrings {
+		return f.arrayOf(f.example)
+	}
 	switch {
 	case f.kind == kindInt && f.min != nil && f.max != nil:
 		return fmt.Sprintf("an integer %d…%d", *f.min, *f.max)
@@ -350,8 +418,6 @@ func (f *field) allowed() string {
 		return "one of " + strings.Join(f.enum, ", ")
 	case f.check != "":
 		return checkDescriptions[f.check]
-	case f.kind == kindStrings:
-		return "an array of strings"
 	case f.maxLen > 0:
 		return fmt.Sprintf("a string of at most %d characters", f.maxLen)
 	}
@@ -393,7 +459,7 @@ func showValue(s string) string {
 	if plainShown(s) {
 		return strconv.Quote(s)
 	}
-	return fmt.Sprintf("a string of %d characters", len(s))
+	return "a string of " + count(len(s), "character", "characters")
 }
 
 // showName shows an unknown argument name the same way.
@@ -401,7 +467,7 @@ func showName(s string) string {
 	if plainShown(s) {
 		return strconv.Quote(s)
 	}
-	return fmt.Sprintf("(a name of %d characters)", len(s))
+	return "(a name of " + count(len(s), "character", "characters") + ")"
 }
 
 // describe names a JSON value's type and shows it when that is safe.
@@ -412,7 +478,10 @@ func describe(raw json.RawMessage) string {
 	case raw[0] == '"':
 		var s string
 		if json.Unmarshal(raw, &s) == nil {
-			return "the string " + showValue(s)
+			if plainShown(s) {
+				return "the string " + strconv.Quote(s)
+			}
+			return showValue(s) // "a string of N characters"
 		}
 		return "a malformed string"
 	case raw[0] == '[':
@@ -444,6 +513,16 @@ func isNumberLiteral(b []byte) bool {
 		}
 	}
 	return true
+}
+
+// argProblem is one problem of an argument, from a validator's error: "name: what is wrong". A validator's
+// message that names the argument already ("size \"-1G\" is not …") stands alone, so the name is not said twice.
+func argProblem(name string, err error) string {
+	msg := err.Error()
+	if strings.HasPrefix(msg, name+" ") {
+		return msg
+	}
+	return name + ": " + msg
 }
 
 // ArgError lists every problem with a call's arguments, and the valid names.

@@ -53,14 +53,22 @@ type guestView struct {
 	Lock     string   `json:"lock,omitempty"`
 	Pool     string   `json:"pool,omitempty"`
 	Tags     []string `json:"tags,omitempty"`
-	CPU      float64  `json:"cpu"` // percent of its CPUs
-	Mem      int64    `json:"mem"`
-	MaxMem   int64    `json:"maxmem"`
-	Uptime   int64    `json:"uptime"`
+	// The usage figures are set only where a read measured them (a listing, a guest's status): a write's
+	// target comes from the guest index, which does not keep them, and a guest whose node is offline has none.
+	CPU    *float64 `json:"cpu,omitempty"` // percent of its CPUs
+	Mem    *int64   `json:"mem,omitempty"`
+	MaxMem *int64   `json:"maxmem,omitempty"`
+	Uptime *int64   `json:"uptime,omitempty"`
+}
+
+// withUsage is the view with the usage a read measured.
+func (g guestView) withUsage(cpuFraction float64, mem, maxMem, uptime int64) guestView {
+	g.CPU, g.Mem, g.MaxMem, g.Uptime = ptrTo(percent(cpuFraction)), ptrTo(mem), ptrTo(maxMem), ptrTo(uptime)
+	return g
 }
 
 func viewGuest(r pve.Resource) guestView {
-	return guestView{
+	g := guestView{
 		VMID:     int(r.VMID),
 		Type:     r.Type,
 		Name:     clean(r.Name, maxName),
@@ -70,11 +78,11 @@ func viewGuest(r pve.Resource) guestView {
 		Lock:     clean(r.Lock, 24),
 		Pool:     clean(r.Pool, maxName),
 		Tags:     cleanTags(r.Tags),
-		CPU:      percent(float64(r.CPU)),
-		Mem:      int64(r.Mem),
-		MaxMem:   int64(r.MaxMem),
-		Uptime:   int64(r.Uptime),
 	}
+	if r.Status == "unknown" {
+		return g // its node is offline: Proxmox has no usage of it (the fields are absent, not zero)
+	}
+	return g.withUsage(float64(r.CPU), int64(r.Mem), int64(r.MaxMem), int64(r.Uptime))
 }
 
 // viewLocated is a located guest, without usage (resolution does not read it).
@@ -123,10 +131,11 @@ func (g guestView) line() string {
 	if g.Lock != "" {
 		fmt.Fprintf(&b, " locked:%s", known(g.Lock, lockNames))
 	}
-	if g.Status == "running" && g.MaxMem > 0 {
-		fmt.Fprintf(&b, " cpu %s mem %s/%s up %s", fmtPercent(g.CPU), fmtGiB(g.Mem), fmtBytes(g.MaxMem), fmtUptime(g.Uptime))
-	} else if g.MaxMem > 0 {
-		fmt.Fprintf(&b, " mem %s", fmtBytes(g.MaxMem))
+	switch {
+	case g.Status == "running" && g.MaxMem != nil && *g.MaxMem > 0 && g.CPU != nil && g.Mem != nil && g.Uptime != nil:
+		fmt.Fprintf(&b, " cpu %s mem %s/%s up %s", fmtPercent(*g.CPU), fmtGiB(*g.Mem), fmtBytes(*g.MaxMem), fmtUptime(*g.Uptime))
+	case g.MaxMem != nil && *g.MaxMem > 0:
+		fmt.Fprintf(&b, " mem %s", fmtBytes(*g.MaxMem))
 	}
 	if g.Pool != "" {
 		fmt.Fprintf(&b, " pool %s", inline(g.Pool, maxName))

@@ -8,11 +8,12 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/proxmox-mcp/proxmox-mcp/pve"
 )
 
-// A guest's everyday settings: CPU, memory, name, notes, tags, start at boot, and a VM's cloud-init. The change
+// A guest's everyday settings: CPU, memory, name, description (the notes), tags, start at boot, and a VM's cloud-init. The change
 // is sent with the digest of the configuration it was computed from, so a concurrent change makes Proxmox
 // refuse it rather than mix the two; afterwards the guest's pending section tells which changes a running
 // guest took at once and which wait for its next boot.
@@ -24,12 +25,12 @@ type configArgs struct {
 	Memory       int      `json:"memory" min:"16" max:"4194304" desc:"MiB"`
 	Balloon      *int     `json:"balloon" min:"0" max:"4194304" desc:"VM minimum MiB, 0 off"`
 	Name         string   `json:"name" check:"dnsname" desc:"New name"`
-	Description  string   `json:"description" maxlen:"8192" desc:"Notes"`
-	Tags         []string `json:"tags" check:"tag" desc:"Replace tags"`
+	Description  string   `json:"description" maxlen:"8192" desc:"Notes text"`
+	Tags         []string `json:"tags" check:"tag" example:"k8s|lab" desc:"Replace tags"`
 	OnBoot       *bool    `json:"onboot" desc:"Start at boot"`
 	CIUser       string   `json:"ciuser" maxlen:"32" desc:"Cloud-init user"`
 	SSHKeys      string   `json:"sshkeys" maxlen:"16384" desc:"Cloud-init SSH keys"`
-	IPConfig     []string `json:"ipconfig" maxlen:"256" desc:"Per NIC: ip=dhcp or ip=A/N,gw=G"`
+	IPConfig     []string `json:"ipconfig" maxlen:"256" example:"ip=dhcp" desc:"Per NIC: ip=dhcp or ip=A/N,gw=G"`
 	Nameserver   string   `json:"nameserver" maxlen:"256" desc:"DNS servers"`
 	SearchDomain string   `json:"searchdomain" maxlen:"256" desc:"DNS search domains"`
 	writeArgs
@@ -43,14 +44,23 @@ type configChange struct {
 	Key    string `json:"key"`
 	Before string `json:"before,omitempty"`
 	After  string `json:"after,omitempty"`
-	// Effect is live (a running guest has it now), pending (a running guest gets it at its next boot) or
-	// stopped (the guest is stopped: it has it when it starts); empty in a dry run.
+	// Effect is live (a running guest has it now), pending (a running guest gets it at its next boot),
+	// stopped (the guest is stopped: it has it when it starts) or, for a VM's cloud-init option that Proxmox
+	// wrote to the config at once, next_boot (the config has it; cloud-init gives it to the guest at its next
+	// boot); empty in a dry run.
 	Effect string `json:"effect,omitempty"`
+}
+
+// cloudInitKey reports whether a VM option reaches the guest through cloud-init (at its next boot).
+func cloudInitKey(key string) bool {
+	return strings.HasPrefix(key, "ci") || key == "sshkeys" || strings.HasPrefix(key, "ipconfig") || key == "nameserver" || key == "searchdomain"
 }
 
 type configResult struct {
 	writeResult
 	Changes []configChange `json:"changes"`
+	// descRunes are the lengths of the whole description before and after (its change shows them capped).
+	descRunes [2]int
 }
 
 func (r *configResult) Summary() string {
@@ -62,19 +72,27 @@ func (r *configResult) Summary() string {
 		fmt.Fprintf(&b, "Changed %s:", r.Target.ref())
 	}
 	for _, ch := range r.Changes {
-		fmt.Fprintf(&b, "\n%s: %s → %s", ch.Key, shownValue(ch.Before), shownValue(ch.After))
-		switch ch.Effect {
-		case "live":
-			b.WriteString(" (live now)")
-		case "pending":
-			b.WriteString(" (pending until the next boot: proxmox_reboot_resource applies it)")
-		case "stopped":
-			b.WriteString(" (the guest is stopped: it has it when it starts)")
+		before, after := shownValue(ch.Before), shownValue(ch.After)
+		if ch.Key == "description" {
+			before, after = notesShown(ch.Before, r.descRunes[0]), notesShown(ch.After, r.descRunes[1])
 		}
-		if strings.HasPrefix(ch.Key, "ci") || ch.Key == "sshkeys" || strings.HasPrefix(ch.Key, "ipconfig") || ch.Key == "nameserver" || ch.Key == "searchdomain" {
-			if r.Target.Type == string(pve.Qemu) {
-				b.WriteString("; cloud-init gives it to the guest at its next boot")
-			}
+		fmt.Fprintf(&b, "\n%s: %s → %s", ch.Key, before, after)
+		ci := r.Target.Type == string(pve.Qemu) && cloudInitKey(ch.Key)
+		switch {
+		case ch.Effect == "live":
+			b.WriteString(" (live now)")
+		case ch.Effect == "next_boot":
+			b.WriteString(" (in the config now; cloud-init gives it to the guest at its next boot)")
+		case ch.Effect == "pending" && ci:
+			b.WriteString(" (pending until the next boot: proxmox_reboot_resource applies it, and cloud-init gives it to the guest then)")
+		case ch.Effect == "pending":
+			b.WriteString(" (pending until the next boot: proxmox_reboot_resource applies it)")
+		case ch.Effect == "stopped" && ci:
+			b.WriteString(" (in the config now; cloud-init gives it to the guest when it starts)")
+		case ch.Effect == "stopped":
+			b.WriteString(" (the guest is stopped: it has it when it starts)")
+		case ci:
+			b.WriteString(" (cloud-init gives it to the guest at its next boot)")
 		}
 	}
 	b.WriteString("\n" + inlineLegend)
@@ -83,6 +101,21 @@ func (r *configResult) Summary() string {
 	}
 	return b.String()
 }
+
+// notesShown quotes a description as cluster text, capped, with its whole length when it was cut.
+func notesShown(s string, runes int) string {
+	if s == "" {
+		return "(none)"
+	}
+	q := inline(s, maxNotesShown+1)
+	if runes > maxNotesShown {
+		q += fmt.Sprintf(" (%d characters)", runes)
+	}
+	return q
+}
+
+// maxNotesShown caps a description in a change's before and after.
+const maxNotesShown = 80
 
 // shownValue quotes a value unless it is empty or one of the few plain forms an option takes.
 func shownValue(s string) string {
@@ -135,7 +168,7 @@ func (a *configArgs) options() (set map[string]string, del []string, err error) 
 	}
 	if a.SSHKeys != "" {
 		if err := pve.ValidSSHKeys(a.SSHKeys); err != nil {
-			problems = append(problems, "sshkeys: "+err.Error())
+			problems = append(problems, argProblem("sshkeys", err))
 		}
 		set["sshkeys"] = pve.EncodeSSHKeys(a.SSHKeys)
 	}
@@ -147,7 +180,7 @@ func (a *configArgs) options() (set map[string]string, del []string, err error) 
 			continue // this NIC's setting stays
 		}
 		if err := pve.ValidIPConfig(ip); err != nil {
-			problems = append(problems, fmt.Sprintf("ipconfig[%d]: %v", i, err))
+			problems = append(problems, argProblem(fmt.Sprintf("ipconfig[%d]", i), err))
 		}
 		set["ipconfig"+strconv.Itoa(i)] = ip
 	}
@@ -159,7 +192,7 @@ func (a *configArgs) options() (set map[string]string, del []string, err error) 
 	}
 	if a.SearchDomain != "" {
 		if err := pve.ValidSearchDomains(a.SearchDomain); err != nil {
-			problems = append(problems, "searchdomain: "+err.Error())
+			problems = append(problems, argProblem("searchdomain", err))
 		}
 		set["searchdomain"] = a.SearchDomain
 	}
@@ -206,7 +239,7 @@ func updateConfig(ctx context.Context, e *env, c *call, a *configArgs) (*configR
 	}
 	view := viewLocated(g)
 	res := &configResult{writeResult: writeResult{action: "update config", Target: &view, what: "change the configuration of " + view.ref()},
-		Changes: []configChange{}}
+		Changes: []configChange{}, descRunes: [2]int{utf8.RuneCountInString(cfg.String("description")), utf8.RuneCountInString(set["description"])}}
 	for _, k := range sortedKeys(set) {
 		if cfg.String(k) == set[k] {
 			delete(set, k) // already so: not sent
@@ -245,11 +278,13 @@ func updateConfig(ctx context.Context, e *env, c *call, a *configArgs) (*configR
 		}
 	}
 	for i := range res.Changes {
-		switch {
+		switch key := res.Changes[i].Key; {
 		case !running:
 			res.Changes[i].Effect = "stopped"
-		case pending[res.Changes[i].Key]:
+		case pending[key]:
 			res.Changes[i].Effect = "pending"
+		case res.Note == "" && g.Type == pve.Qemu && cloudInitKey(key):
+			res.Changes[i].Effect = "next_boot" // in the config, not yet in the guest
 		case res.Note == "":
 			res.Changes[i].Effect = "live"
 		}
@@ -257,7 +292,8 @@ func updateConfig(ctx context.Context, e *env, c *call, a *configArgs) (*configR
 	return res, nil
 }
 
-// optionText is how an option's value is shown: keys by count, notes by length, the rest cleaned and capped.
+// optionText is how an option's value is shown: keys by count, the description (multi-line notes) on one line
+// capped at maxNotesShown, the rest cleaned and capped.
 func optionText(key, v string) string {
 	switch {
 	case v == "":
@@ -275,7 +311,7 @@ func optionText(key, v string) string {
 		}
 		return count(n, "key", "keys")
 	case key == "description":
-		return fmt.Sprintf("%d characters", len([]rune(v)))
+		return clean(v, maxNotesShown)
 	}
 	return clean(v, maxValue)
 }

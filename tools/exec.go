@@ -19,7 +19,7 @@ import (
 
 type execArgs struct {
 	vmidArg
-	Command []string `json:"command" arg:"required" maxlen:"4096" desc:"Program, then its arguments"`
+	Command []string `json:"command" arg:"required" maxlen:"4096" example:"df|-h" desc:"Program, then its arguments"`
 	Input   string   `json:"input" maxlen:"65536" desc:"Standard input"`
 	Timeout int      `json:"timeout" min:"1" max:"600" desc:"Seconds, default 30"`
 	writeArgs
@@ -107,8 +107,11 @@ func guestExec(ctx context.Context, e *env, c *call, a *execArgs) (*execResult, 
 	if err != nil {
 		return nil, err
 	}
-	if g.Type != pve.Qemu {
+	switch {
+	case g.Type != pve.Qemu:
 		return nil, &ArgError{Problems: []string{fmt.Sprintf("vmid: %d is a container; commands run through the QEMU guest agent, which only VMs have", g.VMID)}}
+	case g.Template:
+		return nil, &ArgError{Problems: []string{fmt.Sprintf("vmid: %d is a template, which never starts, so its guest agent never runs; clone it (proxmox_clone_resource, or proxmox_provision_vm) and run the command in the clone", g.VMID)}}
 	}
 	req, err := pve.ExecRequest(g.Ref(), a.Command, a.Input, a.Input != "")
 	if err != nil {
@@ -123,7 +126,7 @@ func guestExec(ctx context.Context, e *env, c *call, a *execArgs) (*execResult, 
 	w, err := e.send(ctx, c, &res.writeResult, req)
 	if err != nil {
 		if _, ok := pve.AgentUnavailable(err); ok {
-			return nil, fmt.Errorf("%w. %s", err, agentHint(err))
+			return nil, withHint(err, agentHint(err))
 		}
 		return nil, err
 	}
@@ -217,6 +220,12 @@ func cleanAll(list []string) []string {
 		out[i] = clean(s, maxValue)
 	}
 	return out
+}
+
+// withHint adds what to do to an error: its sentences follow the error's, and the last one ends where the
+// error result's own text (explain) ends it, so the hint's final period is left to it.
+func withHint(err error, hint string) error {
+	return fmt.Errorf("%w. %s", err, strings.TrimSuffix(hint, "."))
 }
 
 // agentHint is what to do about an agent that did not answer.

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/proxmox-mcp/proxmox-mcp/gate"
 	"github.com/proxmox-mcp/proxmox-mcp/pve/pvesim"
 )
@@ -72,12 +74,14 @@ func TestExecGate(t *testing.T) {
 		`{"vmid":104,"command":"hostname; rm -rf /","confirm":true}`,
 		`{"vmid":104,"command":["/usr/bin/../../tmp/x"],"confirm":true}`,
 		`{"vmid":104,"command":["/usr/bin/sub/x"],"confirm":true}`,
+		`{"vmid":104,"command":["/usr/bin/..\\Windows\\System32\\cmd.exe"],"confirm":true}`,
+		`{"vmid":104,"command":["/usr/bin/C:cmd.exe"],"confirm":true}`,
 		`{"vmid":104,"command":["hostname "],"confirm":true}`,
 		`{"vmid":104,"command":[],"confirm":true}`,
 		`{"vmid":104,"confirm":true}`,
 	} {
 		res := h.call(t, "proxmox_guest_exec", args)
-		if !res.IsError || !strings.Contains(text(res), "Refused, nothing was sent") {
+		if !res.IsError || !strings.Contains(text(res), ", nothing was sent to Proxmox: ") {
 			t.Errorf("%s: %s", args, text(res))
 		}
 	}
@@ -86,6 +90,56 @@ func TestExecGate(t *testing.T) {
 	}
 	if cases != 7 {
 		t.Errorf("%d combinations ran, want 7", cases)
+	}
+}
+
+// TestExecMalformedCommand: a command that is not an argv array is refused as invalid input, whatever else
+// the call lacks, saying the form it needs (with a shell-style line's words as the example where they may be
+// shown) and what the corrected call still needs, without suggesting a dry run; nothing is sent and the audit
+// records it as invalid.
+func TestExecMalformedCommand(t *testing.T) {
+	const form = "expected an array of strings, the program first, e.g. "
+	tests := []struct {
+		name string
+		exec gate.ExecRule
+		args string
+		want string
+	}{
+		{"a program as a string", gate.ExecRule{Enabled: true, Allow: []string{"df"}}, `{"vmid":104,"command":"df","confirm":true}`,
+			`invalid arguments, nothing was sent to Proxmox: command: got the string "df"; ` + form + `["df"].`},
+		{"a shell-style line", gate.ExecRule{Enabled: true, Allow: []string{"df"}}, `{"vmid":104,"command":"df -h /","confirm":true}`,
+			`invalid arguments, nothing was sent to Proxmox: command: got the string "df -h /"; ` + form + `["df","-h","/"].`},
+		{"a line with shell syntax", gate.ExecRule{Enabled: true, Allow: []string{"df"}}, `{"vmid":104,"command":"df; rm -rf /","confirm":true}`,
+			`invalid arguments, nothing was sent to Proxmox: command: got a string of 12 characters; ` + form + `["df","-h"].`},
+		{"an empty array", gate.ExecRule{Enabled: true, Allow: []string{"df"}}, `{"vmid":104,"command":[],"confirm":true}`,
+			`invalid arguments, nothing was sent to Proxmox: command: got an empty array; ` + form + `["df","-h"].`},
+		{"an empty program", gate.ExecRule{Enabled: true, Allow: []string{"df"}}, `{"vmid":104,"command":["","-h"],"confirm":true}`,
+			`invalid arguments, nothing was sent to Proxmox: command: its first element, the program, is empty; ` + form + `["df","-h"].`},
+		{"numbers", gate.ExecRule{Enabled: true, Allow: []string{"df"}}, `{"vmid":104,"command":[1,2],"confirm":true}`,
+			`invalid arguments, nothing was sent to Proxmox: command: got an array that is not all strings; ` + form + `["df","-h"].`},
+		{"and no confirm, exec off", gate.ExecRule{}, `{"vmid":104,"command":"df"}`,
+			`invalid arguments, nothing was sent to Proxmox: command: got the string "df"; ` + form + `["df"]. ` +
+				`Corrected, the call still needs confirm: true (missing) and the server setting PROXMOX_ENABLE_EXEC=1 (not set; only the operator sets it: ask the person, never change the server's environment yourself).`},
+		{"in a dry run", gate.ExecRule{}, `{"vmid":104,"command":"df","dry_run":true}`,
+			`invalid arguments, nothing was sent to Proxmox: command: got the string "df"; ` + form + `["df"].`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, harnessOpts{exec: tc.exec})
+			res := h.call(t, "proxmox_guest_exec", tc.args)
+			if !res.IsError {
+				t.Fatalf("accepted: %s", text(res))
+			}
+			if diff := cmp.Diff(tc.want, text(res)); diff != "" {
+				t.Errorf("(-want +got)\n%s", diff)
+			}
+			if n := len(h.sim.Requests()); n != 0 {
+				t.Errorf("a malformed command made %d requests: %v", n, h.sim.Requests())
+			}
+			if !strings.Contains(h.audit.String(), `"decision":"invalid"`) {
+				t.Errorf("audit: %s", h.audit.String())
+			}
+		})
 	}
 }
 

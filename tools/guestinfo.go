@@ -24,6 +24,7 @@ const (
 	agentNotConfigured = "not_configured"
 	agentVMStopped     = "vm_stopped"
 	agentNotRunning    = "not_running"
+	agentTemplate      = "template" // a template never starts: its agent never runs
 )
 
 type guestInfoResult struct {
@@ -31,7 +32,7 @@ type guestInfoResult struct {
 	Type        string      `json:"type" out:"-"`
 	Node        string      `json:"node" out:"-"`
 	Name        string      `json:"name,omitempty" out:"-"`
-	Agent       string      `json:"agent,omitempty" enum:"running|not_configured|vm_stopped|not_running"`
+	Agent       string      `json:"agent,omitempty" enum:"running|not_configured|vm_stopped|not_running|template"`
 	Fix         string      `json:"fix,omitempty" out:"-"`
 	OS          *osView     `json:"os,omitempty" out:"-"`
 	Hostname    string      `json:"hostname,omitempty" out:"-"`
@@ -73,6 +74,15 @@ var agentFixes = map[string]string{
 	agentNotConfigured: "The VM's configuration does not enable the QEMU guest agent: enable it in the VM's options (agent: 1), install qemu-guest-agent inside the guest, then stop and start the VM (a reboot from inside is not enough).",
 	agentVMStopped:     "The VM is stopped: start it (proxmox_start_resource); its agent answers some seconds after boot.",
 	agentNotRunning:    "The agent is enabled but does not answer: install and start qemu-guest-agent inside the guest (apt install qemu-guest-agent; systemctl enable --now qemu-guest-agent). A VM that just booted may need a few seconds more; one whose agent option was just turned on needs a stop and start.",
+	agentTemplate:      "The VM is a template: a template never starts, so its guest agent never runs. Clone it (proxmox_clone_resource, or proxmox_provision_vm) and ask the clone.",
+}
+
+// agentWords name each state of the agent in the text.
+var agentWords = map[string]string{
+	agentNotConfigured: "not enabled",
+	agentVMStopped:     "not running",
+	agentNotRunning:    "not answering",
+	agentTemplate:      "none",
 }
 
 func (r *guestInfoResult) Summary() string {
@@ -80,7 +90,7 @@ func (r *guestInfoResult) Summary() string {
 	g := guestView{VMID: r.VMID, Type: r.Type, Name: r.Name, Node: r.Node}
 	fmt.Fprintf(&b, "%s. %s\n", g.ref(), inlineLegend)
 	if r.Agent != "" && r.Agent != agentOK {
-		fmt.Fprintf(&b, "Guest agent: %s. %s\n", strings.ReplaceAll(r.Agent, "_", " "), r.Fix)
+		fmt.Fprintf(&b, "Guest agent: %s. %s\n", agentWords[r.Agent], r.Fix)
 	}
 	if r.OS != nil {
 		fmt.Fprintf(&b, "OS: %s", inline(r.OS.Name, maxName))
@@ -130,8 +140,14 @@ func newInfo(g pve.Guest) *guestInfoResult {
 	return &guestInfoResult{VMID: g.VMID, Type: string(g.Type), Node: clean(g.Node, maxName), Name: clean(g.Name, maxName), Interfaces: []ifaceView{}}
 }
 
-// vmInfo asks the agent its four questions at once; the first answer says whether it runs at all.
+// vmInfo asks the agent its four questions at once; the first answer says whether it runs at all. A template
+// is not asked: it never runs.
 func vmInfo(ctx context.Context, c *call, g pve.Guest) (*guestInfoResult, error) {
+	if g.Template {
+		res := newInfo(g)
+		res.Agent, res.Fix = agentTemplate, agentFixes[agentTemplate]
+		return res, nil
+	}
 	ref := g.Ref()
 	var (
 		wg    sync.WaitGroup

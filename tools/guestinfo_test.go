@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/proxmox-mcp/proxmox-mcp/gate"
 	"github.com/proxmox-mcp/proxmox-mcp/pve/pvesim"
 )
 
@@ -28,7 +29,7 @@ func TestGuestInfo(t *testing.T) {
 		{name: "node given", args: `{"vmid":101,"node":"pve1"}`,
 			want: guestInfoResult{VMID: 101, Agent: "running", Hostname: "homeassistant", OS: &osView{Name: "Home Assistant OS 16.2", Version: "16.2", Kernel: "6.12.34-haos"}}},
 		{name: "agent not configured", args: `{"vmid":100}`, want: guestInfoResult{VMID: 100, Agent: "not_configured"},
-			text: []string{"Guest agent: not configured", "agent: 1", "install qemu-guest-agent"}},
+			text: []string{"Guest agent: not enabled", "agent: 1", "install qemu-guest-agent"}},
 		{name: "VM stopped", args: `{"vmid":103}`, want: guestInfoResult{VMID: 103, Agent: "vm_stopped"}, text: []string{"proxmox_start_resource"}},
 		{name: "agent not running", args: `{"vmid":104}`, setup: func(h *harness) { _ = h.sim.SetAgentInstalled(104, false) },
 			want: guestInfoResult{VMID: 104, Agent: "not_running"}, text: []string{"enabled but does not answer", "systemctl enable --now qemu-guest-agent"}},
@@ -127,5 +128,59 @@ func TestGuestInfoIsGuestData(t *testing.T) {
 	}
 	if len(h.sim.Writes()) != 0 {
 		t.Error("reading hostile text wrote")
+	}
+}
+
+// TestGuestAgentStates: each reason the agent cannot answer is said in words, with what to do; a template is
+// not asked at all (it never runs) and is not told to start, in guest_info as in guest_exec.
+func TestGuestAgentStates(t *testing.T) {
+	tests := []struct {
+		name     string
+		setup    func(*harness)
+		tool     string
+		args     string
+		want     string // guest_info: the agent line; guest_exec: the whole error
+		requests []string
+	}{
+		{"not enabled", nil, "proxmox_guest_info", `{"vmid":100}`,
+			"Guest agent: not enabled. The VM's configuration does not enable the QEMU guest agent: enable it in the VM's options (agent: 1), install qemu-guest-agent inside the guest, then stop and start the VM (a reboot from inside is not enough).", nil},
+		{"VM stopped", nil, "proxmox_guest_info", `{"vmid":106}`,
+			"Guest agent: not running. The VM is stopped: start it (proxmox_start_resource); its agent answers some seconds after boot.", nil},
+		{"not answering", func(h *harness) { _ = h.sim.SetAgentInstalled(104, false) }, "proxmox_guest_info", `{"vmid":104}`,
+			"Guest agent: not answering. The agent is enabled but does not answer: install and start qemu-guest-agent inside the guest (apt install qemu-guest-agent; systemctl enable --now qemu-guest-agent). A VM that just booted may need a few seconds more; one whose agent option was just turned on needs a stop and start.", nil},
+		{"template", nil, "proxmox_guest_info", `{"vmid":9000}`,
+			"Guest agent: none. The VM is a template: a template never starts, so its guest agent never runs. Clone it (proxmox_clone_resource, or proxmox_provision_vm) and ask the clone.",
+			[]string{"GET /cluster/resources"}},
+		{"exec in a template", nil, "proxmox_guest_exec", `{"vmid":9000,"command":["hostname"],"confirm":true}`,
+			"invalid arguments, nothing was sent to Proxmox: vmid: 9000 is a template, which never starts, so its guest agent never runs; clone it (proxmox_clone_resource, or proxmox_provision_vm) and run the command in the clone.",
+			[]string{"GET /cluster/resources"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, harnessOpts{exec: gate.ExecRule{Enabled: true, Allow: []string{"hostname"}}})
+			if tc.setup != nil {
+				tc.setup(h)
+			}
+			h.sim.ResetLog()
+			res := h.call(t, tc.tool, tc.args)
+			got := text(res)
+			if tc.tool == "proxmox_guest_info" {
+				for _, l := range strings.Split(got, "\n") {
+					if strings.HasPrefix(l, "Guest agent: ") {
+						got = l
+					}
+				}
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("(-want +got)\n%s", diff)
+			}
+			var paths []string
+			for _, r := range h.sim.Requests() {
+				paths = append(paths, r.Method+" "+r.Path)
+			}
+			if diff := cmp.Diff(tc.requests, paths); tc.requests != nil && diff != "" {
+				t.Errorf("requests (-want +got)\n%s", diff)
+			}
+		})
 	}
 }

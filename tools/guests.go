@@ -212,8 +212,7 @@ func getResource(ctx context.Context, e *env, c *call, a *guestArgs) (*resourceR
 		return nil, err
 	}
 	st, cfg := d.Status, d.Config
-	g := viewLocated(d.Guest)
-	g.CPU, g.Mem, g.MaxMem, g.Uptime = percent(float64(st.CPU)), int64(st.Mem), int64(st.MaxMem), int64(st.Uptime)
+	g := viewLocated(d.Guest).withUsage(float64(st.CPU), int64(st.Mem), int64(st.MaxMem), int64(st.Uptime))
 	res := &resourceResult{
 		guestView: g,
 		liveView:  liveView{QMPStatus: clean(st.QMPStatus, 16), CPUs: float64(st.CPUs), Disk: int64(st.Disk), MaxDisk: int64(st.MaxDisk)},

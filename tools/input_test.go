@@ -3,6 +3,10 @@ package tools
 import (
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/proxmox-mcp/proxmox-mcp/gate"
 )
 
 // TestBadInput: every malformed argument is refused with what was wrong and what is allowed, before any request.
@@ -103,5 +107,56 @@ func TestArgumentErrorsEchoNoSecret(t *testing.T) {
 				break
 			}
 		}
+	}
+}
+
+// TestArrayArgumentErrors: an array argument given a string says it takes an array and shows the form, with
+// the string as its element when it is one that may be shown; a value the echo rule hides is described in
+// words that read ("got a string of 7 characters"), and a bad element is named by its index.
+func TestArrayArgumentErrors(t *testing.T) {
+	h := newHarness(t, harnessOpts{exec: gate.ExecRule{Enabled: true, Allow: []string{"df"}}})
+	const tagRule = "a tag of letters, digits, '_', '-', '+', '.'"
+	tests := []struct {
+		tool, args, want string
+	}{
+		{"proxmox_update_config", `{"vmid":104,"tags":"k8s","confirm":true}`,
+			`tags: got the string "k8s"; expected an array of strings (each ` + tagRule + `), e.g. ["k8s"]`},
+		{"proxmox_update_config", `{"vmid":104,"tags":"k8s,lab","confirm":true}`,
+			`tags: got a string of 7 characters; expected an array of strings (each ` + tagRule + `), e.g. ["k8s","lab"]`},
+		{"proxmox_update_config", `{"vmid":104,"ipconfig":"ip=dhcp","confirm":true}`,
+			`ipconfig: got a string of 7 characters; expected an array of strings, e.g. ["ip=dhcp"]`},
+		{"proxmox_update_config", `{"vmid":104,"tags":["ok","a;b"],"confirm":true}`,
+			`tags[1]: got a string of 3 characters; expected ` + tagRule},
+		{"proxmox_update_config", `{"vmid":104,"tags":{"a":1},"confirm":true}`,
+			`tags: got an object; expected an array of strings (each ` + tagRule + `), e.g. ["k8s","lab"]`},
+		{"proxmox_update_config", `{"vmid":104,"name":"a_b","confirm":true}`,
+			`name: got "a_b"; expected a DNS name such as web-01`},
+		{"proxmox_update_config", `{"vmid":104,"name":"web%01","confirm":true}`,
+			`name: got a string of 6 characters; expected a DNS name such as web-01`},
+		{"proxmox_get_resource", `{"vmid":"10%"}`,
+			`vmid: got a string of 3 characters; expected an integer 100…999999999`},
+		{"proxmox_guest_exec", `{"vmid":104,"dry_run":true}`,
+			`command is required (an array of strings, e.g. ["df","-h"])`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.tool+tc.args, func(t *testing.T) {
+			h.sim.ResetLog()
+			res := h.call(t, tc.tool, tc.args)
+			got := text(res)
+			if !res.IsError {
+				t.Fatalf("accepted: %s", got)
+			}
+			// the problem is the text between the fixed opening and the list of valid names
+			got = strings.TrimPrefix(got, "invalid arguments, nothing was sent to Proxmox: ")
+			if i := strings.Index(got, ". Valid arguments: "); i >= 0 {
+				got = got[:i]
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("(-want +got)\n%s", diff)
+			}
+			if n := len(h.sim.Requests()); n != 0 {
+				t.Errorf("bad input made %d requests: %v", n, h.sim.Requests())
+			}
+		})
 	}
 }

@@ -27,6 +27,8 @@ type migrateResult struct {
 	Checks *migrationView `json:"preconditions,omitempty" out:"-"`
 	// needsLocalDisks: an online migration of a VM with disks on node-local storage, without with_local_disks.
 	needsLocalDisks bool
+	// localCDROMs are CD-ROM images on node-local storage (not cloud-init drives): the task stops at them.
+	localCDROMs []string
 }
 
 // migrationView is what Proxmox says of a planned migration, cleaned.
@@ -59,7 +61,10 @@ func (r *migrateResult) Summary() string {
 	if r.needsLocalDisks {
 		b.WriteString(" An online migration takes these disks along only with with_local_disks: true; without it the task fails.")
 	}
-	if !m.TargetAllowed || len(m.LocalResources) > 0 || r.needsLocalDisks {
+	if len(r.localCDROMs) > 0 {
+		fmt.Fprintf(&b, " A CD-ROM image on node-local storage cannot migrate (%s): eject it (set the drive to none) first; without that the task fails.", strings.Join(r.localCDROMs, ", "))
+	}
+	if !m.TargetAllowed || len(m.LocalResources) > 0 || r.needsLocalDisks || len(r.localCDROMs) > 0 {
 		b.WriteString(" This migration would not go through as it stands.")
 	}
 	return b.String()
@@ -90,7 +95,10 @@ func migrateGuest(ctx context.Context, e *env, c *call, a *migrateArgs) (*migrat
 		return nil, err
 	}
 	if a.Target == g.Node {
-		return nil, &ArgError{Problems: []string{fmt.Sprintf("target: guest %d is on %s already", g.VMID, g.Node)}}
+		return nil, &ArgError{Problems: []string{fmt.Sprintf("target: guest %d is on %s already; give another node", g.VMID, g.Node)}}
+	}
+	if err := checkNode(ctx, c, g, a.Target); err != nil {
+		return nil, err
 	}
 	if a.WithLocalDisks && g.Type == pve.LXC {
 		return nil, &ArgError{Problems: []string{"with_local_disks: a container's volumes always move with it; the option is for VMs"}}
@@ -120,8 +128,14 @@ func migrateGuest(ctx context.Context, e *env, c *call, a *migrateArgs) (*migrat
 			return nil, err
 		}
 		res.Checks = viewMigration(m, a.Target)
+		// What the task will find, as qemu-server's scan of the local volumes does (the preconditions list
+		// the disks but do not judge them).
 		for _, d := range m.LocalDisks {
-			if mode == "online" && !a.WithLocalDisks && !bool(d.CDROM) && !bool(d.Unused) {
+			switch {
+			case g.Type != pve.Qemu:
+			case bool(d.CDROM) && !d.CloudInit():
+				res.localCDROMs = append(res.localCDROMs, volumeText(clean(d.VolID, maxValue)))
+			case mode == "online" && !a.WithLocalDisks && !bool(d.CDROM) && !bool(d.Unused):
 				res.needsLocalDisks = true
 			}
 		}
@@ -151,6 +165,8 @@ func viewMigration(m pve.Migration, target string) *migrationView {
 	for _, d := range m.LocalDisks {
 		s := volumeText(clean(d.VolID, maxValue))
 		switch {
+		case bool(d.CDROM) && d.CloudInit():
+			s += " (cloud-init drive: copied to the target)"
 		case bool(d.CDROM):
 			s += " (CD-ROM)"
 		case bool(d.Unused):
@@ -164,4 +180,31 @@ func viewMigration(m pve.Migration, target string) *migrationView {
 		v.LocalResources = append(v.LocalResources, clean(r, 32))
 	}
 	return v
+}
+
+// checkNode refuses a target the cluster does not have, naming its nodes, before anything is sent. A node the
+// guest index puts a guest on exists, with no request; any other is looked up in the cluster's node list. When
+// that list cannot be read, or hides the guest's own node (a token that may not see every node), the target
+// goes to Proxmox unjudged: it refuses an unknown node itself.
+func checkNode(ctx context.Context, c *call, g pve.Guest, target string) error {
+	if slices.Contains(c.pve.NodesWithGuests(), target) {
+		return nil
+	}
+	list, err := c.pve.ClusterResources(ctx, "node")
+	if err != nil {
+		return nil
+	}
+	var nodes []string
+	for _, r := range list {
+		if r.Type == "node" && pve.ValidNode(r.Node) == nil {
+			nodes = append(nodes, r.Node)
+		}
+	}
+	if slices.Contains(nodes, target) || !slices.Contains(nodes, g.Node) {
+		return nil
+	}
+	slices.Sort(nodes)
+	others := slices.DeleteFunc(nodes, func(n string) bool { return n == g.Node })
+	return &ArgError{Problems: []string{fmt.Sprintf("target: the cluster has no node %s; guest %d is on %s, the other nodes are %s",
+		target, g.VMID, g.Node, nodeList(others))}}
 }

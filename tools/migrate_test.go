@@ -1,8 +1,14 @@
 package tools
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/proxmox-mcp/proxmox-mcp/pve/pvesim"
 )
 
 func TestMigrateResource(t *testing.T) {
@@ -28,7 +34,7 @@ func TestMigrateResource(t *testing.T) {
 			text: []string{"«can't migrate VM which uses local devices: usb0»"}},
 		{name: "already there", args: `{"vmid":102,"target":"pve2"}`, isErr: true, requests: -1, text: []string{"target: guest 102 is on pve2 already"}},
 		{name: "local disks option on a container", args: `{"vmid":204,"target":"pve1","with_local_disks":true}`, isErr: true, requests: -1, text: []string{"a container's volumes always move"}},
-		{name: "no such node", args: `{"vmid":102,"target":"pve9"}`, isErr: true, writes: 1, requests: -1, text: []string{"«no such cluster node 'pve9'»"}},
+		{name: "no such node", args: `{"vmid":102,"target":"pve9"}`, isErr: true, requests: -1, text: []string{"target: the cluster has no node pve9"}},
 		{name: "bad node name", args: `{"vmid":102,"target":"pve_9"}`, isErr: true, text: []string{"target"}},
 	}
 	for _, tc := range tests {
@@ -94,5 +100,123 @@ func TestMigrateDryRun(t *testing.T) {
 	}
 	if n := len(h.sim.Writes()); n != 0 {
 		t.Errorf("dry runs wrote: %v", h.writes())
+	}
+}
+
+// requestLines are the requests that reached the simulated cluster, as "METHOD /path?query".
+func (h *harness) requestLines() []string {
+	var out []string
+	for _, r := range h.sim.Requests() {
+		line := r.Method + " " + r.Path
+		if len(r.Query) > 0 {
+			line += "?" + r.Query.Encode()
+		}
+		out = append(out, line)
+	}
+	return out
+}
+
+// TestMigrateTargetNode: a target the cluster does not have is refused as invalid input, dry run or not, naming
+// the nodes, with nothing sent; a node the guest index knows costs no request, another is looked up once.
+func TestMigrateTargetNode(t *testing.T) {
+	const noNode = "invalid arguments, nothing was sent to Proxmox: target: the cluster has no node pve9; guest 104 is on pve3, the other nodes are pve1, pve2."
+	tests := []struct {
+		name     string
+		args     string
+		isErr    bool
+		text     string // the whole text, when an error
+		requests []string
+	}{
+		{"no such node", `{"vmid":104,"target":"pve9","confirm":true}`, true, noNode,
+			[]string{"GET /cluster/resources?type=vm", "GET /cluster/resources?type=node"}},
+		{"no such node, dry run", `{"vmid":104,"target":"pve9","dry_run":true}`, true, noNode,
+			[]string{"GET /cluster/resources?type=vm", "GET /cluster/resources?type=node"}},
+		{"its own node", `{"vmid":104,"target":"pve3","confirm":true}`, true,
+			"invalid arguments, nothing was sent to Proxmox: target: guest 104 is on pve3 already; give another node.",
+			[]string{"GET /cluster/resources?type=vm"}},
+		{"a node the index knows", `{"vmid":104,"target":"pve1","dry_run":true}`, false, "",
+			[]string{"GET /cluster/resources?type=vm", "GET /nodes/pve3/qemu/104/migrate?target=pve1"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, harnessOpts{})
+			res := h.call(t, "proxmox_migrate_resource", tc.args)
+			if res.IsError != tc.isErr {
+				t.Fatalf("isError %v: %s", res.IsError, text(res))
+			}
+			if tc.isErr {
+				if diff := cmp.Diff(tc.text, text(res)); diff != "" {
+					t.Errorf("text (-want +got)\n%s", diff)
+				}
+			}
+			if diff := cmp.Diff(tc.requests, h.requestLines()); diff != "" {
+				t.Errorf("requests (-want +got)\n%s", diff)
+			}
+		})
+	}
+	// A node that holds no guest is not in the index: the node list says it exists.
+	cl := pvesim.Generate(pvesim.GenSpec{Nodes: 3, Guests: 2, Seed: 1})
+	h := newHarness(t, harnessOpts{cluster: cl})
+	used := map[string]bool{}
+	for _, id := range cl.VMIDs() {
+		g, _ := h.sim.Guest(id)
+		used[g.Node] = true
+	}
+	var empty string
+	for _, n := range cl.NodeNames() {
+		if !used[n] {
+			empty = n
+		}
+	}
+	if empty == "" {
+		t.Fatal("the generated cluster has a guest on every node")
+	}
+	res := h.call(t, "proxmox_migrate_resource", fmt.Sprintf(`{"vmid":%d,"target":%q,"dry_run":true}`, cl.VMIDs()[0], empty))
+	if res.IsError {
+		t.Fatalf("a node without guests was refused: %s", text(res))
+	}
+	if !slices.Contains(h.requestLines(), "GET /cluster/resources?type=node") {
+		t.Errorf("the node list was not read: %v", h.requestLines())
+	}
+}
+
+// TestMigrateDryRunAgreesWithTheTask: for VMs with a cloud-init drive, a local ISO, local disks with and
+// without with_local_disks, the dry run says the migration would not go through exactly when its task fails.
+func TestMigrateDryRunAgreesWithTheTask(t *testing.T) {
+	tests := []struct {
+		name  string
+		setup func(*harness)
+		args  string
+		ok    bool
+		note  string // what the dry run says of the disks
+	}{
+		{"cloud-init drive, with local disks", nil, `{"vmid":104,"target":"pve1","with_local_disks":true}`, true,
+			"Local disks: local-lvm:vm-104-cloudinit (cloud-init drive: copied to the target), local-lvm:vm-104-disk-0 32.0 GiB."},
+		{"cloud-init drive, without local disks", nil, `{"vmid":104,"target":"pve1"}`, false,
+			"Local disks: local-lvm:vm-104-cloudinit (cloud-init drive: copied to the target), local-lvm:vm-104-disk-0 32.0 GiB. " +
+				"An online migration takes these disks along only with with_local_disks: true; without it the task fails. This migration would not go through as it stands."},
+		{"a local ISO", func(h *harness) {
+			_ = h.sim.SetGuestConfig(105, "ide2", "local:iso/virtio-win-0.1.271.iso,media=cdrom")
+		},
+			`{"vmid":105,"target":"pve1","with_local_disks":true}`, false,
+			"Local disks: local:iso/virtio-win-0.1.271.iso (CD-ROM), local-lvm:vm-105-disk-0 32.0 GiB. " +
+				"A CD-ROM image on node-local storage cannot migrate (local:iso/virtio-win-0.1.271.iso): eject it (set the drive to none) first; without that the task fails. This migration would not go through as it stands."},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, harnessOpts{})
+			if tc.setup != nil {
+				tc.setup(h)
+			}
+			dry := text(h.call(t, "proxmox_migrate_resource", strings.TrimSuffix(tc.args, "}")+`,"dry_run":true}`))
+			_, disks, _ := strings.Cut(dry, "nodes allowed: pve1, pve2. ")
+			if diff := cmp.Diff(tc.note, disks); diff != "" {
+				t.Errorf("dry run (-want +got)\n%s\n%s", diff, dry)
+			}
+			res := h.call(t, "proxmox_migrate_resource", strings.TrimSuffix(tc.args, "}")+`,"confirm":true}`)
+			if res.IsError == tc.ok || strings.Contains(dry, "would not go through") == tc.ok {
+				t.Errorf("the dry run says %q; the task: %s", dry, text(res))
+			}
+		})
 	}
 }

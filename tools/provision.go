@@ -44,8 +44,9 @@ const (
 	stepAgent     = "agent"
 )
 
-// A step's status: done (found done already), ok (done now), skipped (nothing asked of it), dry_run,
-// running (its task goes on past the bound), failed, not_reached.
+// A step's status: done (found done already), ok (done now), skipped (nothing asked of it, or nothing to do:
+// its note says why), dry_run, running (its task goes on past the bound), failed, not_reached. A note is a
+// sentence of its own, after the step's request.
 type stepView struct {
 	Step    string  `json:"step"`
 	Status  string  `json:"status"`
@@ -53,6 +54,17 @@ type stepView struct {
 	UPID    string  `json:"upid,omitempty"`
 	Seconds float64 `json:"seconds,omitempty"`
 	Note    string  `json:"note,omitempty"`
+}
+
+// addNote adds a sentence to the step's note.
+func (s *stepView) addNote(more string) {
+	switch {
+	case more == "":
+	case s.Note == "":
+		s.Note = more
+	default:
+		s.Note = strings.TrimSuffix(s.Note, ".") + ". " + more
+	}
 }
 
 type provisionResult struct {
@@ -248,7 +260,7 @@ func (p *provision) send(ctx context.Context, s *stepView, req pve.Request, what
 	}
 	s.UPID, s.Seconds = w.UPID, w.Seconds
 	if w.consent != "" {
-		s.Note = strings.TrimSpace(s.Note + " " + w.Note) // what became of the person's approval
+		s.addNote(w.Note) // what became of the person's approval
 	}
 	if w.UPID != "" {
 		p.res.sent, p.res.lastUPID = true, w.UPID
@@ -264,7 +276,7 @@ func (p *provision) send(ctx context.Context, s *stepView, req pve.Request, what
 			s.Note = w.Note
 		}
 	default:
-		s.Status, s.Note = "failed", "the task ended "+statusText(w.ExitStatus)
+		s.Status, s.Note = "failed", "The task ended "+statusText(w.ExitStatus)
 		if len(w.LogTail) > 0 {
 			s.Note += "; its log ends: " + inline(w.LogTail[len(w.LogTail)-1], maxValue)
 		}
@@ -279,7 +291,7 @@ func (p *provision) note(req pve.Request) {
 // due says whether the bound leaves time for a step.
 func (p *provision) due(name string) (stepView, bool) {
 	if p.remaining() <= 0 && !p.c.dryRun() {
-		return stepView{Step: name, Status: "running", Note: "wait_seconds was reached before this step began"}, false
+		return stepView{Step: name, Status: "running", Note: "The bound wait_seconds was reached before this step began"}, false
 	}
 	return stepView{Step: name}, true
 }
@@ -303,7 +315,7 @@ func (p *provision) clone(ctx context.Context) stepView {
 				s.Status, s.Note = "failed", explain(err)
 				return s
 			case lock != "":
-				s.Status, s.Note = "running", "the clone an earlier call started is still copying"
+				s.Status, s.Note = "running", "The clone an earlier call started is still copying"
 				return s
 			}
 		}
@@ -341,7 +353,7 @@ func (p *provision) clone(ctx context.Context) stepView {
 func (p *provision) readConfig(ctx context.Context, s stepView) stepView {
 	cfg, err := p.c.pve.GuestConfig(ctx, p.ref)
 	if err != nil {
-		s.Status, s.Note = "failed", "the VM's configuration could not be read: "+explain(err)
+		s.Status, s.Note = "failed", "The VM's configuration could not be read: "+explain(err)
 		return s
 	}
 	p.cfg = cfg
@@ -376,7 +388,7 @@ func (p *provision) configure(ctx context.Context) stepView {
 	}
 	p.note(req)
 	s.Request = req.Method() + " /api2/json" + req.Path()
-	s.Note = "sets " + strings.Join(keys, ", ")
+	s.Note = "Sets " + strings.Join(keys, ", ")
 	view := guestView{VMID: p.ref.VMID, Type: string(pve.Qemu), Name: p.a.Name, Node: p.ref.Node}
 	w, err := p.e.send(ctx, p.c, &writeResult{action: "provision configure", Target: &view,
 		what: fmt.Sprintf("set %s of VM %d", strings.Join(keys, ", "), p.ref.VMID)}, req)
@@ -394,7 +406,7 @@ func (p *provision) configure(ctx context.Context) stepView {
 	p.res.sent = true
 	s.Status = "ok"
 	if w.consent != "" {
-		s.Note += ". " + w.Note
+		s.addNote(w.Note)
 	}
 	return p.readConfig(ctx, s)
 }
@@ -431,15 +443,17 @@ func (p *provision) resize(ctx context.Context) stepView {
 	}
 	disk := bootDisk(p.cfg)
 	if disk == "" {
-		s.Status, s.Note = "failed", "the VM has no disk to grow"
+		s.Status, s.Note = "failed", "The VM has no disk to grow"
 		return s
 	}
 	have, want := pve.DiskSize(p.cfg.String(disk)), int64(p.a.DiskGiB)<<30
-	if have >= want {
-		s.Status = "done"
-		if have > want {
-			s.Note = fmt.Sprintf("%s is %s, more than asked; it is not shrunk", disk, fmtBytes(have))
-		}
+	switch {
+	case have == want:
+		// found done: the clone has the size asked (the template's, or grown by an earlier call); nothing is sent
+		s.Status, s.Note = "done", fmt.Sprintf("The disk %s is %s already, the size asked: nothing to grow", disk, fmtBytes(have))
+		return s
+	case have > want:
+		s.Status, s.Note = "skipped", fmt.Sprintf("The disk %s is %s, more than the %s asked: a disk is never shrunk", disk, fmtBytes(have), fmtBytes(want))
 		return s
 	}
 	req, err := pve.ResizeRequest(p.ref, disk, sizeParam(want))
@@ -447,7 +461,7 @@ func (p *provision) resize(ctx context.Context) stepView {
 		s.Status, s.Note = "failed", explain(err)
 		return s
 	}
-	s.Note = fmt.Sprintf("%s from %s to %s", disk, fmtBytes(have), fmtBytes(want))
+	s.Note = fmt.Sprintf("Grows %s from %s to %s", disk, fmtBytes(have), fmtBytes(want))
 	p.send(ctx, &s, req, fmt.Sprintf("grow %s of VM %d to %s", disk, p.ref.VMID, fmtBytes(want)))
 	return s
 }
@@ -483,12 +497,12 @@ func (p *provision) agent(ctx context.Context) stepView {
 		return s
 	}
 	if !agentOn(p.cfg.String("agent")) {
-		s.Status, s.Note = "skipped", "the template does not enable the guest agent, so Proxmox cannot tell the VM's address: look it up in your DHCP server, or enable the agent in the template"
+		s.Status, s.Note = "skipped", "The template does not enable the guest agent, so Proxmox cannot tell the VM's address: look it up in your DHCP server, or enable the agent in the template"
 		return s
 	}
 	if p.c.dryRun() {
 		s.Status, s.Request = "dry_run", "GET /api2/json"+fmt.Sprintf("/nodes/%s/qemu/%d/agent/network-get-interfaces", p.ref.Node, p.ref.VMID)
-		s.Note = "read until the agent reports an address"
+		s.Note = "Read until the agent reports an address"
 		return s
 	}
 	began := time.Now()
@@ -507,7 +521,7 @@ func (p *provision) agent(ctx context.Context) stepView {
 			s.Note += " " + agentHint(err)
 		}
 	case !found:
-		s.Status, s.Note = "running", "the guest agent has not reported an address yet"
+		s.Status, s.Note = "running", "The guest agent has not reported an address yet"
 	default:
 		s.Status = "ok"
 		p.res.IPs = routableIPs(viewInterfaces(ifs))

@@ -49,7 +49,7 @@ func TestProvision(t *testing.T) {
 	}
 	g, _ := h.sim.Guest(107)
 	want := map[string]string{"name": "web1", "ciuser": "ops", "cores": "4", "memory": "4096", "scsi0": "local-lvm:vm-107-disk-0,discard=on,size=20G",
-		"sshkeys": "ssh-ed25519%20AAAAC3NzaC1lZDI1NTE5AAAAIGJ4bGF0ZXN0a2V5Zm9ydGVzdHNvbmx5%20ops%40laptop%0A"}
+		"sshkeys": "ssh-ed25519%20AAAAC3NzaC1lZDI1NTE5AAAAIFfa5q2XLY3OruD%2B5x7U9K%2BMINP32BTBaoI2h%2BwENaXF%20ops%40laptop%0A"}
 	for k, v := range want {
 		if g.Config[k] != v {
 			t.Errorf("%s = %q, want %q", k, g.Config[k], v)
@@ -128,7 +128,7 @@ func TestProvisionFailures(t *testing.T) {
 		{name: "a container template is not a VM template", args: `"template":204,"name":"web1"`, isErr: true, text: []string{"not a VM template"}},
 		{name: "vmid of another guest", args: `"template":9000,"name":"web1","vmid":104`, isErr: true, text: []string{"vmid: 104 exists and is not the VM web1"}},
 		{name: "vmid of the template", args: `"template":9000,"name":"web1","vmid":9000`, isErr: true, text: []string{"vmid: it is the template's own"}},
-		{name: "bad keys", args: `"template":9000,"name":"web1","sshkeys":"my key"`, isErr: true, text: []string{"sshkeys: ssh key line 1"}},
+		{name: "bad keys", args: `"template":9000,"name":"web1","sshkeys":"my key"`, isErr: true, text: []string{`sshkeys: line 1 starts with "my", not a key type OpenSSH accepts`}},
 		{name: "bad ipconfig", args: `"template":9000,"name":"web1","ipconfig0":"ip=10.0.0.5"`, isErr: true, text: []string{"ipconfig[0]"}},
 		{name: "bad name", args: `"template":9000,"name":"web 1"`, isErr: true, text: []string{"name: got"}},
 		{name: "no name", args: `"template":9000`, isErr: true, text: []string{"name is required"}},
@@ -199,7 +199,7 @@ func TestProvisionDryRun(t *testing.T) {
 	if diff := cmp.Diff(want, reqs); diff != "" {
 		t.Errorf("dry run steps (-want +got)\n%s", diff)
 	}
-	if !strings.Contains(got, "sets ciuser, cores, memory, sshkeys") || !strings.Contains(got, "would be refused as it stands") {
+	if !strings.Contains(got, "Sets ciuser, cores, memory, sshkeys") || !strings.Contains(got, "would be refused as it stands") {
 		t.Errorf("text: %s", got)
 	}
 	if n := len(h.sim.Writes()); n != 0 {

@@ -80,7 +80,7 @@ func TestListStructured(t *testing.T) {
 	if diff := cmp.Diff([]int{200, 201}, ids); diff != "" || got.Total != 2 {
 		t.Errorf("total %d (-want +got)\n%s", got.Total, diff)
 	}
-	if g := got.Items[0]; g.Node != "pve1" || g.Status != "running" || g.MaxMem == 0 || len(g.Tags) == 0 {
+	if g := got.Items[0]; g.Node != "pve1" || g.Status != "running" || g.MaxMem == nil || *g.MaxMem == 0 || len(g.Tags) == 0 {
 		t.Errorf("item lacks the fields an operator scans: %+v", g)
 	}
 }

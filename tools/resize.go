@@ -29,11 +29,11 @@ type resizeResult struct {
 func resizeDisk(ctx context.Context, e *env, c *call, a *resizeArgs) (*resizeResult, error) {
 	var problems []string
 	if err := pve.ValidDiskKey(a.Disk); err != nil {
-		problems = append(problems, "disk: "+err.Error())
+		problems = append(problems, argProblem("disk", err))
 	}
 	n, relative, err := pve.ParseDiskSize(a.Size)
 	if err != nil {
-		problems = append(problems, "size: "+err.Error())
+		problems = append(problems, argProblem("size", err))
 	}
 	if len(problems) > 0 {
 		return nil, &ArgError{Problems: problems}

@@ -378,3 +378,73 @@ func TestAuditSaysWhatHappened(t *testing.T) {
 		})
 	}
 }
+
+// TestNoUnmeasuredUsage: a write's target comes from the guest index, which keeps no usage: it carries no cpu,
+// mem, maxmem or uptime (not zeros it never read), for every write tool, dry run or not; the reads that do
+// measure usage report it, and a guest whose node is offline (Proxmox has no usage of it) reports none.
+func TestNoUnmeasuredUsage(t *testing.T) {
+	usage := []string{"cpu", "mem", "maxmem", "uptime"}
+	usageOf := func(obj map[string]any) map[string]any {
+		out := map[string]any{}
+		for _, k := range usage {
+			if v, ok := obj[k]; ok {
+				out[k] = v
+			}
+		}
+		return out
+	}
+	for tool, args := range validWrites {
+		for _, mode := range []string{`"dry_run":true`, `"confirm":true,"destructive":true`} {
+			t.Run(tool+"/"+mode, func(t *testing.T) {
+				h := newHarness(t, harnessOpts{destructive: true, exec: execAllowed})
+				res := h.call(t, tool, "{"+args+","+mode+"}")
+				if strings.Contains(mode, "confirm") && strings.Contains(tool, "_api_") {
+					return // a generic call has no target
+				}
+				var out struct {
+					Target map[string]any `json:"target"`
+				}
+				structured(t, res, &out)
+				if out.Target == nil {
+					return // a provision names its VM by vmid, node and name
+				}
+				if diff := cmp.Diff(map[string]any{}, usageOf(out.Target)); diff != "" {
+					t.Errorf("the target reports usage it did not read (-want +got)\n%s", diff)
+				}
+			})
+		}
+	}
+	// reads that measure it
+	h := newHarness(t, harnessOpts{})
+	var list struct {
+		Items []map[string]any `json:"items"`
+	}
+	structured(t, h.call(t, "proxmox_list_vms", `{"node":"pve3"}`), &list)
+	var read struct {
+		Guest map[string]any `json:"guest"`
+	}
+	structured(t, h.call(t, "proxmox_get_resource", `{"vmid":104}`), &read)
+	h.sim.SetNodeOnline("pve3", false)
+	var offline struct {
+		Items []map[string]any `json:"items"`
+	}
+	structured(t, h.call(t, "proxmox_list_vms", `{"node":"pve3"}`), &offline)
+	if len(list.Items) == 0 || len(offline.Items) == 0 {
+		t.Fatalf("no VMs on pve3: %v %v", list.Items, offline.Items)
+	}
+	got := map[string][]string{}
+	for name, obj := range map[string]map[string]any{"listed": list.Items[0], "read": read.Guest, "node offline": offline.Items[0]} {
+		for _, k := range usage {
+			if v, ok := obj[k]; ok && v != nil {
+				got[name] = append(got[name], k)
+			}
+		}
+	}
+	want := map[string][]string{"listed": usage, "read": usage}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("usage keys (-want +got)\n%s", diff)
+	}
+	if m, _ := list.Items[0]["maxmem"].(float64); m != 4<<30 {
+		t.Errorf("listed maxmem %v, want 4 GiB", list.Items[0]["maxmem"])
+	}
+}

@@ -538,11 +538,8 @@ func (d *doctor) checkPrivileges(s *settings, t target, perms pve.Permissions) (
 	return failingBy[true] + failingBy[false]
 }
 
-// shells run whatever their arguments say: allowing one allows every command.
-var shells = []string{"sh", "bash", "dash", "zsh", "ash", "ksh", "busybox", "env", "python", "python3", "perl", "sudo", "su"}
-
 // checkExec says what the exec tier will run, when it is on: nothing with an empty allowlist, anything with
-// a shell or an interpreter in it.
+// a program that runs others in it (a shell, an interpreter, ip netns exec, find -exec: see runners).
 func (d *doctor) checkExec(s *settings) {
 	if !s.exec.Enabled || s.readOnly {
 		return
@@ -553,13 +550,12 @@ func (d *doctor) checkExec(s *settings) {
 	}
 	var wide []string
 	for _, e := range s.exec.Allow {
-		base := e[strings.LastIndexByte(e, '/')+1:]
-		if slices.Contains(shells, base) || strings.HasSuffix(e, "/*") {
+		if runsOthers(e) || strings.HasSuffix(e, "/*") {
 			wide = append(wide, e)
 		}
 	}
 	if len(wide) > 0 {
-		d.warn("exec: %s allows %s, which can run any command in the guest", envExecAllow, strings.Join(wide, ", "))
+		d.warn("exec: %s allows %s, which can run any command in the guest: allow only programs that run no other", envExecAllow, strings.Join(wide, ", "))
 		return
 	}
 	d.ok("exec: proxmox_guest_exec may run %s", strings.Join(s.exec.Allow, ", "))

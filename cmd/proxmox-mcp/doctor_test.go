@@ -293,6 +293,8 @@ func TestDoctorExec(t *testing.T) {
 		{"exec on", map[string]string{envExec: "1", envExecAllow: "hostname,uptime"}, []string{"OK    exec: proxmox_guest_exec may run hostname, uptime",
 			"pveum role add MCPAdmin", "VM.GuestAgent.Unrestricted"}, nil},
 		{"exec of a shell", map[string]string{envExec: "1", envExecAllow: "/bin/sh"}, []string{"WARN  exec: PROXMOX_EXEC_ALLOW allows /bin/sh, which can run any command"}, nil},
+		{"exec of programs that run others", map[string]string{envExec: "1", envExecAllow: "hostname,ip,/usr/bin/find,python3.11,df"},
+			[]string{"WARN  exec: PROXMOX_EXEC_ALLOW allows ip, /usr/bin/find, python3.11, which can run any command in the guest: allow only programs that run no other"}, nil},
 		{"exec with nothing allowed", map[string]string{envExec: "1"}, []string{"WARN  exec: PROXMOX_ENABLE_EXEC=1 but PROXMOX_EXEC_ALLOW allows no program"}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

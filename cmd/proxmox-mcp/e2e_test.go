@@ -308,8 +308,8 @@ func TestHTTPRefusesExposureWithoutToken(t *testing.T) {
 	}
 }
 
-// demoKey is an SSH public key of the right shape, for the README's provisioning example.
-const demoKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOps0pSkEyF0rDemoKeyOnlyNotReal ops@laptop"
+// demoKey is an OpenSSH public key (pve/testdata/ssh-public-keys.txt), for the README's provisioning example.
+const demoKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFfa5q2XLY3OruD+5x7U9K+MINP32BTBaoI2h+wENaXF ops@laptop"
 
 // readmeFirewallCall is the README's firewall example: a rule created with proxmox_api_call, then listed.
 var readmeFirewallCall = []string{"--demo", "call", "proxmox_api_call", "method=POST", "path=/cluster/firewall/rules",
@@ -342,7 +342,7 @@ func TestDemoCallCommands(t *testing.T) {
 		{[]string{"--demo", "call", "proxmox_provision_vm", "template=9000", "name=web1", "ciuser=ops", "sshkeys=" + demoKey, "confirm=true"}, 0,
 			"Provisioned VM 107 «web1» on pve1"},
 		{[]string{"--demo", "call", "proxmox_guest_exec", "vmid=104", `command:=["uname","-a"]`, "confirm=true"}, 0, "| Linux k3s-server"},
-		{[]string{"--demo", "call", "proxmox_guest_exec", "vmid=104", `command:=["rm","-rf","/"]`, "confirm=true"}, 1, `"rm" is not in it; it allows hostname, uname, cat, df, ip`},
+		{[]string{"--demo", "call", "proxmox_guest_exec", "vmid=104", `command:=["rm","-rf","/"]`, "confirm=true"}, 1, `"rm" is not in it; it allows hostname, uname, cat, df`},
 		{[]string{"--demo", "call", "proxmox_nope"}, 1, `no tool "proxmox_nope"`},
 		{[]string{"--demo", "tools"}, 0, "proxmox_destroy_resource"},
 		{[]string{"--demo", "--read-only", "tools"}, 0, "proxmox_list_vms"},

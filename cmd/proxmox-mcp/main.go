@@ -28,7 +28,7 @@ USAGE
   proxmox-mcp version                        print the version
 
   Add --demo to any of them to use the built-in simulated cluster instead of a real one: no Proxmox and
-  no settings needed, destructive tools and exec (of hostname, uname, cat, df, ip) enabled inside the
+  no settings needed, destructive tools and exec (of hostname, uname, cat, df) enabled inside the
   simulation.
 
 CALL

@@ -1,11 +1,15 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // TestReadmeInstall keeps the README's install facts true: the Go version is go.mod's, it says where go
@@ -67,4 +71,45 @@ func funcInDir(t *testing.T, dir, name string) bool {
 		}
 	}
 	return false
+}
+
+// TestReadmeProvisionOutput: the output the README shows under its provisioning example is what the demo
+// prints, line for line, but for task ids and seconds.
+func TestReadmeProvisionOutput(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, after, ok := strings.Cut(string(readme), "go run ./cmd/proxmox-mcp --demo call proxmox_provision_vm template=9000 name=web1 ciuser=ops \\\n")
+	if !ok {
+		t.Fatal("README has no provisioning example")
+	}
+	var shown []string
+	for _, l := range strings.Split(after, "\n")[1:] { // after the line with the key
+		l, ok := strings.CutPrefix(l, "# ")
+		if !ok {
+			break
+		}
+		shown = append(shown, l)
+	}
+	var out, errb bytes.Buffer
+	args := []string{"--demo", "call", "proxmox_provision_vm", "template=9000", "name=web1", "ciuser=ops", "sshkeys=" + demoKey, "confirm=true"}
+	if code := run(context.Background(), args, strings.NewReader(""), &out, &errb, func(string) string { return "" }); code != 0 {
+		t.Fatalf("exit %d: %s%s", code, out.String(), errb.String())
+	}
+	mask := func(lines []string) []string {
+		upid, secs := regexp.MustCompile(`UPID:[^ ]*`), regexp.MustCompile(`[0-9]+\.[0-9]s`)
+		out := make([]string, len(lines))
+		for i, l := range lines {
+			out[i] = secs.ReplaceAllString(upid.ReplaceAllString(l, "UPID:…"), "N.Ns")
+		}
+		return out
+	}
+	printed := strings.Split(out.String(), "\n")
+	if len(shown) == 0 || len(printed) < len(shown) {
+		t.Fatalf("README shows %d lines, the demo printed:\n%s", len(shown), out.String())
+	}
+	if diff := cmp.Diff(mask(shown), mask(printed[:len(shown)])); diff != "" {
+		t.Errorf("README's provisioning output (-README +demo)\n%s", diff)
+	}
 }

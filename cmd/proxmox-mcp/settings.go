@@ -34,7 +34,7 @@ const (
 
 // demoExecAllow is what exec may run in demo mode when PROXMOX_EXEC_ALLOW says nothing: the programs the
 // simulated guests have. Nothing real runs there.
-const demoExecAllow = "hostname,uname,cat,df,ip"
+const demoExecAllow = "hostname,uname,cat,df"
 
 // settings is everything the command line and the environment decide. Flags win over the environment.
 type settings struct {

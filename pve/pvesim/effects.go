@@ -125,9 +125,18 @@ func (s *Sim) migrated(g *guest, t *task, at time.Time) []string {
 		lines = append(lines, fmt.Sprintf("shutdown CT %d", g.vmid))
 		g.running, g.pid, g.started = false, 0, time.Time{}
 	}
+	var found []string // by volume id, as QemuMigrate lists them
 	for _, v := range s.c.volumes {
 		if v.vmid == g.vmid && v.node == from && (v.content == "images" || v.content == "rootdir") {
-			lines = append(lines, fmt.Sprintf("found local volume '%s' (in current VM config)", v.volid))
+			found = append(found, v.volid)
+		}
+	}
+	slices.Sort(found)
+	for _, volid := range found {
+		if cloudInitVolume.MatchString(volid) {
+			lines = append(lines, fmt.Sprintf("found generated disk '%s' (in current VM config)", volid))
+		} else {
+			lines = append(lines, fmt.Sprintf("found local volume '%s' (in current VM config)", volid))
 		}
 	}
 	s.moveGuest(g, target)

@@ -94,9 +94,8 @@ func (c *call) migrate() (reply, *apiError) {
 		return reply{}, err
 	}
 	op := taskOp{vmids: []int{g.vmid}, params: map[string]string{"target": target}}
-	if why := p.migrationFailure(g.kind, online, c.p["with-local-disks"] == "1"); why != "" {
-		op.fail = "migration aborted"
-		op.lines = []string{"ERROR: migration aborted (duration 00:00:01): " + why}
+	if lines := p.migrationFailure(g.kind, online, c.p["with-local-disks"] == "1"); lines != nil {
+		op.fail, op.lines = "migration aborted", lines
 	} else if !tn.online {
 		op.fail = "migration aborted"
 		op.lines = []string{"ERROR: migration aborted (duration 00:00:03): Can't connect to destination address using public key"}

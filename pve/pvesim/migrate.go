@@ -1,6 +1,9 @@
 package pvesim
 
-import "strings"
+import (
+	"regexp"
+	"strings"
+)
 
 // Migration as qemu-server and pve-container check it: every other node of the cluster can take a guest whose
 // storages it has (here every node has them all: local and local-lvm exist on each, nas-backup is shared);
@@ -8,6 +11,11 @@ import "strings"
 // node; a running VM moves only online, and with its local disks only when asked to; a running container
 // moves only by a restart (its live migration is not implemented). The task moves the guest and its
 // node-local volumes to the target.
+//
+// A CD-ROM drive on node-local storage blocks the task (QemuMigrate's scan_local_volumes: "local cdrom
+// image"), except a cloud-init drive (a volume named vm-N-cloudinit), which is a generated disk: it is copied
+// offline to the target, even for a running VM and without with-local-disks. GET …/migrate lists both with
+// cdrom set, as qemu-server's foreach_volid marks them (drive_is_cdrom without exclude_cloudinit).
 
 // migrationPlan is what GET …/migrate reports of a guest.
 type migrationPlan struct {
@@ -54,29 +62,40 @@ func (s *Sim) planMigration(g *guest) migrationPlan {
 			size = vol.size
 		}
 		p.localDisks = append(p.localDisks, localDisk{volid: volid, size: size, cdrom: strings.Contains(v, "media=cdrom"),
-			unused: isUnusedKey(k), cloudInit: strings.Contains(volid, "cloudInitt")})
+			unused: isUnusedKey(k), cloudInit: cloudInitVolume.MatchString(volid)})
 	}
 	return p
 }
 
-// migrationFailure is why the migration task of a guest to target, with the given options, fails; "" when it
-// succeeds. These are the checks qemu-server and pve-container make inside the task.
-func (p migrationPlan) migrationFailure(kind string, online, withLocalDisks bool) string {
+// cloudInitVolume is how QemuMigrate tells a cloud-init drive from other CD-ROM images: by its volume name.
+var cloudInitVolume = regexp.MustCompile(`vm-\d+-cloudinit`)
+
+// migrationFailure is the task log of a migration of a guest to target, with the given options, that fails,
+// its last line the error; nil when it succeeds. These are the checks qemu-server and pve-container make
+// inside the task.
+func (p migrationPlan) migrationFailure(kind string, online, withLocalDisks bool) []string {
 	if kind == "lxc" {
 		if p.running && online {
-			return "lxc live migration is currently not implemented"
+			return []string{"ERROR: migration aborted (duration 00:00:01): lxc live migration is currently not implemented"}
 		}
-		return ""
+		return nil
 	}
+	var lines []string
 	for _, d := range p.localDisks {
-		if d.cdrom && !d.cloudInit {
-			return "can't migrate local cdrom drive (" + d.volid + ")"
-		}
-		if p.running && !d.cdrom && !d.unused && !withLocalDisks {
-			return "can't live migrate attached local disks without with-local-disks option"
+		switch {
+		case d.cdrom && d.cloudInit:
+			// generated: copied offline to the target
+		case d.cdrom:
+			lines = append(lines, "WARN: can't migrate local disk '"+d.volid+"': local cdrom image")
+		case p.running && !d.unused && !withLocalDisks:
+			lines = append(lines, "WARN: can't migrate local disk '"+d.volid+"': can't live migrate attached local disks without with-local-disks option")
 		}
 	}
-	return ""
+	if len(lines) == 0 {
+		return nil
+	}
+	const why = "Problem found while scanning volumes - can't migrate VM - check log"
+	return append(lines, "ERROR: "+why, "ERROR: migration aborted (duration 00:00:01): "+why)
 }
 
 // moveGuest puts a guest on node target with its node-local volumes.

@@ -1,6 +1,7 @@
 package pvesim
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -111,5 +112,87 @@ func TestMigrate(t *testing.T) {
 	upid = e.upid("POST", "/nodes/pve3/lxc/204/migrate", params("target", "pve1"))
 	if exit := e.finish(upid); exit != "migration aborted" {
 		t.Errorf("to an offline node: %s", exit)
+	}
+}
+
+// TestMigrateCDROMs: GET …/migrate and the task agree on CD-ROM drives, as qemu-server has them: a cloud-init
+// drive on local storage is listed with cdrom set and migrates (a generated disk, copied even for a running
+// VM without with-local-disks), an ISO on local storage is listed the same way and aborts the task.
+func TestMigrateCDROMs(t *testing.T) {
+	type listed struct {
+		VolID  string `json:"volid"`
+		CDROM  int    `json:"cdrom"`
+		Unused int    `json:"is_unused"`
+	}
+	tests := []struct {
+		name   string
+		vmid   int
+		node   string
+		ide2   string   // set before, when not ""
+		params []string // nil: the VM is stopped first, and migrates offline
+		disks  []listed
+		exit   string
+		log    []string // the task log's last lines
+	}{
+		{"running, cloud-init drive, with its local disks", 104, "pve3", "", []string{"online", "1", "with-local-disks", "1"},
+			[]listed{{VolID: "local-lvm:vm-104-cloudinit", CDROM: 1}, {VolID: "local-lvm:vm-104-disk-0"}}, "OK",
+			[]string{"found generated disk 'local-lvm:vm-104-cloudinit' (in current VM config)", "found local volume 'local-lvm:vm-104-disk-0' (in current VM config)"}},
+		{"running, cloud-init drive, without its local disks", 104, "pve3", "", []string{"online", "1"},
+			[]listed{{VolID: "local-lvm:vm-104-cloudinit", CDROM: 1}, {VolID: "local-lvm:vm-104-disk-0"}}, "migration aborted",
+			[]string{"WARN: can't migrate local disk 'local-lvm:vm-104-disk-0': can't live migrate attached local disks without with-local-disks option",
+				"ERROR: Problem found while scanning volumes - can't migrate VM - check log",
+				"ERROR: migration aborted (duration 00:00:01): Problem found while scanning volumes - can't migrate VM - check log"}},
+		{"stopped, a cloud-init drive", 105, "pve3", "", nil,
+			[]listed{{VolID: "local-lvm:vm-105-cloudinit", CDROM: 1}, {VolID: "local-lvm:vm-105-disk-0"}}, "OK",
+			[]string{"found generated disk 'local-lvm:vm-105-cloudinit' (in current VM config)", "found local volume 'local-lvm:vm-105-disk-0' (in current VM config)"}},
+		{"stopped, a local ISO", 105, "pve3", "local:iso/virtio-win-0.1.271.iso,media=cdrom", nil,
+			[]listed{{VolID: "local:iso/virtio-win-0.1.271.iso", CDROM: 1}, {VolID: "local-lvm:vm-105-disk-0"}}, "migration aborted",
+			[]string{"WARN: can't migrate local disk 'local:iso/virtio-win-0.1.271.iso': local cdrom image",
+				"ERROR: Problem found while scanning volumes - can't migrate VM - check log",
+				"ERROR: migration aborted (duration 00:00:01): Problem found while scanning volumes - can't migrate VM - check log"}},
+		{"stopped, the drive ejected", 105, "pve3", "none,media=cdrom", nil,
+			[]listed{{VolID: "local-lvm:vm-105-disk-0"}}, "OK", nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, nil)
+			if tc.params == nil {
+				// stopped, so that a change of the drive is in the config at once, not pending
+				e.finish(e.upid("POST", fmt.Sprintf("/nodes/%s/qemu/%d/status/stop", tc.node, tc.vmid), nil))
+			}
+			if tc.ide2 != "" {
+				if r := e.put(fmt.Sprintf("/nodes/%s/qemu/%d/config", tc.node, tc.vmid), map[string]string{"ide2": tc.ide2}); r.status != 200 {
+					t.Fatalf("set ide2: %d %s", r.status, r.reason)
+				}
+			}
+			var p struct {
+				LocalDisks []listed `json:"local_disks"`
+			}
+			e.get(fmt.Sprintf("/nodes/%s/qemu/%d/migrate", tc.node, tc.vmid), params("target", "pve1")).data(t, &p)
+			if diff := cmp.Diff(tc.disks, p.LocalDisks); diff != "" {
+				t.Errorf("local_disks (-want +got)\n%s", diff)
+			}
+			upid := e.upid("POST", fmt.Sprintf("/nodes/%s/qemu/%d/migrate", tc.node, tc.vmid), params(append([]string{"target", "pve1"}, tc.params...)...))
+			if exit := e.finish(upid); exit != tc.exit {
+				t.Errorf("exit %q, want %q: %v", exit, tc.exit, e.taskLog(upid))
+			}
+			log := e.taskLog(upid)
+			for i, l := range log {
+				if strings.HasPrefix(l, "migration finished") || strings.HasPrefix(l, "TASK ") {
+					log = log[:i] // the lines before the task's end
+					break
+				}
+			}
+			if len(log) >= len(tc.log) {
+				log = log[len(log)-len(tc.log):]
+			}
+			if diff := cmp.Diff(tc.log, log); tc.log != nil && diff != "" {
+				t.Errorf("task log (-want +got)\n%s", diff)
+			}
+			g, _ := e.srv.Guest(tc.vmid)
+			if want := map[bool]string{true: "pve1", false: tc.node}[tc.exit == "OK"]; g.Node != want {
+				t.Errorf("afterwards on %s, want %s", g.Node, want)
+			}
+		})
 	}
 }
