@@ -47,6 +47,7 @@ type fleetOpts struct {
 	tokenPrivs    func(i int) (id string, privs []string)
 	elicit        client.ElicitationHandler // the client's elicitation handler (nil: it declares none)
 	consent       *gate.Consent
+	toolsets      []string // PROXMOX_TOOLSETS (default: the default toolsets)
 }
 
 // fleetCluster is a small generated cluster that differs from its neighbours in size and names.
@@ -116,7 +117,7 @@ func newFleet(t testing.TB, n int, o fleetOpts) *fleet {
 	srv, err := NewServer(Options{
 		Targets: targets, DefaultTarget: o.defaultTarget, Redactor: r, Log: logger, Version: "test", DefaultWait: 5 * time.Second,
 		Hidden: o.hidden, Policy: gate.NewPolicy(o.destructive, gate.NewAuditor(logger, r.Writer(syncBuffer{&f.mu, &f.audit}), r.String)),
-		Consent: o.consent,
+		Consent: o.consent, Toolsets: o.toolsets,
 	})
 	if err != nil {
 		t.Fatal(err)
