@@ -41,18 +41,10 @@ func explainIn(err error, file bool) string {
 	if errors.As(err, &argErr) {
 		return argErr.Error()
 	}
-	msg, legend := err.Error(), ""
-	var apiErr *pve.APIError
-	if errors.As(err, &apiErr) {
-		texts := []string{apiErr.Text()}
-		for _, v := range apiErr.Params {
-			texts = append(texts, v)
-		}
-		for _, t := range texts {
-			if t != "" && strings.Contains(msg, t) {
-				msg, legend = strings.Replace(msg, t, inline(t, maxValue), 1), " "+inlineLegend
-			}
-		}
+	msg, quoted := quotedText(err)
+	legend := ""
+	if quoted {
+		legend = " " + inlineLegend
 	}
 	msg = "Error: " + clean(msg, maxError)
 	for _, h := range hints {
@@ -65,6 +57,55 @@ func explainIn(err error, file bool) string {
 	}
 	return msg + "." + legend
 }
+
+// quotedText is an error's text with every piece of Proxmox's text in it quoted as cluster text: a Proxmox
+// answer's text is built quoted (pve.APIError.Quoted), and the words of the errors that wrap it are kept
+// around it as they are. quoted reports whether there was any.
+func quotedText(err error) (msg string, quoted bool) {
+	if ae, ok := err.(*pve.APIError); ok {
+		return ae.Quoted(quoteCluster), true
+	}
+	var parts []error
+	switch u := err.(type) {
+	case interface{ Unwrap() error }:
+		if in := u.Unwrap(); in != nil {
+			parts = []error{in}
+		}
+	case interface{ Unwrap() []error }:
+		parts = u.Unwrap()
+	}
+	whole := err.Error()
+	if len(parts) == 1 {
+		// The wrapper's words, then (or around) its cause's: the cause is the last place its text appears.
+		inner := parts[0].Error()
+		i := strings.LastIndex(whole, inner)
+		if i < 0 {
+			return whole, false // a wrapper that does not repeat its cause: its own words are all there is
+		}
+		in, q := quotedText(parts[0])
+		return whole[:i] + in + whole[i+len(inner):], q
+	}
+	// Several causes (errors.Join, or several %w): each in turn, in the order the message has them.
+	var b strings.Builder
+	pos := 0
+	for _, p := range parts {
+		pt := p.Error()
+		i := strings.Index(whole[pos:], pt)
+		if i < 0 {
+			continue
+		}
+		in, q := quotedText(p)
+		b.WriteString(whole[pos : pos+i])
+		b.WriteString(in)
+		pos += i + len(pt)
+		quoted = quoted || q
+	}
+	b.WriteString(whole[pos:])
+	return b.String(), quoted
+}
+
+// quoteCluster marks one piece of Proxmox's text as cluster text.
+func quoteCluster(s string) string { return inline(s, maxValue) }
 
 // maxError bounds the text of an error result.
 const maxError = 2000
