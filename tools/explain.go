@@ -41,21 +41,70 @@ func explainIn(err error, file bool) string {
 	if errors.As(err, &argErr) {
 		return argErr.Error()
 	}
-	msg, quoted := quotedText(err)
-	legend := ""
-	if quoted {
-		legend = " " + inlineLegend
+	var none *noneAnswered
+	if errors.As(err, &none) {
+		return none.explain(file)
 	}
-	msg = "Error: " + clean(msg, maxError)
+	s, quoted := sentences(err, file)
+	if quoted {
+		s += " " + inlineLegend
+	}
+	return s
+}
+
+// sentences is an error's explanation without the legend: "Error: what happened. What to do about it." and
+// whether Proxmox's text is quoted in it.
+func sentences(err error, file bool) (string, bool) {
+	msg, quoted := quotedText(err)
+	msg = "Error: " + endSentence(clean(msg, maxError))
 	for _, h := range hints {
 		if errors.Is(err, h.err) {
 			if file && h.file != "" {
-				return msg + ". " + h.file + legend
+				return msg + " " + h.file, quoted
 			}
-			return msg + ". " + h.hint + legend
+			return msg + " " + h.hint, quoted
 		}
 	}
-	return msg + "." + legend
+	return msg, quoted
+}
+
+// endSentence ends a text with a full stop unless it ends a sentence already (or was cut: "…").
+func endSentence(s string) string {
+	if strings.HasSuffix(s, ".") || strings.HasSuffix(s, "?") || strings.HasSuffix(s, "!") || strings.HasSuffix(s, "…") {
+		return s
+	}
+	return s + "."
+}
+
+// noneAnswered is a call to several clusters that none of them answered.
+type noneAnswered struct {
+	names []string
+	errs  []error
+}
+
+func (e *noneAnswered) Error() string {
+	parts := make([]string, len(e.names))
+	for i, n := range e.names {
+		parts[i] = n + ": " + e.errs[i].Error()
+	}
+	return "no cluster answered: " + strings.Join(parts, "; ")
+}
+
+// explain says that no cluster answered, then each cluster's error and advice as sentences of their own, and
+// the legend once.
+func (e *noneAnswered) explain(file bool) string {
+	var b strings.Builder
+	b.WriteString("Error: no cluster answered.")
+	legend := false
+	for i, n := range e.names {
+		s, quoted := sentences(e.errs[i], file)
+		b.WriteString(" " + n + ": " + strings.TrimPrefix(s, "Error: "))
+		legend = legend || quoted
+	}
+	if legend {
+		b.WriteString(" " + inlineLegend)
+	}
+	return b.String()
 }
 
 // quotedText is an error's text with every piece of Proxmox's text in it quoted as cluster text: a Proxmox
