@@ -62,7 +62,7 @@ func (r *apiDescribeResult) Summary() string {
 	if r.Description != "" {
 		fmt.Fprintf(&b, "%s\n", r.Description)
 	}
-	fmt.Fprintf(&b, "Gate: %s.\nPrivilege: %s.\nReturns: %s.\n", r.Gate, r.Permission, r.Returns)
+	fmt.Fprintf(&b, "Gate: %s\nPrivilege: %s\nReturns: %s\n", endSentence(r.Gate), endSentence(r.Permission), endSentence(r.Returns))
 	if len(r.Params) == 0 {
 		b.WriteString("No parameters.")
 		return b.String()
@@ -97,11 +97,11 @@ func (p apiParamView) line(indent string) string {
 	if p.Default != "" {
 		fmt.Fprintf(&b, "; default %s", p.Default)
 	}
+	line := b.String()
 	if p.Description != "" {
-		b.WriteString(". " + strings.TrimSuffix(p.Description, "."))
+		line = endSentence(line) + " " + p.Description
 	}
-	b.WriteString(".\n")
-	return b.String()
+	return endSentence(line) + "\n"
 }
 
 // apiDescribe describes one operation from the embedded schema; it sends nothing.

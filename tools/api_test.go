@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -392,6 +393,19 @@ func TestCheckAPIAllow(t *testing.T) {
 		"never send", `names "POST /nowhere", which is no operation`, `names "nonsense"`} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error %v does not say %q", err, want)
+		}
+	}
+}
+
+// TestAPIDescribeEndsSentencesOnce: no sentence of any operation's description ends in a doubled stop (".."
+// or "…."), whatever the schema's own text ends with or where it was cut.
+func TestAPIDescribeEndsSentencesOnce(t *testing.T) {
+	h := newHarness(t, harnessOpts{})
+	doubled := regexp.MustCompile(`(…|\.)\.(\n|$| )`)
+	for _, op := range schema.Operations() {
+		txt := text(h.call(t, "proxmox_api_describe", mustJSONArgs(t, map[string]any{"method": op.Method, "path": op.Path})))
+		if m := doubled.FindStringIndex(txt); m != nil {
+			t.Errorf("%s: %q", op.Key(), txt[max(0, m[0]-60):m[1]])
 		}
 	}
 }

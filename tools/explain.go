@@ -68,9 +68,9 @@ func sentences(err error, file bool) (string, bool) {
 	return msg, quoted
 }
 
-// endSentence ends a text with a full stop unless it ends a sentence already (or was cut: "…").
+// endSentence ends a text with a full stop unless it ends with one already, or was cut ("…").
 func endSentence(s string) string {
-	if strings.HasSuffix(s, ".") || strings.HasSuffix(s, "?") || strings.HasSuffix(s, "!") || strings.HasSuffix(s, "…") {
+	if strings.HasSuffix(s, ".") || strings.HasSuffix(s, "…") {
 		return s
 	}
 	return s + "."
