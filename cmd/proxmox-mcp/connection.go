@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/proxmox-mcp/proxmox-mcp/pve"
 	"github.com/proxmox-mcp/proxmox-mcp/redact"
@@ -45,7 +47,7 @@ func connectionFrom(get func(string) string, name func(string) string) (pve.Conf
 		if p, perr := url.Parse(raw); perr == nil && p.User != nil {
 			bad("%s: %v; put the token in %s and %s", name(envURL), err, name(envTokenID), name(envTokenSecret))
 		} else {
-			bad("%s: %v", name(envURL), err)
+			bad("%s: %s", name(envURL), settingError(raw, err))
 		}
 	} else {
 		cfg.BaseURL = u
@@ -58,7 +60,7 @@ func connectionFrom(get func(string) string, name func(string) string) (pve.Conf
 		// Someone pasted the whole "id=secret" pair: do not echo it, the part after '=' is the secret.
 		bad("%s must hold only user@realm!tokenid; put the secret in %s", name(envTokenID), name(envTokenSecret))
 	case pve.ValidTokenID(id) != nil:
-		bad("%s %s is not of the form user@realm!tokenid", name(envTokenID), shortQuote(id))
+		bad("%s %s is not of the form user@realm!tokenid", name(envTokenID), showSetting(id))
 	default:
 		cfg.TokenID = id
 	}
@@ -75,14 +77,14 @@ func connectionFrom(get func(string) string, name func(string) string) (pve.Conf
 	if v := get(envTLSInsecure); v != "" {
 		b, ok := parseBool(v)
 		if !ok {
-			bad("%s %s is not a boolean (true/1/yes or false/0/no)", name(envTLSInsecure), shortQuote(v))
+			bad("%s %s is not a boolean (true/1/yes or false/0/no)", name(envTLSInsecure), showSetting(v))
 		}
 		cfg.TLSInsecure = b
 	}
 
 	if v := strings.TrimSpace(get(envCAFile)); v != "" {
 		if err := checkCAFile(v); err != nil {
-			bad("%s: %v", name(envCAFile), err)
+			bad("%s: %s", name(envCAFile), settingError(v, err))
 		}
 		cfg.CAFile = v
 	}
@@ -90,7 +92,7 @@ func connectionFrom(get func(string) string, name func(string) string) (pve.Conf
 	if v := strings.TrimSpace(get(envFingerprint)); v != "" {
 		fp, err := pve.ParseFingerprint(v)
 		if err != nil {
-			bad("%s: %v", name(envFingerprint), err)
+			bad("%s: %s", name(envFingerprint), settingError(v, err))
 		}
 		cfg.Fingerprint = fp
 	}
@@ -101,7 +103,7 @@ func connectionFrom(get func(string) string, name func(string) string) (pve.Conf
 	if v := strings.TrimSpace(get(envTimeout)); v != "" {
 		d, err := parseTimeout(v)
 		if err != nil {
-			bad("%s: %v", name(envTimeout), err)
+			bad("%s: %s", name(envTimeout), settingError(v, err))
 		}
 		cfg.Timeout = d
 	}
@@ -133,6 +135,28 @@ func shortQuote(s string) string {
 		return strconv.Quote(s[:max]) + "…"
 	}
 	return strconv.Quote(s)
+}
+
+// secretInside finds the shape of a Proxmox token secret (a UUID, in either case) anywhere in a value: a
+// secret pasted into the wrong setting, which no message may repeat.
+var secretInside = regexp.MustCompile(`(?i)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
+
+// showSetting quotes a setting's value for a message (shortQuote), unless it holds something shaped like a
+// token secret: then only its length.
+func showSetting(v string) string {
+	if secretInside.MatchString(v) {
+		return fmt.Sprintf("(%d characters, not shown: shaped like a token secret)", utf8.RuneCountInString(v))
+	}
+	return shortQuote(v)
+}
+
+// settingError is what a check said of a setting's value; checks quote the value they refuse, so for a value
+// that holds something shaped like a token secret only its length is said instead.
+func settingError(v string, err error) string {
+	if secretInside.MatchString(v) {
+		return fmt.Sprintf("the value %s is not valid here", showSetting(v))
+	}
+	return err.Error()
 }
 
 func parseBool(v string) (bool, bool) {

@@ -113,6 +113,8 @@ func TestConnectionFromEnv(t *testing.T) {
 		{"userinfo", with(envURL, "https://root:hunter2@pve:8006"), []string{"user:password", "put the token in " + envTokenID + " and " + envTokenSecret}},
 		{"token id with secret pasted", with(envTokenID, "root@pam!mcp="+connSecret), []string{"only user@realm!tokenid"}},
 		{"token id malformed", with(envTokenID, "root@pam"), []string{"user@realm!tokenid"}},
+		{"the secret as the token id", with(envTokenID, connSecret), []string{envTokenID + " (36 characters, not shown: shaped like a token secret) is not of the form user@realm!tokenid"}},
+		{"the secret as the fingerprint", with(envFingerprint, connSecret), []string{envFingerprint + ": the value (36 characters, not shown"}},
 		{"secret with space", with(envTokenSecret, " "+connSecret), []string{"whitespace"}},
 		{"insecure garbage", with(envTLSInsecure, "maybe"), []string{"not a boolean"}},
 		{"fingerprint short", with(envFingerprint, "AA:BB"), []string{envFingerprint, "SHA-256"}},

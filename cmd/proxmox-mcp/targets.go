@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/BurntSushi/toml"
 
@@ -83,6 +84,9 @@ func (v *tomlValue) UnmarshalTOML(x any) error {
 	return nil
 }
 
+// envName is what an environment variable's name may be (POSIX: letters, digits and _, no leading digit).
+var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
 // targetName is what a target may be called: the model types it in the cluster argument.
 var targetName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$`)
 
@@ -135,7 +139,7 @@ func readTargets(path string, getenv func(string) string) (targetsConfig, error)
 	bad := func(format string, a ...any) { problems = append(problems, envTargets+": "+fmt.Sprintf(format, a...)) }
 	for _, k := range md.Undecoded() {
 		// A misspelt read_only would silently widen what a cluster allows: every key must be known.
-		bad("%s: unknown key %s", shortQuote(path), shortQuote(k.String()))
+		bad("%s: unknown key %s", shortQuote(path), showSetting(k.String()))
 	}
 	for _, name := range []string{envURL, envTokenID, envFingerprint, envCAFile, envTLSInsecure} {
 		if strings.TrimSpace(getenv(name)) != "" {
@@ -153,7 +157,7 @@ func readTargets(path string, getenv func(string) string) (targetsConfig, error)
 		case e.Name == "":
 			bad("%s has no name", label)
 		case !targetName.MatchString(e.Name):
-			bad("%s: name %s: use letters, digits, '.', '_' and '-', at most 32, starting with a letter or digit", label, shortQuote(e.Name))
+			bad("%s: name %s: use letters, digits, '.', '_' and '-', at most 32, starting with a letter or digit", label, showSetting(e.Name))
 		case seen[e.Name]:
 			bad("%s: name %s is given twice", label, e.Name)
 		default:
@@ -165,7 +169,7 @@ func readTargets(path string, getenv func(string) string) (targetsConfig, error)
 		out.targets = append(out.targets, t)
 	}
 	if d := file.DefaultTarget; d != "" && !seen[d] {
-		bad("default_target %s is not the name of a target", shortQuote(d))
+		bad("default_target %s is not the name of a target", showSetting(d))
 	}
 	if len(problems) > 0 {
 		return targetsConfig{}, &pve.ConfigError{Problems: problems}
@@ -183,6 +187,11 @@ func (e targetEntry) target(label string, getenv func(string) string) (target, [
 	switch {
 	case e.TokenSecretEnv != "" && e.TokenSecretFile != "":
 		bad("give token_secret_env or token_secret_file, not both")
+	case e.TokenSecretEnv != "" && !envName.MatchString(e.TokenSecretEnv):
+		// Most likely the secret itself, pasted where its variable's name belongs: say so without repeating it.
+		bad("token_secret_env must be an environment variable's name (letters, digits and _, not starting with a digit), "+
+			"and its value is not one (%d characters, not shown); if it is the secret itself, put it in a variable and name that here, or use token_secret_file",
+			utf8.RuneCountInString(e.TokenSecretEnv))
 	case e.TokenSecretEnv != "":
 		if secret = getenv(e.TokenSecretEnv); secret == "" {
 			bad("token_secret_env names %s, which is not set", shortQuote(e.TokenSecretEnv))
@@ -190,7 +199,7 @@ func (e targetEntry) target(label string, getenv func(string) string) (target, [
 	case e.TokenSecretFile != "":
 		s, err := readSecretFile(e.TokenSecretFile)
 		if err != nil {
-			bad("token_secret_file: %v", err)
+			bad("token_secret_file: %s", settingError(e.TokenSecretFile, err))
 		}
 		secret = s
 	default:

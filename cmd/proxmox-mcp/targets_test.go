@@ -23,6 +23,8 @@ import (
 const (
 	homeSecret = "11111111-home-4b8e-9a51-6c1f0b2d9e47"
 	labSecret  = "22222222-lab0-4b8e-9a51-6c1f0b2d9e47"
+	// pasted is a token secret as Proxmox prints it, pasted into the wrong field.
+	pasted = "5d1e8a2c-7b3f-4c1d-9e2a-0f6b8c4d2a1e"
 )
 
 // writeFile writes a file with a mode and returns its path.
@@ -140,6 +142,22 @@ func TestReadTargetsProblems(t *testing.T) {
 		{"pin and insecure", entry("lab", ok+"\ntls_insecure = true\ntls_fingerprint = \""+strings.Repeat("AA:", 31)+"AA\""), env, []string{"tls_insecure turns verification off, which contradicts tls_fingerprint/ca_file"}},
 		{"the environment's URL too", entry("lab", ok), withEnv(envURL, "https://pve:8006"),
 			[]string{"PROXMOX_URL is set, but a targets file names the clusters"}},
+		// A secret pasted into a field that names it or into any other: never repeated, only its length.
+		{"the secret pasted as token_secret_env", entry("lab", fmt.Sprintf("token_secret_env = %q", pasted)), env,
+			[]string{"target lab: token_secret_env must be an environment variable's name", "(36 characters, not shown)", "use token_secret_file"}},
+		{"a name with a dash", entry("lab", `token_secret_env = "LAB-SECRET"`), env, []string{"token_secret_env must be an environment variable's name", "(10 characters, not shown)"}},
+		{"the secret pasted as token_secret_file", entry("lab", fmt.Sprintf("token_secret_file = %q", "/run/"+pasted)), env,
+			[]string{"target lab: token_secret_file: the value (41 characters, not shown: shaped like a token secret) is not valid here"}},
+		{"the secret pasted as token_id", "[[target]]\nname = \"lab\"\nurl = \"https://pve.lab.lan:8006\"\n" + fmt.Sprintf("token_id = %q\n", pasted) + ok, env,
+			[]string{"target lab: token_id (36 characters, not shown: shaped like a token secret) is not of the form user@realm!tokenid"}},
+		{"the secret pasted as tls_fingerprint", entry("lab", ok+fmt.Sprintf("\ntls_fingerprint = %q", pasted)), env,
+			[]string{"target lab: tls_fingerprint: the value (36 characters, not shown: shaped like a token secret) is not valid here"}},
+		{"the secret pasted as ca_file", entry("lab", ok+fmt.Sprintf("\nca_file = %q", pasted)), env, []string{"target lab: ca_file: the value (36 characters"}},
+		{"the secret pasted as url", "[[target]]\nname = \"lab\"\n" + fmt.Sprintf("url = %q\n", "https://"+pasted+":8006?x") + "token_id = \"mcp@pve!mcp\"\n" + ok, env,
+			[]string{"target lab: url: the value (51 characters"}},
+		{"the secret pasted as timeout", entry("lab", ok+fmt.Sprintf("\ntimeout = %q", pasted)), env, []string{"target lab: timeout: the value (36 characters"}},
+		{"the secret pasted as name", entry(pasted, ok), env, []string{"target 1: name (36 characters, not shown"}},
+		{"the secret pasted as default_target", fmt.Sprintf("default_target = %q\n", pasted) + entry("lab", ok), env, []string{"default_target (36 characters, not shown"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -154,7 +172,7 @@ func TestReadTargetsProblems(t *testing.T) {
 					t.Errorf("error %q does not say %q", err, w)
 				}
 			}
-			if strings.Contains(err.Error(), labSecret) || strings.Contains(err.Error(), homeSecret) {
+			if strings.Contains(err.Error(), labSecret) || strings.Contains(err.Error(), homeSecret) || strings.Contains(err.Error(), pasted[:8]) {
 				t.Errorf("error quotes a secret: %q", err)
 			}
 		})
