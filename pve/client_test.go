@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -478,5 +479,37 @@ func TestAPIErrorQuoted(t *testing.T) {
 				t.Errorf("(-want +got)\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestSecretStaysInTheHeader: a request that carries the token's secret (or another registered one, or a token
+// header) anywhere but the Authorization header is not sent: not in the path, escaped or not, not in a query
+// or body parameter's value or name.
+func TestSecretStaysInTheHeader(t *testing.T) {
+	other := "9b8a7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
+	r := redact.New(other)
+	c, rec, _ := newTestServer(t, func(*http.Request) answer { return ok(`null`) }, WithRedactor(r))
+	ctx := context.Background()
+	tests := []struct {
+		name string
+		req  Request
+	}{
+		{"in the path", Request{method: "DELETE", path: "/nodes/pve1/qemu/100/snapshot/" + testSecret}},
+		{"escaped in the path", Request{method: "GET", path: "/nodes/pve1/qemu/100/snapshot/" + url.PathEscape(strings.ToUpper(testSecret))}},
+		{"a body value", Request{method: "PUT", path: "/nodes/pve1/qemu/100/config", params: url.Values{"description": {"token " + testSecret}}}},
+		{"a query value", Request{method: "GET", path: "/cluster/resources", params: url.Values{"type": {other}}}},
+		{"a parameter's name", Request{method: "POST", path: "/cluster/firewall/rules", params: url.Values{testSecret: {"1"}}}},
+		{"a token header", Request{method: "PUT", path: "/nodes/pve1/qemu/100/config", params: url.Values{"description": {"PVEAPIToken=root@pam!x=abc"}}}},
+	}
+	for _, tt := range tests {
+		if err := send(ctx, c, tt.req); !errors.Is(err, ErrInvalidRequest) || strings.Contains(err.Error(), testSecret) {
+			t.Errorf("%s: error = %v, want ErrInvalidRequest without the secret", tt.name, err)
+		}
+	}
+	if n := len(rec.all()); n != 0 {
+		t.Errorf("%d requests reached the server", n)
+	}
+	if err := send(ctx, c, Request{method: "PUT", path: "/nodes/pve1/qemu/100/config", params: url.Values{"description": {"plain notes"}}}); err != nil {
+		t.Errorf("a request without a secret: %v", err)
 	}
 }

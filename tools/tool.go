@@ -206,7 +206,11 @@ func (d Def) handler(e *env) server.ToolHandlerFunc {
 func failure(err error, file bool) gate.Outcome {
 	var se *sendError
 	if errors.As(err, &se) {
-		return gate.Outcome{Decision: gate.Failed, Target: se.target, Request: se.request, Error: explainIn(err, file), Consent: se.consent, Digest: se.digest}
+		o := gate.Outcome{Decision: gate.Failed, Target: se.target, Request: se.request, Error: explainIn(err, file), Consent: se.consent, Digest: se.digest}
+		if errors.Is(err, pve.ErrInvalidRequest) {
+			o.Decision = gate.Invalid // the client refused to send it
+		}
+		return o
 	}
 	var argErr *ArgError
 	if errors.As(err, &argErr) || errors.Is(err, pve.ErrInvalidRequest) || errors.Is(err, pve.ErrNotFound) {
