@@ -62,7 +62,7 @@ func newFleet(t testing.TB, n int, o fleetOpts) *fleet {
 	var targets []Target
 	for i := 0; i < n; i++ {
 		name := []string{"home", "lab", "prod", "edge", "dr", "test", "branch", "lab2"}[i]
-		id, secret := fmt.Sprintf("mcp@pve!%s", name), fmt.Sprintf("%08d-%s-4b8e-9a51-6c1f0b2d9e47", i+1, name)
+		id, secret := fmt.Sprintf("mcp@pve!%s", name), fmt.Sprintf("%08d-%04x-4b8e-9a51-6c1f0b2d9e47", i+1, i+1)
 		privs := pvesim.AdministratorPrivileges()
 		if o.tokenPrivs != nil {
 			if tid, p := o.tokenPrivs(i); tid != "" {

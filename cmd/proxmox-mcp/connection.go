@@ -70,6 +70,12 @@ func connectionFrom(get func(string) string, name func(string) string) (pve.Conf
 		bad("%s is not set", name(envTokenSecret))
 	case strings.TrimSpace(secret) != secret || strings.ContainsFunc(secret, func(r rune) bool { return r < 0x21 || r == 0x7f }):
 		bad("%s contains whitespace or control characters (value not shown)", name(envTokenSecret))
+	case !secretShape.MatchString(secret):
+		// A secret of another shape is a mistake (a password, the token's id, a placeholder): refused before it is
+		// sent, and before the redactor would scrub every occurrence of a short one from all output.
+		bad("%s is not shaped like a Proxmox API token secret: `pveum user token add` prints a UUID, 36 characters "+
+			"of lower-case hexadecimal in groups of 8-4-4-4-12 (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx); this one is %s (not shown)",
+			name(envTokenSecret), characters(utf8.RuneCountInString(secret)))
 	default:
 		cfg.Secret = redact.NewSecret(secret)
 	}
@@ -137,6 +143,9 @@ func shortQuote(s string) string {
 	return strconv.Quote(s)
 }
 
+// secretShape is the shape of a Proxmox API token secret: the UUID PVE generates, in lower case.
+var secretShape = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+
 // secretInside finds the shape of a Proxmox token secret (a UUID, in either case) anywhere in a value: a
 // secret pasted into the wrong setting, which no message may repeat.
 var secretInside = regexp.MustCompile(`(?i)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
@@ -157,6 +166,14 @@ func settingError(v string, err error) string {
 		return fmt.Sprintf("the value %s is not valid here", showSetting(v))
 	}
 	return err.Error()
+}
+
+// characters says how long a value is: "1 character", "36 characters".
+func characters(n int) string {
+	if n == 1 {
+		return "1 character"
+	}
+	return strconv.Itoa(n) + " characters"
 }
 
 func parseBool(v string) (bool, bool) {

@@ -21,8 +21,8 @@ import (
 )
 
 const (
-	homeSecret = "11111111-home-4b8e-9a51-6c1f0b2d9e47"
-	labSecret  = "22222222-lab0-4b8e-9a51-6c1f0b2d9e47"
+	homeSecret = "11111111-1111-4b8e-9a51-6c1f0b2d9e47"
+	labSecret  = "22222222-2222-4b8e-9a51-6c1f0b2d9e47"
 	// pasted is a token secret as Proxmox prints it, pasted into the wrong field.
 	pasted = "5d1e8a2c-7b3f-4c1d-9e2a-0f6b8c4d2a1e"
 )
