@@ -18,6 +18,7 @@ import (
 
 	"github.com/proxmox-mcp/proxmox-mcp/pve"
 	"github.com/proxmox-mcp/proxmox-mcp/pve/pvesim"
+	"github.com/proxmox-mcp/proxmox-mcp/redact"
 )
 
 const (
@@ -252,7 +253,7 @@ func TestTargetsCommands(t *testing.T) {
 	code, out = runIt("doctor")
 	for _, want := range []string{"== cluster home: " + home.URL, "== cluster lab: " + lab.URL, "OK    TLS: pinned fingerprint matches",
 		"Clusters (", "OK    home: Proxmox VE 9.1.3", "FAIL  lab: not reached", "calls that name no cluster go to home",
-		"is the port in url right?", "Least-privilege role and token for clusters home, lab, on each", "pveum user token add mcp@pve mcp"} {
+		"is the port in url right?", "\nLeast-privilege role and token for clusters home and lab (run on a Proxmox node of each cluster as root):\n", "pveum user token add mcp@pve mcp"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("doctor does not say %q:\n%s", want, out)
 		}
@@ -438,6 +439,72 @@ func TestSettingsOfClustersAndToolsets(t *testing.T) {
 	for _, v := range []string{envTargets, envToolsets, envHide, "--targets", "--toolsets", "--hide-unpermitted"} {
 		if !strings.Contains(usage, v) {
 			t.Errorf("--help does not list %s", v)
+		}
+	}
+}
+
+// TestDoctorPointsAtTheTargetsFile: when the targets file is wrong, doctor's advice names the file and the
+// targets to fix, not the environment's variables; a variable set beside the file is to be unset; a file
+// that cannot be read is to be named again.
+func TestDoctorPointsAtTheTargetsFile(t *testing.T) {
+	dir := t.TempDir()
+	good := "[[target]]\nname = \"home\"\nurl = \"https://pve.home.lan:8006\"\ntoken_id = \"mcp@pve!mcp\"\ntoken_secret_env = \"HOME_SECRET\"\n"
+	badPin := "[[target]]\nname = \"lab\"\nurl = \"https://pve.lab.lan:8006\"\ntoken_id = \"mcp@pve!mcp\"\ntoken_secret_env = \"HOME_SECRET\"\ntls_fingerprint = \"AA:BB\"\n"
+	noSecretFile := "[[target]]\nname = \"prod\"\nurl = \"https://pve.prod.lan:8006\"\ntoken_id = \"mcp@pve!mcp\"\ntoken_secret_file = \"/nonexistent/secret\"\n"
+	tests := []struct {
+		name, file string
+		env        map[string]string
+		advice     string // %s: the file's path
+	}{
+		{"a bad pin", good + badPin, nil, "fix target lab in %s (the file PROXMOX_TARGETS names) and run doctor again"},
+		{"two targets wrong", badPin + good + noSecretFile, nil, "fix target lab and target prod in %s (the file PROXMOX_TARGETS names) and run doctor again"},
+		{"a problem of the file's own", "defaut_target = \"home\"\n" + good, nil, "fix %s (the file PROXMOX_TARGETS names) and run doctor again"},
+		{"a variable beside the file", good, map[string]string{envURL: "https://pve:8006"}, "unset the variables above (a targets file names the clusters) and run doctor again"},
+		{"no such file", "", nil, "check that PROXMOX_TARGETS names the targets file, and that it can be read, and run doctor again"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(dir, "missing.toml")
+			if tt.file != "" {
+				path = writeFile(t, t.TempDir(), "targets.toml", tt.file, 0o600)
+			}
+			env := map[string]string{envTargets: path, "HOME_SECRET": homeSecret}
+			for k, v := range tt.env {
+				env[k] = v
+			}
+			var out, errb bytes.Buffer
+			code := run(context.Background(), []string{"doctor"}, strings.NewReader(""), &out, &errb, func(k string) string { return env[k] })
+			lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+			want := tt.advice
+			if strings.Contains(want, "%s") {
+				want = fmt.Sprintf(want, path)
+			}
+			if diff := cmp.Diff(want, strings.TrimSpace(lines[len(lines)-1])); diff != "" || code != 1 {
+				t.Errorf("exit %d, advice (-want +got):\n%s\n%s", code, diff, out.String())
+			}
+			if strings.Contains(out.String(), "--help lists them") {
+				t.Errorf("doctor sends the operator to the variables:\n%s", out.String())
+			}
+		})
+	}
+}
+
+// TestRoleHeading: the role doctor prints says which clusters it is for, as a sentence.
+func TestRoleHeading(t *testing.T) {
+	tests := []struct {
+		names []string
+		want  string
+	}{
+		{nil, "Least-privilege role and token for the enabled tiers (run on a Proxmox node as root):"},
+		{[]string{"home"}, "Least-privilege role and token for cluster home (run on one of its Proxmox nodes as root):"},
+		{[]string{"home", "lab", "prod"}, "Least-privilege role and token for clusters home, lab and prod (run on a Proxmox node of each cluster as root):"},
+	}
+	for _, tt := range tests {
+		var b bytes.Buffer
+		d := &doctor{w: &b, r: redact.New(), seen: map[string]bool{}, name: func(v string) string { return v }}
+		d.printRole(&settings{}, target{name: "home", cfg: pve.Config{TokenID: "mcp@pve!mcp"}}, tt.names)
+		if got := strings.Split(strings.TrimPrefix(b.String(), "\n"), "\n")[0]; got != tt.want {
+			t.Errorf("%v: %q, want %q", tt.names, got, tt.want)
 		}
 	}
 }
