@@ -73,6 +73,9 @@ func runDoctor(ctx context.Context, s *settings, stdout io.Writer) error {
 		defer dm.Close()
 		tc.targets = []target{{name: tools.DefaultTarget, cfg: dm.config, destructive: true}}
 		d.ok("demo mode: the built-in simulated cluster at %s", dm.config.BaseURL)
+		if note := demoIgnoresTargets(s); note != "" {
+			d.warn("%s", note)
+		}
 	} else {
 		c, err := loadTargets(s)
 		if err != nil {

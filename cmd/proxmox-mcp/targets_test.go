@@ -508,3 +508,46 @@ func TestRoleHeading(t *testing.T) {
 		}
 	}
 }
+
+// TestDemoSaysTheTargetsFileIsNotUsed: --demo with PROXMOX_TARGETS set says, where each command speaks, that it
+// runs one simulated cluster and does not use the file; the results are the demo's as without the file.
+func TestDemoSaysTheTargetsFileIsNotUsed(t *testing.T) {
+	file := writeFile(t, t.TempDir(), "targets.toml", "[[target]]\nname = \"home\"\n", 0o600) // not even valid: it is not read
+	const note = "--demo runs one simulated cluster: the targets file PROXMOX_TARGETS names is not used, and the tools take no cluster argument"
+	runWith := func(env map[string]string, args ...string) (code int, stdout, stderr string) {
+		var out, errb bytes.Buffer
+		code = run(context.Background(), args, strings.NewReader(""), &out, &errb, func(k string) string { return env[k] })
+		return code, out.String(), errb.String()
+	}
+	withFile := map[string]string{envTargets: file}
+	tests := []struct {
+		name   string
+		args   []string
+		stdout bool // the note is on stdout (doctor's report), else on stderr
+	}{
+		{"call", []string{"--demo", "call", "proxmox_list_vms"}, false},
+		{"serve", []string{"--demo"}, false},
+		{"doctor", []string{"--demo", "doctor"}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errs := runWith(withFile, tt.args...)
+			where := errs
+			if tt.stdout {
+				where = out
+			}
+			if code != 0 || !strings.Contains(where, note) {
+				t.Errorf("exit %d, does not say %q:\nstdout %s\nstderr %s", code, note, out, errs)
+			}
+			_, plain, plainErr := runWith(nil, tt.args...)
+			if strings.Contains(plain+plainErr, note) {
+				t.Errorf("says it without a targets file:\n%s%s", plain, plainErr)
+			}
+			if tt.name == "call" {
+				if diff := cmp.Diff(plain, out); diff != "" {
+					t.Errorf("the demo's result differs with the file set (-without +with):\n%s", diff)
+				}
+			}
+		})
+	}
+}
