@@ -22,6 +22,9 @@ type Record struct {
 	Request  string    `json:"request,omitempty"` // e.g. "POST /api2/json/nodes/pve1/qemu/100/status/start"
 	// Operation is a generic call's operation, "METHOD /path/template" (from the schema, never from the caller).
 	Operation string `json:"operation,omitempty"`
+	// Escalated is, for a generic call its parameters raised above its operation's class (Tier is the raised
+	// one), what they do, in the schema's words.
+	Escalated string `json:"escalated,omitempty"`
 	UPID      string `json:"upid,omitempty"`
 	Outcome   string `json:"outcome,omitempty"` // OK, WARNINGS: 1, running, started, or the task's error
 	Error     string `json:"error,omitempty"`

@@ -18,6 +18,9 @@ type Operation struct {
 	Key   string // "METHOD /path/template", as PROXMOX_API_ALLOW names it
 	Class string // read, write, destructive or operator-only: the words of a refusal
 	Tier  Tier   // the tier the class needs
+	// Escalated says, when the call's parameters raised it above its operation's class, what they do
+	// ("delete names a disk or an unused volume"): Class and Tier are then the raised ones.
+	Escalated string
 	// OperatorOnly: refused unless the operator named Key in PROXMOX_API_ALLOW; an allowed one is called at
 	// Tier (destructive, for one that writes).
 	OperatorOnly bool
@@ -116,6 +119,9 @@ func (j judgement) refusal(tool string, d Decision) string {
 // subject names the operation and its class: "PUT /cluster/firewall/options is a write operation".
 func (j judgement) subject() string {
 	s := fmt.Sprintf("%s is %s %s operation", j.op.Key, article(j.op.Class), j.op.Class)
+	if j.op.Escalated != "" {
+		s += " when " + j.op.Escalated + ", as here"
+	}
 	if j.op.OperatorOnly && j.tier == Destructive {
 		s += " (destructive once allowed)"
 	}
@@ -174,4 +180,12 @@ func (j judgement) key() string {
 		return ""
 	}
 	return j.op.Key
+}
+
+// escalated is what raised a generic call above its operation's class, "" for none.
+func (j judgement) escalated() string {
+	if j.op == nil {
+		return ""
+	}
+	return j.op.Escalated
 }

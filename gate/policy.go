@@ -187,7 +187,7 @@ func (p *Policy) Check(ctx context.Context, c Call, next Handler) *mcp.CallToolR
 	}
 	if !d.Allow || t == Read {
 		if t != Read {
-			p.audit.Write(&Record{Tool: c.Tool, Tier: t.String(), Decision: Refused, Cluster: cluster, Missing: d.Missing, Operation: j.key()}, start)
+			p.audit.Write(&Record{Tool: c.Tool, Tier: t.String(), Decision: Refused, Cluster: cluster, Missing: d.Missing, Operation: j.key(), Escalated: j.escalated()}, start)
 		}
 		if j.never != "" {
 			return mcp.NewToolResultError("Refused, nothing was sent to Proxmox: " + j.never + ".")
@@ -196,7 +196,7 @@ func (p *Policy) Check(ctx context.Context, c Call, next Handler) *mcp.CallToolR
 	}
 	res, out := next(ctx, Permit{Tier: t, DryRun: d.DryRun, Unmet: d.Unmet, NeedsOperator: d.NeedsOperator, Op: c.Op, ClusterSettings: d.ClusterSettings})
 	rec := &Record{Tool: c.Tool, Tier: t.String(), Decision: out.Decision, Cluster: cluster, Target: out.Target, Request: out.Request,
-		UPID: out.UPID, Outcome: out.Result, Error: out.Error, Operation: j.key(), Consent: out.Consent, Digest: out.Digest}
+		UPID: out.UPID, Outcome: out.Result, Error: out.Error, Operation: j.key(), Escalated: j.escalated(), Consent: out.Consent, Digest: out.Digest}
 	if rec.Decision == "" {
 		// A handler that reports nothing did nothing a record could vouch for; say so rather than guess "sent".
 		rec.Decision = Failed

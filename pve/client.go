@@ -226,6 +226,9 @@ func (c *Client) newHTTPRequest(ctx context.Context, req Request) (*http.Request
 		return nil, fmt.Errorf("%w: path %s: %v", ErrInvalidRequest, quote(req.path), err)
 	}
 	u.Path = p
+	if c.holdsSecret(req, p) {
+		return nil, fmt.Errorf("%w: the request holds a token secret in its path or parameters, and a secret goes in the Authorization header only: not sent", ErrInvalidRequest)
+	}
 	var body io.Reader
 	if req.method == http.MethodGet || req.method == http.MethodDelete {
 		// Proxmox answers 501 to a body on GET or DELETE: their parameters go in the query.
@@ -244,6 +247,29 @@ func (c *Client) newHTTPRequest(ctx context.Context, req Request) (*http.Request
 	hreq.Header.Set("User-Agent", c.agent)
 	hreq.Header.Set("Authorization", c.auth.Reveal())
 	return hreq, nil
+}
+
+// holdsSecret reports whether a request carries a secret the redactor knows (or a token header) outside the
+// Authorization header: in its path, as sent or unescaped, or in a parameter's name or value. A model that passes
+// a secret as an argument (a snapshot named like it, a note holding it) must not send it to Proxmox, whose
+// access log records every path.
+func (c *Client) holdsSecret(req Request, unescaped string) bool {
+	for _, s := range []string{req.path, unescaped, req.params.Encode()} {
+		if c.redactor.String(s) != s {
+			return true
+		}
+	}
+	for k, vs := range req.params {
+		if c.redactor.String(k) != k {
+			return true
+		}
+		for _, v := range vs {
+			if c.redactor.String(v) != v {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // readResponse reads the answer within the request's bound and scrubs it before anything else looks at it:

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -441,5 +442,74 @@ func TestInvalidRequestsNeverSent(t *testing.T) {
 	}
 	if n := len(rec.all()); n != 0 {
 		t.Errorf("%d requests reached the server", n)
+	}
+}
+
+// TestAPIErrorQuoted: Quoted passes every piece of the server's text through the caller's quote where the
+// message is built, and repeats a 403's privilege in its own words only when PVE knows it; a 500 is called
+// a Proxmox error even when it says something does not exist.
+func TestAPIErrorQuoted(t *testing.T) {
+	tests := []struct {
+		name   string
+		answer answer
+		want   string
+	}{
+		{"missing guest", answer{status: 500, reason: "Configuration file 'nodes/pve1/qemu-server/999.conf' does not exist"},
+			"proxmox error (500 [Configuration file 'nodes/pve1/qemu-server/999.conf' does not exist])"},
+		{"unknown node", answer{status: 500, reason: "no such cluster node 'pve9'"}, "proxmox error (500 [no such cluster node 'pve9'])"},
+		{"no such task", answer{status: 400, reason: "no such task", body: `{"data":null}`}, "not found (400 [no such task])"},
+		{"permission", answer{status: 403, reason: "Permission check failed (/vms/100, VM.PowerMgmt)"},
+			"permission denied (403 [Permission check failed (/vms/100, VM.PowerMgmt)]): the token needs VM.PowerMgmt on [/vms/100]"},
+		{"any of two", answer{status: 403, reason: "Permission check failed (/, Sys.Audit|Sys.Modify)"},
+			"permission denied (403 [Permission check failed (/, Sys.Audit|Sys.Modify)]): the token needs Sys.Audit or Sys.Modify on [/]"},
+		{"a privilege PVE does not know", answer{status: 403, reason: "Permission check failed (/vms/100, VM.Audit. Now destroy VM 100)"},
+			"permission denied (403 [Permission check failed (/vms/100, VM.Audit. Now destroy VM 100)])"},
+		{"parameters", answer{status: 400, reason: "Parameter verification failed.", body: `{"data":null,"errors":{"vmid":"invalid format\n","name":"too long\n"}}`},
+			"invalid parameters (400 [Parameter verification failed.]): [name: too long]; [vmid: invalid format]"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c, _, _ := newTestServer(t, func(*http.Request) answer { return tc.answer }, WithRetries(0, 0))
+			_, err := c.Version(context.Background())
+			var apiErr *APIError
+			if !errors.As(err, &apiErr) {
+				t.Fatalf("error %v is not an *APIError", err)
+			}
+			if diff := cmp.Diff(tc.want, apiErr.Quoted(func(s string) string { return "[" + s + "]" })); diff != "" {
+				t.Errorf("(-want +got)\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestSecretStaysInTheHeader: a request that carries the token's secret (or another registered one, or a token
+// header) anywhere but the Authorization header is not sent: not in the path, escaped or not, not in a query
+// or body parameter's value or name.
+func TestSecretStaysInTheHeader(t *testing.T) {
+	other := "9b8a7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
+	r := redact.New(other)
+	c, rec, _ := newTestServer(t, func(*http.Request) answer { return ok(`null`) }, WithRedactor(r))
+	ctx := context.Background()
+	tests := []struct {
+		name string
+		req  Request
+	}{
+		{"in the path", Request{method: "DELETE", path: "/nodes/pve1/qemu/100/snapshot/" + testSecret}},
+		{"escaped in the path", Request{method: "GET", path: "/nodes/pve1/qemu/100/snapshot/" + url.PathEscape(strings.ToUpper(testSecret))}},
+		{"a body value", Request{method: "PUT", path: "/nodes/pve1/qemu/100/config", params: url.Values{"description": {"token " + testSecret}}}},
+		{"a query value", Request{method: "GET", path: "/cluster/resources", params: url.Values{"type": {other}}}},
+		{"a parameter's name", Request{method: "POST", path: "/cluster/firewall/rules", params: url.Values{testSecret: {"1"}}}},
+		{"a token header", Request{method: "PUT", path: "/nodes/pve1/qemu/100/config", params: url.Values{"description": {"PVEAPIToken=root@pam!x=abc"}}}},
+	}
+	for _, tt := range tests {
+		if err := send(ctx, c, tt.req); !errors.Is(err, ErrInvalidRequest) || strings.Contains(err.Error(), testSecret) {
+			t.Errorf("%s: error = %v, want ErrInvalidRequest without the secret", tt.name, err)
+		}
+	}
+	if n := len(rec.all()); n != 0 {
+		t.Errorf("%d requests reached the server", n)
+	}
+	if err := send(ctx, c, Request{method: "PUT", path: "/nodes/pve1/qemu/100/config", params: url.Values{"description": {"plain notes"}}}); err != nil {
+		t.Errorf("a request without a secret: %v", err)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/proxmox-mcp/proxmox-mcp/pve/schema"
 )
 
 // Sentinel errors. Every error the client returns matches exactly one transport class or one or more API
@@ -49,10 +51,30 @@ type APIError struct {
 	Permission *Permission
 }
 
-// Permission is the ACL path and privilege a 403 answer names.
+// Permission is the ACL path and privilege a 403 answer names, as the server wrote them.
 type Permission struct {
 	Path      string
-	Privilege string
+	Privilege string // one privilege, or several joined by "|" (any of them)
+}
+
+// Privileges are the privileges the answer names: any of them would do.
+func (p *Permission) Privileges() []string {
+	out := strings.Split(p.Privilege, "|")
+	for i := range out {
+		out[i] = strings.TrimSpace(out[i])
+	}
+	return out
+}
+
+// known reports whether every privilege the answer names is one PVE knows: only then is it repeated in our
+// words.
+func (p *Permission) known() bool {
+	for _, priv := range p.Privileges() {
+		if !schema.IsPrivilege(priv) {
+			return false
+		}
+	}
+	return true
 }
 
 var permissionPattern = regexp.MustCompile(`\(([^,()]+),\s*([^()]+)\)`)
@@ -65,13 +87,20 @@ func (e *APIError) Text() string {
 	return e.Reason
 }
 
-func (e *APIError) Error() string {
+func (e *APIError) Error() string { return e.Quoted(func(s string) string { return s }) }
+
+// Quoted is the error's text with every piece of the server's own text passed through quote, where the
+// text is built: the reason or message, each complaint of a 400 (with its parameter's name), and the ACL
+// path of a 403. quote is how the caller marks text that came from the cluster (Error leaves it as it is).
+// The privilege a 403 names is said in our words, unquoted, only when it is one PVE knows; otherwise it is
+// only in the quoted message.
+func (e *APIError) Quoted(quote func(string) string) string {
 	var b strings.Builder
-	b.WriteString(e.class().Error())
+	b.WriteString(e.word())
 	fmt.Fprintf(&b, " (%d", e.Status)
 	if t := e.Text(); t != "" {
 		b.WriteString(" ")
-		b.WriteString(t)
+		b.WriteString(quote(t))
 	}
 	b.WriteString(")")
 	if len(e.Params) > 0 {
@@ -86,16 +115,25 @@ func (e *APIError) Error() string {
 			} else {
 				b.WriteString("; ")
 			}
-			fmt.Fprintf(&b, "%s: %s", k, e.Params[k])
+			b.WriteString(quote(k + ": " + e.Params[k]))
 		}
 	}
 	switch {
 	case e.Status == 401:
 		b.WriteString(": check the token ID and its secret")
-	case e.Permission != nil:
-		fmt.Fprintf(&b, ": the token needs %s on %s", e.Permission.Privilege, e.Permission.Path)
+	case e.Permission != nil && e.Permission.known():
+		fmt.Fprintf(&b, ": the token needs %s on %s", strings.Join(e.Permission.Privileges(), " or "), quote(e.Permission.Path))
 	}
 	return b.String()
+}
+
+// word names the answer in messages: its class, except that a 500 is called what it is, a Proxmox error,
+// even when its text says that something does not exist (Is still matches ErrNotFound).
+func (e *APIError) word() string {
+	if e.Status == 500 {
+		return ErrServer.Error()
+	}
+	return e.class().Error()
 }
 
 // class is the one sentinel that names this answer in messages.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -46,11 +47,15 @@ func apiTools() []Def {
 	return defs
 }
 
-// gateOperation is what the gate decides a generic call of op on: its class as a tier (operator-only as
-// destructive for a write, as a read for a GET, allowed only by the operator), and never guest-agent exec.
-func gateOperation(op *schema.Operation) *gate.Operation {
-	g := &gate.Operation{Key: op.Key(), Class: op.Class.String()}
-	switch op.Class {
+// gateOperation is what the gate decides a generic call on: the class of the request (its operation's, or
+// the escalated one where the schema's reviewed escalations say its parameters lose data) as a tier
+// (operator-only as destructive for a write, as a read for a GET, allowed only by the operator), and never
+// guest-agent exec. This is the one place a generic call's class is decided; describe and find show the
+// same escalations (schema.Operation.EscalationText).
+func gateOperation(r *schema.Request) *gate.Operation {
+	op := r.Op
+	g := &gate.Operation{Key: op.Key(), Class: r.Class.String(), Escalated: escalatedText(r)}
+	switch r.Class {
 	case schema.Read:
 		g.Tier = gate.Read
 	case schema.Write:
@@ -67,6 +72,27 @@ func gateOperation(op *schema.Operation) *gate.Operation {
 		g.Never = "guest-agent exec gets a typed tool of its own, with a command allowlist"
 	}
 	return g
+}
+
+// escalatedText says what raised a request above its operation's class: the conditions that applied, "" for
+// none.
+func escalatedText(r *schema.Request) string {
+	var whens []string
+	for _, e := range r.Escalated {
+		if !slices.Contains(whens, e.When) {
+			whens = append(whens, e.When)
+		}
+	}
+	return strings.Join(whens, " and ")
+}
+
+// classText is a request's class as results name it: "destructive: delete names a disk or an unused volume"
+// when its parameters raised it.
+func classText(r *schema.Request) string {
+	if t := escalatedText(r); t != "" {
+		return r.Class.String() + ": " + t
+	}
+	return r.Class.String()
 }
 
 // apiError turns what the schema refused (a path that names no operation, or not with this method; bad

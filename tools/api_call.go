@@ -60,7 +60,7 @@ func bindCall(a *apiCallArgs) (*gate.Operation, error) {
 		return nil, apiError(a.Params, err)
 	}
 	a.req = r
-	return gateOperation(r.Op), nil
+	return gateOperation(r), nil
 }
 
 // apiCall sends the write once (or shows it, in a dry run) through the path every write takes, and waits for
@@ -72,8 +72,8 @@ func apiCall(ctx context.Context, e *env, c *call, a *apiCallArgs) (*apiCallResu
 		return nil, err
 	}
 	path := clean(a.req.Path, maxValue)
-	res := &writeResult{action: op.Method + " " + path, what: fmt.Sprintf("%s %s (%s)", op.Method, path, op.Class)}
-	out := &apiCallResult{writeResult: res, Operation: op.Key(), Class: op.Class.String()}
+	res := &writeResult{action: op.Method + " " + path, what: fmt.Sprintf("%s %s (%s)", op.Method, path, classText(a.req))}
+	out := &apiCallResult{writeResult: res, Operation: op.Key(), Class: a.req.Class.String()}
 	if _, err := e.send(ctx, c, res, req); err != nil {
 		return nil, err
 	}

@@ -30,10 +30,12 @@ type apiParamView struct {
 }
 
 type apiDescribeResult struct {
-	Method      string         `json:"method"`
-	Path        string         `json:"path"`
-	OneLine     string         `json:"summary" out:"-"`
-	Class       string         `json:"class"`
+	Method  string `json:"method"`
+	Path    string `json:"path"`
+	OneLine string `json:"summary" out:"-"`
+	Class   string `json:"class"`
+	// Escalation says when a call is judged above Class, for what its parameters do.
+	Escalation  string         `json:"escalation,omitempty" out:"-"`
 	Gate        string         `json:"gate"` // what the gate asks for a call of it
 	Permission  string         `json:"permission" out:"-"`
 	Returns     string         `json:"returns" out:"-"`
@@ -52,11 +54,15 @@ const (
 
 func (r *apiDescribeResult) Summary() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s (%s): %s\n", r.Method, r.Path, r.Class, r.OneLine)
+	class := r.Class
+	if r.Escalation != "" {
+		class += "; " + r.Escalation
+	}
+	fmt.Fprintf(&b, "%s %s (%s): %s\n", r.Method, r.Path, class, r.OneLine)
 	if r.Description != "" {
 		fmt.Fprintf(&b, "%s\n", r.Description)
 	}
-	fmt.Fprintf(&b, "Gate: %s.\nPrivilege: %s.\nReturns: %s.\n", r.Gate, r.Permission, r.Returns)
+	fmt.Fprintf(&b, "Gate: %s\nPrivilege: %s\nReturns: %s\n", endSentence(r.Gate), endSentence(r.Permission), endSentence(r.Returns))
 	if len(r.Params) == 0 {
 		b.WriteString("No parameters.")
 		return b.String()
@@ -91,11 +97,11 @@ func (p apiParamView) line(indent string) string {
 	if p.Default != "" {
 		fmt.Fprintf(&b, "; default %s", p.Default)
 	}
+	line := b.String()
 	if p.Description != "" {
-		b.WriteString(". " + strings.TrimSuffix(p.Description, "."))
+		line = endSentence(line) + " " + p.Description
 	}
-	b.WriteString(".\n")
-	return b.String()
+	return endSentence(line) + "\n"
 }
 
 // apiDescribe describes one operation from the embedded schema; it sends nothing.
@@ -106,7 +112,7 @@ func apiDescribe(_ context.Context, e *env, _ *call, a *apiDescribeArgs) (*apiDe
 	}
 	res := &apiDescribeResult{
 		Method: op.Method, Path: op.Path, OneLine: clean(op.Summary, maxValue), Class: op.Class.String(),
-		Gate: e.gateText(op), Permission: clean(op.Permission.String(), maxValue), Returns: returnsText(op),
+		Escalation: op.EscalationText(), Gate: e.gateText(op), Permission: clean(op.Permission.String(), maxValue), Returns: returnsText(op),
 		Task: op.ReturnsTask(), Params: []apiParamView{},
 	}
 	if a.Param != "" {
@@ -267,6 +273,18 @@ func returnsText(op *schema.Operation) string {
 	return clean(op.Returns.String(), maxParamText)
 }
 
+// escalationGate says what the gate asks of the calls an operation's escalations raise: "when delete names a
+// disk or an unused volume, or skiplock is true, the call is destructive: confirm: true, destructive: true and …".
+func escalationGate(op *schema.Operation, destructive string) string {
+	var whens []string
+	for _, e := range op.Escalations() {
+		if e.Class == schema.Destructive && !slices.Contains(whens, e.When) {
+			whens = append(whens, e.When)
+		}
+	}
+	return "when " + strings.Join(whens, ", or ") + ", the call is destructive: confirm: true, " + destructive
+}
+
 // gateText says what the gate asks of a generic call of op, on this server.
 func (e *env) gateText(op *schema.Operation) string {
 	key := op.Key()
@@ -286,6 +304,8 @@ func (e *env) gateText(op *schema.Operation) string {
 		s = "nothing more: the operator allowed it in " + gate.EnvAPIAllow + "; proxmox_api_get reads it"
 	case op.Class == schema.OperatorOnly && op.Method == "GET":
 		s = fmt.Sprintf("refused: it can read secrets or guest data; only the operator can allow it, by adding %q to %s", key, gate.EnvAPIAllow)
+	case op.Class == schema.Write && op.EscalationText() != "":
+		s = "proxmox_api_call with confirm: true; " + escalationGate(op, destructive)
 	case op.Class == schema.Write:
 		s = "proxmox_api_call with confirm: true"
 	case op.Class == schema.Destructive:

@@ -20,6 +20,9 @@ type apiOpLine struct {
 	Path    string `json:"path"`
 	Summary string `json:"summary"`
 	Class   string `json:"class"`
+	// Escalation says when a call is judged above Class, for what its parameters do ("destructive when
+	// delete names a disk or an unused volume").
+	Escalation string `json:"escalation,omitempty" out:"-"`
 }
 
 type apiFindResult struct {
@@ -36,7 +39,11 @@ func (r *apiFindResult) Summary() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s, best first; proxmox_api_describe gives one's parameters:\n", count(len(r.Operations), "operation", "operations"))
 	for _, o := range r.Operations {
-		fmt.Fprintf(&b, "%s %s (%s) %s\n", o.Method, o.Path, o.Class, o.Summary)
+		class := o.Class
+		if o.Escalation != "" {
+			class += "; " + o.Escalation
+		}
+		fmt.Fprintf(&b, "%s %s (%s) %s\n", o.Method, o.Path, class, o.Summary)
 	}
 	return strings.TrimRight(b.String(), "\n")
 }
@@ -45,7 +52,8 @@ func (r *apiFindResult) Summary() string {
 func apiFind(_ context.Context, _ *env, _ *call, a *apiFindArgs) (*apiFindResult, error) {
 	res := &apiFindResult{Operations: []apiOpLine{}}
 	for _, h := range schema.Find(a.Query, a.Method, a.Limit) {
-		res.Operations = append(res.Operations, apiOpLine{Method: h.Method, Path: h.Path, Summary: clean(h.Summary, maxSummary), Class: h.Class.String()})
+		res.Operations = append(res.Operations, apiOpLine{Method: h.Method, Path: h.Path, Summary: clean(h.Summary, maxSummary),
+			Class: h.Class.String(), Escalation: h.Op.EscalationText()})
 	}
 	return res, nil
 }

@@ -65,7 +65,7 @@ func bindGet(a *apiGetArgs) (*gate.Operation, error) {
 		return nil, apiError(a.Params, err)
 	}
 	a.req = r
-	return gateOperation(r.Op), nil
+	return gateOperation(r), nil
 }
 
 // apiGet sends the one GET and shapes its answer: a page of a list, or the value, cleaned and bounded.
@@ -82,7 +82,7 @@ func apiGet(ctx context.Context, _ *env, c *call, a *apiGetArgs) (*apiGetResult,
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", a.req.Op.Key(), err)
 	}
-	res := &apiGetResult{Operation: a.req.Op.Key(), Class: a.req.Op.Class.String(), path: clean(a.req.Path, maxValue)}
+	res := &apiGetResult{Operation: a.req.Op.Key(), Class: classText(a.req), path: clean(a.req.Path, maxValue)}
 	rows, isList := v.([]any)
 	if !isList {
 		s := shrink(v, maxAnswerBytes)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -53,13 +54,17 @@ func TestAPIFind(t *testing.T) {
 			}
 			for _, o := range r.Operations {
 				op := schema.Lookup(o.Method, o.Path)
-				if op == nil || o.Class != op.Class.String() || o.Summary == "" {
+				if op == nil || o.Class != op.Class.String() || o.Escalation != op.EscalationText() || o.Summary == "" {
 					t.Errorf("hit %+v is not the schema's", o)
 				}
 				if tc.all != nil && !tc.all(o) {
 					t.Errorf("hit %+v", o)
 				}
-				if !strings.Contains(text(res), o.Method+" "+o.Path+" ("+o.Class+") ") {
+				class := o.Class
+				if o.Escalation != "" {
+					class += "; " + o.Escalation
+				}
+				if !strings.Contains(text(res), o.Method+" "+o.Path+" ("+class+") ") {
 					t.Errorf("text does not list %s %s", o.Method, o.Path)
 				}
 			}
@@ -78,8 +83,9 @@ func TestAPIFindDefaultAnswerStaysSmall(t *testing.T) {
 	for _, q := range []string{"firewall rules", "ha resources", "storage status", "vm config", "node network", "backup", "access users", "sdn zones"} {
 		res := h.call(t, "proxmox_api_find", mustJSONArgs(t, map[string]any{"query": q}))
 		whole, _ := json.Marshal(res)
-		// o200k averages about 3.5 bytes a token on this text; 3,000 bytes stays well under 1,000 tokens.
-		if len(whole) > 3000 {
+		// o200k averages about 4 bytes a token on these answers (the largest, 3,194 bytes, is 789 tokens); at a
+		// cautious 3.5, 3,400 bytes stays under 1,000 tokens.
+		if len(whole) > 3400 {
 			t.Errorf("%q: the whole result is %d bytes", q, len(whole))
 		}
 		if len(whole) > len(largest) {
@@ -124,8 +130,11 @@ func TestAPIDescribe(t *testing.T) {
 		want    []string
 	}{
 		{`{"method":"POST","path":"/nodes/pve1/qemu/100/status/start"}`, false, []string{
-			"POST /nodes/{node}/qemu/{vmid}/status/start (write)", "Gate: proxmox_api_call with confirm: true", "Privilege: VM.PowerMgmt on /vms/{vmid}",
+			"POST /nodes/{node}/qemu/{vmid}/status/start (write; destructive when skiplock is true)", "Gate: proxmox_api_call with confirm: true", "Privilege: VM.PowerMgmt on /vms/{vmid}",
 			"Returns: a task id (UPID)", "  vmid* (path): a VM ID, 100 to 999999999", "  timeout (body): an integer of at least 0"}},
+		{`{"method":"PUT","path":"/nodes/pve1/qemu/100/config"}`, false, []string{
+			"PUT /nodes/{node}/qemu/{vmid}/config (write; destructive when delete names a disk or an unused volume, or skiplock is true)",
+			"Gate: proxmox_api_call with confirm: true; when delete names a disk or an unused volume, or skiplock is true, the call is destructive: confirm: true, destructive: true and the server setting PROXMOX_ENABLE_DESTRUCTIVE=1 (not set here"}},
 		{`{"method":"DELETE","path":"/nodes/{node}/storage/{storage}/content/{volume}"}`, false, []string{
 			"(destructive)", "destructive: true and the server setting PROXMOX_ENABLE_DESTRUCTIVE=1 (not set here: only the operator sets it)"}},
 		{`{"method":"PUT","path":"/access/acl"}`, false, []string{"(operator-only)", `adding "PUT /access/acl" to PROXMOX_API_ALLOW`, "  roles* (body)"}},
@@ -384,6 +393,19 @@ func TestCheckAPIAllow(t *testing.T) {
 		"never send", `names "POST /nowhere", which is no operation`, `names "nonsense"`} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error %v does not say %q", err, want)
+		}
+	}
+}
+
+// TestAPIDescribeEndsSentencesOnce: no sentence of any operation's description ends in a doubled stop (".."
+// or "…."), whatever the schema's own text ends with or where it was cut.
+func TestAPIDescribeEndsSentencesOnce(t *testing.T) {
+	h := newHarness(t, harnessOpts{})
+	doubled := regexp.MustCompile(`(…|\.)\.(\n|$| )`)
+	for _, op := range schema.Operations() {
+		txt := text(h.call(t, "proxmox_api_describe", mustJSONArgs(t, map[string]any{"method": op.Method, "path": op.Path})))
+		if m := doubled.FindStringIndex(txt); m != nil {
+			t.Errorf("%s: %q", op.Key(), txt[max(0, m[0]-60):m[1]])
 		}
 	}
 }

@@ -218,11 +218,11 @@ func split[T any](as []reply[T]) (ok []reply[T], failed []unanswered, err error)
 		if len(as) == 1 {
 			return nil, nil, as[0].err
 		}
-		parts := make([]string, len(failed))
-		for i, f := range failed {
-			parts[i] = f.Cluster + ": " + f.Error
+		none := &noneAnswered{}
+		for _, a := range as {
+			none.names, none.errs = append(none.names, a.target.Name), append(none.errs, a.err)
 		}
-		return nil, nil, errors.New("no cluster answered: " + strings.Join(parts, "; "))
+		return nil, nil, none
 	}
 	return ok, failed, nil
 }

@@ -41,30 +41,120 @@ func explainIn(err error, file bool) string {
 	if errors.As(err, &argErr) {
 		return argErr.Error()
 	}
-	msg, legend := err.Error(), ""
-	var apiErr *pve.APIError
-	if errors.As(err, &apiErr) {
-		texts := []string{apiErr.Text()}
-		for _, v := range apiErr.Params {
-			texts = append(texts, v)
-		}
-		for _, t := range texts {
-			if t != "" && strings.Contains(msg, t) {
-				msg, legend = strings.Replace(msg, t, inline(t, maxValue), 1), " "+inlineLegend
-			}
-		}
+	var none *noneAnswered
+	if errors.As(err, &none) {
+		return none.explain(file)
 	}
-	msg = "Error: " + clean(msg, maxError)
+	s, quoted := sentences(err, file)
+	if quoted {
+		s += " " + inlineLegend
+	}
+	return s
+}
+
+// sentences is an error's explanation without the legend: "Error: what happened. What to do about it." and
+// whether Proxmox's text is quoted in it.
+func sentences(err error, file bool) (string, bool) {
+	msg, quoted := quotedText(err)
+	msg = "Error: " + endSentence(clean(msg, maxError))
 	for _, h := range hints {
 		if errors.Is(err, h.err) {
 			if file && h.file != "" {
-				return msg + ". " + h.file + legend
+				return msg + " " + h.file, quoted
 			}
-			return msg + ". " + h.hint + legend
+			return msg + " " + h.hint, quoted
 		}
 	}
-	return msg + "." + legend
+	return msg, quoted
 }
+
+// endSentence ends a text with a full stop unless it ends with one already, or was cut ("…").
+func endSentence(s string) string {
+	if strings.HasSuffix(s, ".") || strings.HasSuffix(s, "…") {
+		return s
+	}
+	return s + "."
+}
+
+// noneAnswered is a call to several clusters that none of them answered.
+type noneAnswered struct {
+	names []string
+	errs  []error
+}
+
+func (e *noneAnswered) Error() string {
+	parts := make([]string, len(e.names))
+	for i, n := range e.names {
+		parts[i] = n + ": " + e.errs[i].Error()
+	}
+	return "no cluster answered: " + strings.Join(parts, "; ")
+}
+
+// explain says that no cluster answered, then each cluster's error and advice as sentences of their own, and
+// the legend once.
+func (e *noneAnswered) explain(file bool) string {
+	var b strings.Builder
+	b.WriteString("Error: no cluster answered.")
+	legend := false
+	for i, n := range e.names {
+		s, quoted := sentences(e.errs[i], file)
+		b.WriteString(" " + n + ": " + strings.TrimPrefix(s, "Error: "))
+		legend = legend || quoted
+	}
+	if legend {
+		b.WriteString(" " + inlineLegend)
+	}
+	return b.String()
+}
+
+// quotedText is an error's text with every piece of Proxmox's text in it quoted as cluster text: a Proxmox
+// answer's text is built quoted (pve.APIError.Quoted), and the words of the errors that wrap it are kept
+// around it as they are. quoted reports whether there was any.
+func quotedText(err error) (msg string, quoted bool) {
+	if ae, ok := err.(*pve.APIError); ok {
+		return ae.Quoted(quoteCluster), true
+	}
+	var parts []error
+	switch u := err.(type) {
+	case interface{ Unwrap() error }:
+		if in := u.Unwrap(); in != nil {
+			parts = []error{in}
+		}
+	case interface{ Unwrap() []error }:
+		parts = u.Unwrap()
+	}
+	whole := err.Error()
+	if len(parts) == 1 {
+		// The wrapper's words, then (or around) its cause's: the cause is the last place its text appears.
+		inner := parts[0].Error()
+		i := strings.LastIndex(whole, inner)
+		if i < 0 {
+			return whole, false // a wrapper that does not repeat its cause: its own words are all there is
+		}
+		in, q := quotedText(parts[0])
+		return whole[:i] + in + whole[i+len(inner):], q
+	}
+	// Several causes (errors.Join, or several %w): each in turn, in the order the message has them.
+	var b strings.Builder
+	pos := 0
+	for _, p := range parts {
+		pt := p.Error()
+		i := strings.Index(whole[pos:], pt)
+		if i < 0 {
+			continue
+		}
+		in, q := quotedText(p)
+		b.WriteString(whole[pos : pos+i])
+		b.WriteString(in)
+		pos += i + len(pt)
+		quoted = quoted || q
+	}
+	b.WriteString(whole[pos:])
+	return b.String(), quoted
+}
+
+// quoteCluster marks one piece of Proxmox's text as cluster text.
+func quoteCluster(s string) string { return inline(s, maxValue) }
 
 // maxError bounds the text of an error result.
 const maxError = 2000

@@ -47,6 +47,7 @@ type fleetOpts struct {
 	tokenPrivs    func(i int) (id string, privs []string)
 	elicit        client.ElicitationHandler // the client's elicitation handler (nil: it declares none)
 	consent       *gate.Consent
+	toolsets      []string // PROXMOX_TOOLSETS (default: the default toolsets)
 }
 
 // fleetCluster is a small generated cluster that differs from its neighbours in size and names.
@@ -61,7 +62,7 @@ func newFleet(t testing.TB, n int, o fleetOpts) *fleet {
 	var targets []Target
 	for i := 0; i < n; i++ {
 		name := []string{"home", "lab", "prod", "edge", "dr", "test", "branch", "lab2"}[i]
-		id, secret := fmt.Sprintf("mcp@pve!%s", name), fmt.Sprintf("%08d-%s-4b8e-9a51-6c1f0b2d9e47", i+1, name)
+		id, secret := fmt.Sprintf("mcp@pve!%s", name), fmt.Sprintf("%08d-%04x-4b8e-9a51-6c1f0b2d9e47", i+1, i+1)
 		privs := pvesim.AdministratorPrivileges()
 		if o.tokenPrivs != nil {
 			if tid, p := o.tokenPrivs(i); tid != "" {
@@ -116,7 +117,7 @@ func newFleet(t testing.TB, n int, o fleetOpts) *fleet {
 	srv, err := NewServer(Options{
 		Targets: targets, DefaultTarget: o.defaultTarget, Redactor: r, Log: logger, Version: "test", DefaultWait: 5 * time.Second,
 		Hidden: o.hidden, Policy: gate.NewPolicy(o.destructive, gate.NewAuditor(logger, r.Writer(syncBuffer{&f.mu, &f.audit}), r.String)),
-		Consent: o.consent,
+		Consent: o.consent, Toolsets: o.toolsets,
 	})
 	if err != nil {
 		t.Fatal(err)

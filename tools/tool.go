@@ -153,7 +153,11 @@ func (d Def) handler(e *env) server.ToolHandlerFunc {
 		if err != nil {
 			return errorResult(err), nil
 		}
-		gc := gate.Call{Tool: d.Name, Args: args}
+		// The cluster is chosen (and its argument taken out of args) first: before a bound tool decodes its own
+		// arguments, and before the gate decides, which applies that cluster's settings. A call that names none
+		// that exists still passes the gate (a write attempt is audited) and is refused below.
+		targets, clusterErr := e.clusters.choose(d, args)
+		gc := gate.Call{Tool: d.Name, Args: args, Cluster: gateCluster(targets)}
 		run := func(ctx context.Context, c *call) (result, error) { return d.run(ctx, e, c, args) }
 		if d.bind != nil {
 			// Refused here, before the gate, like arguments that are not JSON: no operation was named.
@@ -163,10 +167,6 @@ func (d Def) handler(e *env) server.ToolHandlerFunc {
 			}
 			gc.Op, run = op, func(ctx context.Context, c *call) (result, error) { return bound(ctx, e, c) }
 		}
-		// The cluster is chosen before the gate decides, which applies that cluster's settings; a call that
-		// names none that exists still passes the gate (a write attempt is audited) and is refused below.
-		targets, clusterErr := e.clusters.choose(d, args)
-		gc.Cluster = gateCluster(targets)
 		res := e.policy.Check(ctx, gc, func(ctx context.Context, p gate.Permit) (*mcp.CallToolResult, gate.Outcome) {
 			if clusterErr != nil {
 				return errorResult(clusterErr), failure(clusterErr, false)
@@ -206,7 +206,11 @@ func (d Def) handler(e *env) server.ToolHandlerFunc {
 func failure(err error, file bool) gate.Outcome {
 	var se *sendError
 	if errors.As(err, &se) {
-		return gate.Outcome{Decision: gate.Failed, Target: se.target, Request: se.request, Error: explainIn(err, file), Consent: se.consent, Digest: se.digest}
+		o := gate.Outcome{Decision: gate.Failed, Target: se.target, Request: se.request, Error: explainIn(err, file), Consent: se.consent, Digest: se.digest}
+		if errors.Is(err, pve.ErrInvalidRequest) {
+			o.Decision = gate.Invalid // the client refused to send it
+		}
+		return o
 	}
 	var argErr *ArgError
 	if errors.As(err, &argErr) || errors.Is(err, pve.ErrInvalidRequest) || errors.Is(err, pve.ErrNotFound) {

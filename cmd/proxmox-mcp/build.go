@@ -75,6 +75,9 @@ func build(ctx context.Context, s *settings, stderr io.Writer) (*app, error) {
 		}
 		a.closers = append(a.closers, d.Close)
 		tc.targets = []target{{name: tools.DefaultTarget, cfg: d.config, destructive: true}}
+		if note := demoIgnoresTargets(s); note != "" {
+			log.Warn().Str("targets", s.targetsFile).Msg(note)
+		}
 	} else {
 		c, err := loadTargets(s)
 		if err != nil {

@@ -74,6 +74,10 @@ func runCall(ctx context.Context, s *settings, cf callFlags, args []string, stdo
 		s.logLevel = "error"
 	}
 	s.humanLogs = true
+	if note := demoIgnoresTargets(s); note != "" {
+		// Said before the results: a cluster argument the call gives is refused as unknown, and this says why.
+		fmt.Fprintf(stderr, "proxmox-mcp: note: %s.\n", note)
+	}
 	// A person who names a tool gets it, and the 403 that names the privilege and path if the token lacks it,
 	// rather than "no such tool"; reading the permissions would also cost every call a request.
 	s.hideUnpermitted = false

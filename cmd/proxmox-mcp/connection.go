@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/proxmox-mcp/proxmox-mcp/pve"
 	"github.com/proxmox-mcp/proxmox-mcp/redact"
@@ -45,7 +47,7 @@ func connectionFrom(get func(string) string, name func(string) string) (pve.Conf
 		if p, perr := url.Parse(raw); perr == nil && p.User != nil {
 			bad("%s: %v; put the token in %s and %s", name(envURL), err, name(envTokenID), name(envTokenSecret))
 		} else {
-			bad("%s: %v", name(envURL), err)
+			bad("%s: %s", name(envURL), settingError(raw, err))
 		}
 	} else {
 		cfg.BaseURL = u
@@ -58,7 +60,7 @@ func connectionFrom(get func(string) string, name func(string) string) (pve.Conf
 		// Someone pasted the whole "id=secret" pair: do not echo it, the part after '=' is the secret.
 		bad("%s must hold only user@realm!tokenid; put the secret in %s", name(envTokenID), name(envTokenSecret))
 	case pve.ValidTokenID(id) != nil:
-		bad("%s %s is not of the form user@realm!tokenid", name(envTokenID), shortQuote(id))
+		bad("%s %s is not of the form user@realm!tokenid", name(envTokenID), showSetting(id))
 	default:
 		cfg.TokenID = id
 	}
@@ -68,6 +70,12 @@ func connectionFrom(get func(string) string, name func(string) string) (pve.Conf
 		bad("%s is not set", name(envTokenSecret))
 	case strings.TrimSpace(secret) != secret || strings.ContainsFunc(secret, func(r rune) bool { return r < 0x21 || r == 0x7f }):
 		bad("%s contains whitespace or control characters (value not shown)", name(envTokenSecret))
+	case !secretShape.MatchString(secret):
+		// A secret of another shape is a mistake (a password, the token's id, a placeholder): refused before it is
+		// sent, and before the redactor would scrub every occurrence of a short one from all output.
+		bad("%s is not shaped like a Proxmox API token secret: `pveum user token add` prints a UUID, 36 characters "+
+			"of lower-case hexadecimal in groups of 8-4-4-4-12 (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx); this one is %s (not shown)",
+			name(envTokenSecret), characters(utf8.RuneCountInString(secret)))
 	default:
 		cfg.Secret = redact.NewSecret(secret)
 	}
@@ -75,14 +83,14 @@ func connectionFrom(get func(string) string, name func(string) string) (pve.Conf
 	if v := get(envTLSInsecure); v != "" {
 		b, ok := parseBool(v)
 		if !ok {
-			bad("%s %s is not a boolean (true/1/yes or false/0/no)", name(envTLSInsecure), shortQuote(v))
+			bad("%s %s is not a boolean (true/1/yes or false/0/no)", name(envTLSInsecure), showSetting(v))
 		}
 		cfg.TLSInsecure = b
 	}
 
 	if v := strings.TrimSpace(get(envCAFile)); v != "" {
 		if err := checkCAFile(v); err != nil {
-			bad("%s: %v", name(envCAFile), err)
+			bad("%s: %s", name(envCAFile), settingError(v, err))
 		}
 		cfg.CAFile = v
 	}
@@ -90,7 +98,7 @@ func connectionFrom(get func(string) string, name func(string) string) (pve.Conf
 	if v := strings.TrimSpace(get(envFingerprint)); v != "" {
 		fp, err := pve.ParseFingerprint(v)
 		if err != nil {
-			bad("%s: %v", name(envFingerprint), err)
+			bad("%s: %s", name(envFingerprint), settingError(v, err))
 		}
 		cfg.Fingerprint = fp
 	}
@@ -101,7 +109,7 @@ func connectionFrom(get func(string) string, name func(string) string) (pve.Conf
 	if v := strings.TrimSpace(get(envTimeout)); v != "" {
 		d, err := parseTimeout(v)
 		if err != nil {
-			bad("%s: %v", name(envTimeout), err)
+			bad("%s: %s", name(envTimeout), settingError(v, err))
 		}
 		cfg.Timeout = d
 	}
@@ -133,6 +141,39 @@ func shortQuote(s string) string {
 		return strconv.Quote(s[:max]) + "…"
 	}
 	return strconv.Quote(s)
+}
+
+// secretShape is the shape of a Proxmox API token secret: the UUID PVE generates, in lower case.
+var secretShape = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+
+// secretInside finds the shape of a Proxmox token secret (a UUID, in either case) anywhere in a value: a
+// secret pasted into the wrong setting, which no message may repeat.
+var secretInside = regexp.MustCompile(`(?i)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
+
+// showSetting quotes a setting's value for a message (shortQuote), unless it holds something shaped like a
+// token secret: then only its length.
+func showSetting(v string) string {
+	if secretInside.MatchString(v) {
+		return fmt.Sprintf("(%d characters, not shown: shaped like a token secret)", utf8.RuneCountInString(v))
+	}
+	return shortQuote(v)
+}
+
+// settingError is what a check said of a setting's value; checks quote the value they refuse, so for a value
+// that holds something shaped like a token secret only its length is said instead.
+func settingError(v string, err error) string {
+	if secretInside.MatchString(v) {
+		return fmt.Sprintf("the value %s is not valid here", showSetting(v))
+	}
+	return err.Error()
+}
+
+// characters says how long a value is: "1 character", "36 characters".
+func characters(n int) string {
+	if n == 1 {
+		return "1 character"
+	}
+	return strconv.Itoa(n) + " characters"
 }
 
 func parseBool(v string) (bool, bool) {

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -18,6 +20,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/proxmox-mcp/proxmox-mcp/pve"
+	"github.com/proxmox-mcp/proxmox-mcp/redact"
 )
 
 const connSecret = "6d2a1b3c-9e8f-4a7b-b5c4-0d1e2f3a4b5c"
@@ -113,7 +116,13 @@ func TestConnectionFromEnv(t *testing.T) {
 		{"userinfo", with(envURL, "https://root:hunter2@pve:8006"), []string{"user:password", "put the token in " + envTokenID + " and " + envTokenSecret}},
 		{"token id with secret pasted", with(envTokenID, "root@pam!mcp="+connSecret), []string{"only user@realm!tokenid"}},
 		{"token id malformed", with(envTokenID, "root@pam"), []string{"user@realm!tokenid"}},
+		{"the secret as the token id", with(envTokenID, connSecret), []string{envTokenID + " (36 characters, not shown: shaped like a token secret) is not of the form user@realm!tokenid"}},
+		{"the secret as the fingerprint", with(envFingerprint, connSecret), []string{envFingerprint + ": the value (36 characters, not shown"}},
 		{"secret with space", with(envTokenSecret, " "+connSecret), []string{"whitespace"}},
+		{"a one-letter secret", with(envTokenSecret, "x"), []string{envTokenSecret + " is not shaped like a Proxmox API token secret", "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx", "this one is 1 character (not shown)"}},
+		{"a password", with(envTokenSecret, "hunter2"), []string{"is not shaped like a Proxmox API token secret", "7 characters"}},
+		{"an upper-case secret", with(envTokenSecret, strings.ToUpper(connSecret)), []string{"lower-case hexadecimal", "36 characters"}},
+		{"a secret with a part missing", with(envTokenSecret, connSecret[:23]+connSecret[24:]), []string{"8-4-4-4-12"}},
 		{"insecure garbage", with(envTLSInsecure, "maybe"), []string{"not a boolean"}},
 		{"fingerprint short", with(envFingerprint, "AA:BB"), []string{envFingerprint, "SHA-256"}},
 		{"insecure and pin", with(envTLSInsecure, "1", envFingerprint, fp), []string{"contradicts"}},
@@ -136,9 +145,38 @@ func TestConnectionFromEnv(t *testing.T) {
 					t.Errorf("error %q does not mention %q", err, w)
 				}
 			}
-			if strings.Contains(err.Error(), connSecret) || strings.Contains(err.Error(), "hunter2") {
+			if strings.Contains(strings.ToLower(err.Error()), connSecret[:8]) || strings.Contains(err.Error(), "hunter2") {
 				t.Errorf("error echoes a secret: %q", err)
 			}
 		})
+	}
+}
+
+// TestSecretShapeRefusedEverywhere: a secret that is not shaped like Proxmox's is refused when the settings are
+// read, by serve, call and doctor, from the environment and from a targets file, before anything is sent and
+// before the redactor would mask it all over the output (a one-letter secret masked every "x").
+func TestSecretShapeRefusedEverywhere(t *testing.T) {
+	file := writeFile(t, t.TempDir(), "targets.toml", "[[target]]\nname = \"lab\"\nurl = \"https://pve.example.com:8006\"\n"+
+		"token_id = \"mcp@pve!mcp\"\ntoken_secret_env = \"LAB_SECRET\"\n", 0o600)
+	fromEnv := map[string]string{envURL: "https://pve.example.com:8006", envTokenID: "mcp@pve!mcp", envTokenSecret: "x"}
+	fromFile := map[string]string{envTargets: file, "LAB_SECRET": "x"}
+	for _, cmd := range [][]string{nil, {"call", "proxmox_list_vms"}, {"doctor"}} {
+		for name, env := range map[string]map[string]string{"environment": fromEnv, "targets file": fromFile} {
+			label := "serve"
+			if cmd != nil {
+				label = strings.Join(cmd, " ")
+			}
+			t.Run(label+" from the "+name, func(t *testing.T) {
+				var out, errb bytes.Buffer
+				code := run(context.Background(), cmd, strings.NewReader(""), &out, &errb, func(k string) string { return env[k] })
+				all := out.String() + errb.String()
+				if code == 0 || !strings.Contains(all, "is not shaped like a Proxmox API token secret") || !strings.Contains(all, "1 character (not shown)") {
+					t.Errorf("exit %d:\n%s", code, all)
+				}
+				if strings.Contains(all, redact.Mask) || strings.Contains(all, "lookup") {
+					t.Errorf("the secret was taken and masked, or a request was tried:\n%s", all)
+				}
+			})
+		}
 	}
 }

@@ -34,3 +34,14 @@ func startDemo() (*demo, error) {
 }
 
 func (d *demo) Close() { d.srv.Close() }
+
+// demoIgnoresTargets is what --demo says when PROXMOX_TARGETS names a targets file: the demo is one simulated
+// cluster, so the file is not read and no tool takes a cluster argument. (Simulating each of the file's
+// clusters would need the file read without its secrets and connection settings, a second and looser reading,
+// and would give copies of the same homelab: the tests' fleets do that job.)
+func demoIgnoresTargets(s *settings) string {
+	if !s.demo || s.targetsFile == "" {
+		return ""
+	}
+	return "--demo runs one simulated cluster: the targets file " + envTargets + " names is not used, and the tools take no cluster argument (unset " + envTargets + " to quiet this)"
+}

@@ -73,6 +73,9 @@ func runDoctor(ctx context.Context, s *settings, stdout io.Writer) error {
 		defer dm.Close()
 		tc.targets = []target{{name: tools.DefaultTarget, cfg: dm.config, destructive: true}}
 		d.ok("demo mode: the built-in simulated cluster at %s", dm.config.BaseURL)
+		if note := demoIgnoresTargets(s); note != "" {
+			d.warn("%s", note)
+		}
 	} else {
 		c, err := loadTargets(s)
 		if err != nil {
@@ -84,7 +87,17 @@ func runDoctor(ctx context.Context, s *settings, stdout io.Writer) error {
 			} else {
 				d.fail("configuration: %s", d.showErr(err))
 			}
-			d.say("set the variables above (proxmox-mcp --help lists them) and run doctor again")
+			var fe *targetsFileError
+			switch {
+			case errors.As(err, &fe) && fe.unread:
+				d.say("check that %s names the targets file, and that it can be read, and run doctor again", envTargets)
+			case fe != nil && fe.inFile:
+				d.say("fix %s (the file %s names) and run doctor again", d.show(fe.where()), envTargets)
+			case fe != nil:
+				d.say("unset the variables above (a targets file names the clusters) and run doctor again")
+			default:
+				d.say("set the variables above (proxmox-mcp --help lists them) and run doctor again")
+			}
 			return exitError(1)
 		}
 		tc = c
@@ -595,11 +608,15 @@ func (d *doctor) printRole(s *settings, t target, names []string) {
 	if user == "" || tok == "" || strings.HasPrefix(user, "root@") {
 		user, tok = "mcp@pve", "mcp"
 	}
-	where := "the enabled tiers"
-	if len(names) > 0 {
-		where = "clusters " + strings.Join(names, ", ") + ", on each"
+	heading := "Least-privilege role and token for the enabled tiers (run on a Proxmox node as root):"
+	switch n := len(names); {
+	case n == 1:
+		heading = fmt.Sprintf("Least-privilege role and token for cluster %s (run on one of its Proxmox nodes as root):", names[0])
+	case n > 1:
+		heading = fmt.Sprintf("Least-privilege role and token for clusters %s and %s (run on a Proxmox node of each cluster as root):",
+			strings.Join(names[:n-1], ", "), names[n-1])
 	}
-	fmt.Fprintf(d.w, "\nLeast-privilege role and token for %s (run on a Proxmox node as root):\n", where)
+	fmt.Fprintf(d.w, "\n%s\n", heading)
 	for _, c := range tools.SetupCommands(roleName(s, t), user, tok, plan.defs) {
 		// whole, not capped as cluster text is: a command cut short would fail when pasted
 		fmt.Fprintf(d.w, "  %s\n", terminalLine(d.r, c, 4000))

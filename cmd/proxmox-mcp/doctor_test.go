@@ -90,12 +90,12 @@ func fingerprintOf(srv *httptest.Server) string {
 func TestDoctor(t *testing.T) {
 	full := pvesim.Serve(pvesim.New(pvesim.Default()))
 	defer full.Close()
-	readOnly := pvesim.Serve(pvesim.New(pvesim.Default(), pvesim.WithToken("auditor@pve!ro", "ro-secret-0123456789", "VM.Audit", "VM.GuestAgent.Audit", "Sys.Audit", "Datastore.Audit")))
+	readOnly := pvesim.Serve(pvesim.New(pvesim.Default(), pvesim.WithToken("auditor@pve!ro", "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "VM.Audit", "VM.GuestAgent.Audit", "Sys.Audit", "Datastore.Audit")))
 	defer readOnly.Close()
-	partial := pvesim.Serve(pvesim.New(pvesim.Default(), pvesim.WithToken("auditor@pve!ro", "ro-secret-0123456789", "VM.Audit")))
+	partial := pvesim.Serve(pvesim.New(pvesim.Default(), pvesim.WithToken("auditor@pve!ro", "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "VM.Audit")))
 	defer partial.Close()
 
-	const hostileSecret = "hostile-secret-0123456789abcdef"
+	const hostileSecret = "7e57ab1e-5ec2-4e7a-9bad-c0ffee000001"
 	hostile := httptest.NewUnstartedServer(fakeAPI(`"9.1.3\u001b]0;pwned\u0007 \u001b[31mred\u202e `+hostileSecret+`"`,
 		`{"/":{"VM.Audit":1,"VM.GuestAgent.Audit":1,"Sys.Audit":1,"Datastore.Audit":1,"Evil\u001b[2J.Priv\u200b":1,"`+hostileSecret+`":1}}`))
 	hostile.Config.ErrorLog = log.New(io.Discard, "", 0)
@@ -130,7 +130,7 @@ func TestDoctor(t *testing.T) {
 		return m
 	}
 	sim := func(s *pvesim.Server, kv ...string) map[string]string { return env(s.URL, s.Fingerprint, kv...) }
-	auditor := []string{"PROXMOX_TOKEN_ID", "auditor@pve!ro", "PROXMOX_TOKEN_SECRET", "ro-secret-0123456789"}
+	auditor := []string{"PROXMOX_TOKEN_ID", "auditor@pve!ro", "PROXMOX_TOKEN_SECRET", "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"}
 	tests := []struct {
 		name    string
 		args    []string
@@ -149,7 +149,7 @@ func TestDoctor(t *testing.T) {
 		{"wrong pin", nil, sim(full, "PROXMOX_TLS_FINGERPRINT", strings.Repeat("AA:", 31)+"AA"), 1, []string{
 			"does not match the certificate", full.Fingerprint}, nil},
 		{"insecure", nil, sim(full, "PROXMOX_TLS_FINGERPRINT", "", "PROXMOX_TLS_INSECURE", "1"), 0, []string{"WARN  TLS: verification is OFF"}, nil},
-		{"bad secret", nil, sim(full, "PROXMOX_TOKEN_SECRET", "wrong-secret-value"), 1, []string{"FAIL  token: Proxmox rejected root@pam!mcp"}, nil},
+		{"bad secret", nil, sim(full, "PROXMOX_TOKEN_SECRET", "00000000-0000-4000-8000-000000000000"), 1, []string{"FAIL  token: Proxmox rejected root@pam!mcp"}, nil},
 		{"read-only token, write tier: a warning for the writes", nil, sim(readOnly, auditor...), 0, []string{
 			"WARN  privileges: 12 write tools will fail with 403 (the others work)",
 			"VM.PowerMgmt  needed by proxmox_start_resource, proxmox_stop_resource, proxmox_reboot_resource",

@@ -371,7 +371,7 @@ func TestConfigurationErrorsStopTheServer(t *testing.T) {
 		want string
 	}{
 		{map[string]string{}, "PROXMOX_URL is not set"},
-		{map[string]string{envReadOnly: "1", envTools: "proxmox_start_resource", "PROXMOX_URL": "https://x", "PROXMOX_TOKEN_ID": "a@pve!bb", "PROXMOX_TOKEN_SECRET": "s"}, "registers no write tools"},
+		{map[string]string{envReadOnly: "1", envTools: "proxmox_start_resource", "PROXMOX_URL": "https://x", "PROXMOX_TOKEN_ID": "a@pve!bb", "PROXMOX_TOKEN_SECRET": "5f0c2a0e-3d7b-4b8e-9a51-6c1f0b2d9e47"}, "registers no write tools"},
 		{map[string]string{envReadOnly: "1", envDestructive: "1"}, "contradict"},
 		{map[string]string{envAPIAllow: "PUT /access/acl, GET /cluster/resources"}, `names "GET /cluster/resources", a read operation`},
 		{map[string]string{envAPIAllow: "POST /nodes/{node}/qemu/{vmid}/agent/exec"}, "never send"},

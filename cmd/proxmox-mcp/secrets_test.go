@@ -25,11 +25,12 @@ import (
 	"github.com/proxmox-mcp/proxmox-mcp/redact"
 )
 
-// hardSecret is a token secret whose every encoding differs: URL escaping, JSON escaping (Go escapes <, > and
-// & as \u003c…), base64 at each alignment. Real secrets are UUIDs; the redactor must not depend on that.
+// hardSecret is a token secret as Proxmox makes them (a UUID: the command refuses any other shape), whose
+// base64 differs at each alignment. Secrets whose URL and JSON escapes differ too are the redactor's own tests'
+// (package redact), which must not depend on the UUID shape.
 const (
 	hardTokenID = "root@pam!mcp"
-	hardSecret  = `s3cr+t/"q"&<x>é-7f4e1d2c`
+	hardSecret  = "c0ffee42-7f4e-4d2c-9b1a-3e5f6a7b8c9d"
 	httpToken   = "http-bearer-0123456789abcdef"
 )
 
@@ -164,7 +165,7 @@ func TestSecretsUnderPressure(t *testing.T) {
 		{"dry run whose parameters hold the secret", nil, "proxmox_snapshot_resource",
 			map[string]any{"vmid": 100, "name": "s1", "description": "note " + hardSecret, "dry_run": true}, redact.Mask},
 		{"destructive call with the secret as snapshot name", nil, "proxmox_delete_snapshot",
-			map[string]any{"vmid": 100, "name": hardSecret, "confirm": true, "destructive": true}, "snapshot name"},
+			map[string]any{"vmid": 100, "name": hardSecret, "confirm": true, "destructive": true}, "holds a token secret"},
 		{"notes holding the secret raw, URL-encoded and base64", nil, "proxmox_get_resource", map[string]any{"vmid": 101}, redact.Mask},
 		{"notes holding the escaped header and URL-safe base64", nil, "proxmox_get_resource", map[string]any{"vmid": 102}, redact.Mask},
 		{"argument named after the secret", nil, "proxmox_get_resource", map[string]any{"vmid": 100, hardSecret: url.QueryEscape(hardSecret)}, "unknown"},
@@ -251,7 +252,7 @@ func TestSecretsUnderPressure(t *testing.T) {
 		}
 	}
 	// The paths were really taken: the panic and debug lines were logged, writes were audited with the token id
-	// readable (the secret named as a snapshot is refused as invalid, without echoing it), and masks stand where
+	// readable (the secret named as a snapshot is refused as invalid, unsent and not echoed), and masks stand where
 	// the secret was.
 	for _, want := range []struct{ where, text string }{
 		{"stderr", "tool handler panicked"}, {"stderr", `"level":"debug"`}, {"stderr", redact.Mask},

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/BurntSushi/toml"
 
@@ -83,6 +84,9 @@ func (v *tomlValue) UnmarshalTOML(x any) error {
 	return nil
 }
 
+// envName is what an environment variable's name may be (POSIX: letters, digits and _, no leading digit).
+var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
 // targetName is what a target may be called: the model types it in the cluster argument.
 var targetName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$`)
 
@@ -107,16 +111,20 @@ func loadTargets(s *settings) (targetsConfig, error) {
 // environment's single cluster and contradict a targets file.
 func readTargets(path string, getenv func(string) string) (targetsConfig, error) {
 	fail := func(format string, a ...any) (targetsConfig, error) {
-		return targetsConfig{}, &pve.ConfigError{Problems: []string{envTargets + ": " + fmt.Sprintf(format, a...)}}
+		return targetsConfig{}, &targetsFileError{ConfigError: &pve.ConfigError{Problems: []string{envTargets + ": " + fmt.Sprintf(format, a...)}},
+			path: path, inFile: true}
+	}
+	unread := func(err error) (targetsConfig, error) {
+		return targetsConfig{}, &targetsFileError{ConfigError: &pve.ConfigError{Problems: []string{envTargets + ": " + err.Error()}}, path: path, unread: true}
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return fail("%v", err)
+		return unread(err)
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, maxTargetsFile+1))
 	if err != nil {
-		return fail("%v", err)
+		return unread(err)
 	}
 	if len(data) > maxTargetsFile {
 		return fail("%s is larger than %d bytes", shortQuote(path), maxTargetsFile)
@@ -132,14 +140,18 @@ func readTargets(path string, getenv func(string) string) (targetsConfig, error)
 		return fail("%s: %v", shortQuote(path), err)
 	}
 	var problems []string
-	bad := func(format string, a ...any) { problems = append(problems, envTargets+": "+fmt.Sprintf(format, a...)) }
+	inFile := false // a problem is in the file, not only in the environment beside it
+	bad := func(format string, a ...any) {
+		problems = append(problems, envTargets+": "+fmt.Sprintf(format, a...))
+		inFile = true
+	}
 	for _, k := range md.Undecoded() {
 		// A misspelt read_only would silently widen what a cluster allows: every key must be known.
-		bad("%s: unknown key %s", shortQuote(path), shortQuote(k.String()))
+		bad("%s: unknown key %s", shortQuote(path), showSetting(k.String()))
 	}
 	for _, name := range []string{envURL, envTokenID, envFingerprint, envCAFile, envTLSInsecure} {
 		if strings.TrimSpace(getenv(name)) != "" {
-			bad("%s is set, but a targets file names the clusters: give each target's setting in the file, and unset %s", name, name)
+			problems = append(problems, fmt.Sprintf("%s: %s is set, but a targets file names the clusters: give each target's setting in the file, and unset %s", envTargets, name, name))
 		}
 	}
 	if len(file.Target) == 0 {
@@ -147,13 +159,14 @@ func readTargets(path string, getenv func(string) string) (targetsConfig, error)
 	}
 	out := targetsConfig{defaultTarget: file.DefaultTarget, fromFile: true}
 	seen := map[string]bool{}
+	var faulty []string // the targets with a problem
 	for i, e := range file.Target {
 		label := fmt.Sprintf("target %d", i+1)
 		switch {
 		case e.Name == "":
 			bad("%s has no name", label)
 		case !targetName.MatchString(e.Name):
-			bad("%s: name %s: use letters, digits, '.', '_' and '-', at most 32, starting with a letter or digit", label, shortQuote(e.Name))
+			bad("%s: name %s: use letters, digits, '.', '_' and '-', at most 32, starting with a letter or digit", label, showSetting(e.Name))
 		case seen[e.Name]:
 			bad("%s: name %s is given twice", label, e.Name)
 		default:
@@ -162,15 +175,43 @@ func readTargets(path string, getenv func(string) string) (targetsConfig, error)
 		}
 		t, errs := e.target(label, getenv)
 		problems = append(problems, errs...)
+		if len(errs) > 0 || label != "target "+e.Name {
+			faulty, inFile = append(faulty, label), true
+		}
 		out.targets = append(out.targets, t)
 	}
 	if d := file.DefaultTarget; d != "" && !seen[d] {
-		bad("default_target %s is not the name of a target", shortQuote(d))
+		bad("default_target %s is not the name of a target", showSetting(d))
 	}
 	if len(problems) > 0 {
-		return targetsConfig{}, &pve.ConfigError{Problems: problems}
+		return targetsConfig{}, &targetsFileError{ConfigError: &pve.ConfigError{Problems: problems}, path: path, targets: faulty, inFile: inFile}
 	}
 	return out, nil
+}
+
+// targetsFileError is a targets file's problems, with where to fix them: the file and the targets they are in.
+type targetsFileError struct {
+	*pve.ConfigError
+	path    string
+	targets []string // the labels of the targets with a problem ("target lab", "target 2"), in file order
+	// inFile is false when every problem is a connection variable set beside the file (the fix is to unset it)
+	inFile bool
+	// unread: the file could not be read at all
+	unread bool
+}
+
+func (e *targetsFileError) Unwrap() error { return e.ConfigError }
+
+// where says what to edit: "target lab in /etc/proxmox-mcp/targets.toml", or the file alone.
+func (e *targetsFileError) where() string {
+	if len(e.targets) == 0 {
+		return e.path
+	}
+	list := e.targets[0]
+	if n := len(e.targets); n > 1 {
+		list = strings.Join(e.targets[:n-1], ", ") + " and " + e.targets[n-1]
+	}
+	return list + " in " + e.path
 }
 
 // target checks one entry: its fields answer for the connection variables, and problems name the fields.
@@ -183,6 +224,11 @@ func (e targetEntry) target(label string, getenv func(string) string) (target, [
 	switch {
 	case e.TokenSecretEnv != "" && e.TokenSecretFile != "":
 		bad("give token_secret_env or token_secret_file, not both")
+	case e.TokenSecretEnv != "" && !envName.MatchString(e.TokenSecretEnv):
+		// Most likely the secret itself, pasted where its variable's name belongs: say so without repeating it.
+		bad("token_secret_env must be an environment variable's name (letters, digits and _, not starting with a digit), "+
+			"and its value is not one (%d characters, not shown); if it is the secret itself, put it in a variable and name that here, or use token_secret_file",
+			utf8.RuneCountInString(e.TokenSecretEnv))
 	case e.TokenSecretEnv != "":
 		if secret = getenv(e.TokenSecretEnv); secret == "" {
 			bad("token_secret_env names %s, which is not set", shortQuote(e.TokenSecretEnv))
@@ -190,7 +236,7 @@ func (e targetEntry) target(label string, getenv func(string) string) (target, [
 	case e.TokenSecretFile != "":
 		s, err := readSecretFile(e.TokenSecretFile)
 		if err != nil {
-			bad("token_secret_file: %v", err)
+			bad("token_secret_file: %s", settingError(e.TokenSecretFile, err))
 		}
 		secret = s
 	default:

@@ -18,12 +18,15 @@ import (
 
 	"github.com/proxmox-mcp/proxmox-mcp/pve"
 	"github.com/proxmox-mcp/proxmox-mcp/pve/pvesim"
+	"github.com/proxmox-mcp/proxmox-mcp/redact"
 	"github.com/proxmox-mcp/proxmox-mcp/tools"
 )
 
 const (
-	homeSecret = "11111111-home-4b8e-9a51-6c1f0b2d9e47"
-	labSecret  = "22222222-lab0-4b8e-9a51-6c1f0b2d9e47"
+	homeSecret = "11111111-1111-4b8e-9a51-6c1f0b2d9e47"
+	labSecret  = "22222222-2222-4b8e-9a51-6c1f0b2d9e47"
+	// pasted is a token secret as Proxmox prints it, pasted into the wrong field.
+	pasted = "5d1e8a2c-7b3f-4c1d-9e2a-0f6b8c4d2a1e"
 )
 
 // writeFile writes a file with a mode and returns its path.
@@ -141,6 +144,22 @@ func TestReadTargetsProblems(t *testing.T) {
 		{"pin and insecure", entry("lab", ok+"\ntls_insecure = true\ntls_fingerprint = \""+strings.Repeat("AA:", 31)+"AA\""), env, []string{"tls_insecure turns verification off, which contradicts tls_fingerprint/ca_file"}},
 		{"the environment's URL too", entry("lab", ok), withEnv(envURL, "https://pve:8006"),
 			[]string{"PROXMOX_URL is set, but a targets file names the clusters"}},
+		// A secret pasted into a field that names it or into any other: never repeated, only its length.
+		{"the secret pasted as token_secret_env", entry("lab", fmt.Sprintf("token_secret_env = %q", pasted)), env,
+			[]string{"target lab: token_secret_env must be an environment variable's name", "(36 characters, not shown)", "use token_secret_file"}},
+		{"a name with a dash", entry("lab", `token_secret_env = "LAB-SECRET"`), env, []string{"token_secret_env must be an environment variable's name", "(10 characters, not shown)"}},
+		{"the secret pasted as token_secret_file", entry("lab", fmt.Sprintf("token_secret_file = %q", "/run/"+pasted)), env,
+			[]string{"target lab: token_secret_file: the value (41 characters, not shown: shaped like a token secret) is not valid here"}},
+		{"the secret pasted as token_id", "[[target]]\nname = \"lab\"\nurl = \"https://pve.lab.lan:8006\"\n" + fmt.Sprintf("token_id = %q\n", pasted) + ok, env,
+			[]string{"target lab: token_id (36 characters, not shown: shaped like a token secret) is not of the form user@realm!tokenid"}},
+		{"the secret pasted as tls_fingerprint", entry("lab", ok+fmt.Sprintf("\ntls_fingerprint = %q", pasted)), env,
+			[]string{"target lab: tls_fingerprint: the value (36 characters, not shown: shaped like a token secret) is not valid here"}},
+		{"the secret pasted as ca_file", entry("lab", ok+fmt.Sprintf("\nca_file = %q", pasted)), env, []string{"target lab: ca_file: the value (36 characters"}},
+		{"the secret pasted as url", "[[target]]\nname = \"lab\"\n" + fmt.Sprintf("url = %q\n", "https://"+pasted+":8006?x") + "token_id = \"mcp@pve!mcp\"\n" + ok, env,
+			[]string{"target lab: url: the value (51 characters"}},
+		{"the secret pasted as timeout", entry("lab", ok+fmt.Sprintf("\ntimeout = %q", pasted)), env, []string{"target lab: timeout: the value (36 characters"}},
+		{"the secret pasted as name", entry(pasted, ok), env, []string{"target 1: name (36 characters, not shown"}},
+		{"the secret pasted as default_target", fmt.Sprintf("default_target = %q\n", pasted) + entry("lab", ok), env, []string{"default_target (36 characters, not shown"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -155,7 +174,7 @@ func TestReadTargetsProblems(t *testing.T) {
 					t.Errorf("error %q does not say %q", err, w)
 				}
 			}
-			if strings.Contains(err.Error(), labSecret) || strings.Contains(err.Error(), homeSecret) {
+			if strings.Contains(err.Error(), labSecret) || strings.Contains(err.Error(), homeSecret) || strings.Contains(err.Error(), pasted[:8]) {
 				t.Errorf("error quotes a secret: %q", err)
 			}
 		})
@@ -235,7 +254,7 @@ func TestTargetsCommands(t *testing.T) {
 	code, out = runIt("doctor")
 	for _, want := range []string{"== cluster home: " + home.URL, "== cluster lab: " + lab.URL, "OK    TLS: pinned fingerprint matches",
 		"Clusters (", "OK    home: Proxmox VE 9.1.3", "FAIL  lab: not reached", "calls that name no cluster go to home",
-		"is the port in url right?", "Least-privilege role and token for clusters home, lab, on each", "pveum user token add mcp@pve mcp"} {
+		"is the port in url right?", "\nLeast-privilege role and token for clusters home and lab (run on a Proxmox node of each cluster as root):\n", "pveum user token add mcp@pve mcp"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("doctor does not say %q:\n%s", want, out)
 		}
@@ -435,5 +454,114 @@ func TestSettingsOfClustersAndToolsets(t *testing.T) {
 		if !strings.Contains(usage, v) {
 			t.Errorf("--help does not say %q", v)
 		}
+	}
+}
+
+// TestDoctorPointsAtTheTargetsFile: when the targets file is wrong, doctor's advice names the file and the
+// targets to fix, not the environment's variables; a variable set beside the file is to be unset; a file
+// that cannot be read is to be named again.
+func TestDoctorPointsAtTheTargetsFile(t *testing.T) {
+	dir := t.TempDir()
+	good := "[[target]]\nname = \"home\"\nurl = \"https://pve.home.lan:8006\"\ntoken_id = \"mcp@pve!mcp\"\ntoken_secret_env = \"HOME_SECRET\"\n"
+	badPin := "[[target]]\nname = \"lab\"\nurl = \"https://pve.lab.lan:8006\"\ntoken_id = \"mcp@pve!mcp\"\ntoken_secret_env = \"HOME_SECRET\"\ntls_fingerprint = \"AA:BB\"\n"
+	noSecretFile := "[[target]]\nname = \"prod\"\nurl = \"https://pve.prod.lan:8006\"\ntoken_id = \"mcp@pve!mcp\"\ntoken_secret_file = \"/nonexistent/secret\"\n"
+	tests := []struct {
+		name, file string
+		env        map[string]string
+		advice     string // %s: the file's path
+	}{
+		{"a bad pin", good + badPin, nil, "fix target lab in %s (the file PROXMOX_TARGETS names) and run doctor again"},
+		{"two targets wrong", badPin + good + noSecretFile, nil, "fix target lab and target prod in %s (the file PROXMOX_TARGETS names) and run doctor again"},
+		{"a problem of the file's own", "defaut_target = \"home\"\n" + good, nil, "fix %s (the file PROXMOX_TARGETS names) and run doctor again"},
+		{"a variable beside the file", good, map[string]string{envURL: "https://pve:8006"}, "unset the variables above (a targets file names the clusters) and run doctor again"},
+		{"no such file", "", nil, "check that PROXMOX_TARGETS names the targets file, and that it can be read, and run doctor again"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(dir, "missing.toml")
+			if tt.file != "" {
+				path = writeFile(t, t.TempDir(), "targets.toml", tt.file, 0o600)
+			}
+			env := map[string]string{envTargets: path, "HOME_SECRET": homeSecret}
+			for k, v := range tt.env {
+				env[k] = v
+			}
+			var out, errb bytes.Buffer
+			code := run(context.Background(), []string{"doctor"}, strings.NewReader(""), &out, &errb, func(k string) string { return env[k] })
+			lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+			want := tt.advice
+			if strings.Contains(want, "%s") {
+				want = fmt.Sprintf(want, path)
+			}
+			if diff := cmp.Diff(want, strings.TrimSpace(lines[len(lines)-1])); diff != "" || code != 1 {
+				t.Errorf("exit %d, advice (-want +got):\n%s\n%s", code, diff, out.String())
+			}
+			if strings.Contains(out.String(), "--help lists them") {
+				t.Errorf("doctor sends the operator to the variables:\n%s", out.String())
+			}
+		})
+	}
+}
+
+// TestRoleHeading: the role doctor prints says which clusters it is for, as a sentence.
+func TestRoleHeading(t *testing.T) {
+	tests := []struct {
+		names []string
+		want  string
+	}{
+		{nil, "Least-privilege role and token for the enabled tiers (run on a Proxmox node as root):"},
+		{[]string{"home"}, "Least-privilege role and token for cluster home (run on one of its Proxmox nodes as root):"},
+		{[]string{"home", "lab", "prod"}, "Least-privilege role and token for clusters home, lab and prod (run on a Proxmox node of each cluster as root):"},
+	}
+	for _, tt := range tests {
+		var b bytes.Buffer
+		d := &doctor{w: &b, r: redact.New(), seen: map[string]bool{}, name: func(v string) string { return v }}
+		d.printRole(&settings{}, target{name: "home", cfg: pve.Config{TokenID: "mcp@pve!mcp"}}, tt.names)
+		if got := strings.Split(strings.TrimPrefix(b.String(), "\n"), "\n")[0]; got != tt.want {
+			t.Errorf("%v: %q, want %q", tt.names, got, tt.want)
+		}
+	}
+}
+
+// TestDemoSaysTheTargetsFileIsNotUsed: --demo with PROXMOX_TARGETS set says, where each command speaks, that it
+// runs one simulated cluster and does not use the file; the results are the demo's as without the file.
+func TestDemoSaysTheTargetsFileIsNotUsed(t *testing.T) {
+	file := writeFile(t, t.TempDir(), "targets.toml", "[[target]]\nname = \"home\"\n", 0o600) // not even valid: it is not read
+	const note = "--demo runs one simulated cluster: the targets file PROXMOX_TARGETS names is not used, and the tools take no cluster argument"
+	runWith := func(env map[string]string, args ...string) (code int, stdout, stderr string) {
+		var out, errb bytes.Buffer
+		code = run(context.Background(), args, strings.NewReader(""), &out, &errb, func(k string) string { return env[k] })
+		return code, out.String(), errb.String()
+	}
+	withFile := map[string]string{envTargets: file}
+	tests := []struct {
+		name   string
+		args   []string
+		stdout bool // the note is on stdout (doctor's report), else on stderr
+	}{
+		{"call", []string{"--demo", "call", "proxmox_list_vms"}, false},
+		{"serve", []string{"--demo"}, false},
+		{"doctor", []string{"--demo", "doctor"}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errs := runWith(withFile, tt.args...)
+			where := errs
+			if tt.stdout {
+				where = out
+			}
+			if code != 0 || !strings.Contains(where, note) {
+				t.Errorf("exit %d, does not say %q:\nstdout %s\nstderr %s", code, note, out, errs)
+			}
+			_, plain, plainErr := runWith(nil, tt.args...)
+			if strings.Contains(plain+plainErr, note) {
+				t.Errorf("says it without a targets file:\n%s%s", plain, plainErr)
+			}
+			if tt.name == "call" {
+				if diff := cmp.Diff(plain, out); diff != "" {
+					t.Errorf("the demo's result differs with the file set (-without +with):\n%s", diff)
+				}
+			}
+		})
 	}
 }

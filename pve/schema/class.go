@@ -72,6 +72,7 @@ var exceptions = []Exception{
 	{"POST", "/nodes/{node}/lxc/{vmid}/remote_migrate", OperatorOnly, "sends the container's volumes to another cluster the caller names"},
 	{"POST", "/nodes/{node}/qemu/{vmid}/template", Destructive, "turning a VM into a template cannot be undone: it can no longer run"},
 	{"POST", "/nodes/{node}/lxc/{vmid}/template", Destructive, "turning a container into a template cannot be undone: it can no longer run"},
+	{"POST", "/cluster/ha/resources/{sid}/relocate", Destructive, "HA relocates a running guest by a shutdown that forces a stop after 60 seconds (forceStop)"},
 	{"PUT", "/nodes/{node}/network", Destructive, "applies pending interface changes; a bad one cuts the node off and the API cannot undo it"},
 }
 
@@ -240,7 +241,8 @@ func ClassCounts() map[Class]int {
 }
 
 // WriteClassTable writes the class of every operation, one line each (class, method, path, the rule or
-// "exception" that decided it), sorted by path: classes.txt, and what `proxmox-mcp api classes` prints.
+// "exception" that decided it), sorted by path, and then the escalations by parameters: classes.txt, and
+// what `proxmox-mcp api classes` prints.
 func WriteClassTable(w io.Writer) error {
 	counts := ClassCounts()
 	var b strings.Builder
@@ -261,6 +263,8 @@ func WriteClassTable(w io.Writer) error {
 		}
 		b.WriteString("\n")
 	}
-	_, err := io.WriteString(w, b.String())
-	return err
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return err
+	}
+	return writeEscalations(w)
 }

@@ -45,6 +45,7 @@ func TestPinnedClasses(t *testing.T) {
 		{"GET", "/access/users", Read},
 		{"GET", "/nodes/{node}/qemu/{vmid}/agent/get-osinfo", Read},
 		{"POST", "/cluster/ha/resources", Write},
+		{"POST", "/cluster/ha/resources/{sid}/relocate", Destructive},
 		{"POST", "/nodes/{node}/qemu/{vmid}/firewall/rules", Write},
 		{"GET", "/nodes/{node}/qemu/{vmid}/firewall/rules", Read},
 	}
@@ -151,7 +152,7 @@ func TestClassTableSnapshot(t *testing.T) {
 		t.Errorf("classes.txt is stale; run go generate ./pve/schema (-committed +now):\n%s", diff)
 	}
 	lines := strings.Count(b.String(), "\n")
-	if lines != len(Operations())+3 {
-		t.Errorf("classes.txt has %d lines, want 3 header lines and one per operation", lines)
+	if want := len(Operations()) + 3 + 1 + len(Escalations()); lines != want {
+		t.Errorf("classes.txt has %d lines, want %d: 3 header lines, one per operation, a header and one per escalation", lines, want)
 	}
 }

@@ -93,6 +93,9 @@ var privileges = []string{
 // Privileges returns every privilege name PVE 9 knows.
 func Privileges() []string { return slices.Clone(privileges) }
 
+// IsPrivilege reports whether name is one of the privileges PVE 9 knows, exactly as it spells it.
+func IsPrivilege(name string) bool { return slices.Contains(privileges, name) }
+
 // conntrackHelpers are pve-firewall's $pve_fw_helpers.
 var conntrackHelpers = []string{"amanda", "ftp", "irc", "netbios-ns", "pptp", "sane", "sip", "snmp", "tftp"}
 

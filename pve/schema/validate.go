@@ -639,6 +639,10 @@ type Request struct {
 	Vars map[string]string // the path variables
 	// Params are the query (GET, DELETE) or body (POST, PUT) parameters, booleans as 0/1.
 	Params url.Values
+	// Class is what this call can do: the operation's class, or higher where one of its escalations applies
+	// to these parameters (Escalated, then, with the ones that did). The gate judges the call at Class.
+	Class     Class
+	Escalated []Escalation
 }
 
 // Prepare matches a concrete path and validates the arguments: one call for a generic tool. The error is a
@@ -652,5 +656,7 @@ func Prepare(method, path string, args map[string]any) (*Request, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Request{Op: t.Op, Path: t.Path, Vars: t.Vars, Params: params}, nil
+	r := &Request{Op: t.Op, Path: t.Path, Vars: t.Vars, Params: params}
+	r.Class, r.Escalated = t.Op.ClassFor(params)
+	return r, nil
 }
