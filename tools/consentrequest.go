@@ -137,7 +137,13 @@ func wrapValue(v, label string) (lines []string, escaped bool) {
 	var line strings.Builder
 	line.WriteString(first)
 	used := 0
-	for _, t := range valueTokens(v) {
+	toks := valueTokens(v)
+	for i, t := range toks {
+		// A space that would end a line or begin a continued one cannot be seen, nor told from the indent:
+		// spell it out.
+		if t.text == " " && (used+t.width > room || i+1 < len(toks) && used+t.width+toks[i+1].width > room) {
+			t = token{text: `\x20`, width: 4, escaped: true}
+		}
 		escaped = escaped || t.escaped
 		if used+t.width > room && used > 0 {
 			lines = append(lines, line.String())

@@ -79,6 +79,13 @@ func TestShowRequest(t *testing.T) {
 			`| command[2] = "\u0301x"`,
 			legend,
 		}},
+		{"a space where a line breaks is spelled out, a space inside a line is not", execReq(t, "echo", strings.Repeat("A", 54)+" "+"B C"), []string{
+			"Request: POST /api2/json/nodes/pve3/qemu/104/agent/exec, with 2 parameter values:", fenceHead,
+			`| command[0] = "echo"`,
+			`| command[1] = "` + strings.Repeat("A", 54),
+			`|               \x20B C"`,
+			legend,
+		}},
 		{"wide characters wrap at half the count", execReq(t, "echo", strings.Repeat("界", 30)), []string{
 			"Request: POST /api2/json/nodes/pve3/qemu/104/agent/exec, with 2 parameter values:", fenceHead,
 			`| command[0] = "echo"`,
