@@ -135,10 +135,16 @@ func namesKey(name string, keys []string) bool {
 // Disks are the option names of a VM's and a container's volumes: deleting one from the configuration
 // detaches the volume, and with force (or for an unused one, always) PVE deletes it from its storage. A
 // CD-ROM is an ide/sata/scsi drive too: deleting one escalates as well, which costs a confirmation, not data.
+// A VM's list also has qemu-server's alias of ide2 ($opt = 'ide2' if $opt eq 'cdrom'; ide2 may be a disk) and
+// vmstate, a hibernated VM's saved memory: PVE sets that key itself (no parameter is named so) and frees its
+// volume when a delete list names it (try_deallocate_drive), so the VM boots cold.
 var (
-	vmDisks        = []string{"ide", "sata", "scsi", "virtio", "efidisk", "tpmstate", "unused"}
+	vmDisks        = []string{"ide", "sata", "scsi", "virtio", "efidisk", "tpmstate", "unused", "cdrom", savedStateKey}
 	containerDisks = []string{"mp", "unused"}
 )
+
+// savedStateKey is the config key of a hibernated VM's saved state.
+const savedStateKey = "vmstate"
 
 // escalations are the reviewed escalations. Each applies to the one operation it names; the tests check that
 // every one names a parameter its operation takes and raises the operation's class.
@@ -158,10 +164,10 @@ var escalations = []Escalation{
 	// A volume deleted from the configuration: the data goes with force, or at once for an unused volume.
 	{Method: "PUT", Path: "/nodes/{node}/qemu/{vmid}/config", Class: Destructive, Rule: "deletes-disk",
 		When: "delete names a disk or an unused volume", If: Condition{Param: "delete", Test: Names, Values: vmDisks},
-		Reason: "deleting an unused volume, or a disk with force, deletes its data from the storage"},
+		Reason: "deleting an unused volume (or vmstate, a hibernated VM's saved memory), or a disk with force, deletes its data from the storage"},
 	{Method: "POST", Path: "/nodes/{node}/qemu/{vmid}/config", Class: Destructive, Rule: "deletes-disk",
 		When: "delete names a disk or an unused volume", If: Condition{Param: "delete", Test: Names, Values: vmDisks},
-		Reason: "deleting an unused volume, or a disk with force, deletes its data from the storage"},
+		Reason: "deleting an unused volume (or vmstate, a hibernated VM's saved memory), or a disk with force, deletes its data from the storage"},
 	{Method: "PUT", Path: "/nodes/{node}/lxc/{vmid}/config", Class: Destructive, Rule: "deletes-disk",
 		When: "delete names a mount point or an unused volume", If: Condition{Param: "delete", Test: Names, Values: containerDisks},
 		Reason: "deleting an unused volume deletes its data from the storage; a mount point becomes one"},

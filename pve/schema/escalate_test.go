@@ -28,6 +28,11 @@ func TestClassFor(t *testing.T) {
 		{"config: a disk among settings", "PUT", vm + "/config", map[string]any{"delete": "tags,ide2,description"}, Destructive, []string{"deletes-disk"}},
 		{"config: upper case is still a disk", "PUT", vm + "/config", map[string]any{"delete": "SCSI0"}, Destructive, []string{"deletes-disk"}},
 		{"config: async config too", "POST", vm + "/config", map[string]any{"delete": "sata2"}, Destructive, []string{"deletes-disk"}},
+		{"config: cdrom is PVE's alias of ide2, a disk or not", "PUT", vm + "/config", map[string]any{"delete": "cdrom", "force": 1}, Destructive, []string{"deletes-disk"}},
+		{"config: cdrom among settings", "POST", vm + "/config", map[string]any{"delete": "tags;cdrom"}, Destructive, []string{"deletes-disk"}},
+		{"config: a hibernated VM's saved state", "PUT", vm + "/config", map[string]any{"delete": "vmstate"}, Destructive, []string{"deletes-disk"}},
+		{"config: saved state, async", "POST", vm + "/config", map[string]any{"delete": "net1,VMSTATE"}, Destructive, []string{"deletes-disk"}},
+		{"config: where it is saved is a setting", "PUT", vm + "/config", map[string]any{"delete": "vmstatestorage"}, Write, nil},
 		{"config: settings only", "PUT", vm + "/config", map[string]any{"delete": "net0,tags,description"}, Write, nil},
 		{"config: scsihw and virtiofs are no disks", "PUT", vm + "/config", map[string]any{"delete": "scsihw,virtiofs0"}, Write, nil},
 		{"config: a disk set, not deleted", "PUT", vm + "/config", map[string]any{"scsi1": "local-lvm:8"}, Write, nil},
@@ -109,7 +114,7 @@ func TestEscalationsAreSound(t *testing.T) {
 			}
 		case Names:
 			for _, k := range e.If.Values {
-				if o.Param(k) == nil && o.Param(k+"0") == nil {
+				if o.Param(k) == nil && o.Param(k+"0") == nil && k != savedStateKey {
 					t.Errorf("escalation %s %s: %s names %s, which the operation does not take", key, e.Rule, p.Name, k)
 				}
 			}
