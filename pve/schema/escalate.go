@@ -215,6 +215,10 @@ var escalations = []Escalation{
 	{Method: "PUT", Path: "/cluster/replication/{id}", Class: Destructive, Rule: "removes-replication",
 		When: "remove_job is given", If: Condition{Param: "remove_job", Test: IsGiven},
 		Reason: "the job removes its replication snapshots, and with full the replicated volumes on the target"},
+	// A container's init command is a command run in the guest, as root, at its next start: what the exec tools
+	// allow only for the operator's programs (PROXMOX_EXEC_ALLOW). Checked by VM.Config.Options alone in PVE.
+	initCommand("POST", "/nodes/{node}/lxc"),
+	initCommand("PUT", "/nodes/{node}/lxc/{vmid}/config"),
 	// Ignoring a guest's lock changes it under a backup, migration, clone, snapshot or restore in progress.
 	skipping("PUT", "/nodes/{node}/qemu/{vmid}/config"),
 	skipping("POST", "/nodes/{node}/qemu/{vmid}/config"),
@@ -230,6 +234,12 @@ func pruning(method, path, param string) Escalation {
 	return Escalation{Method: method, Path: path, Class: Destructive, Rule: "prunes-backups",
 		When: param + " is given", If: Condition{Param: param, Test: IsGiven},
 		Reason: "the older backups beyond the retention it gives are removed (keep-last=1 keeps one)"}
+}
+
+func initCommand(method, path string) Escalation {
+	return Escalation{Method: method, Path: path, Class: Destructive, Rule: "sets-init",
+		When: "entrypoint is given", If: Condition{Param: "entrypoint", Test: IsGiven},
+		Reason: "the container runs it as its init, as root, when it next starts: any command in the guest, outside the exec tools' allowlist"}
 }
 
 func skipping(method, path string) Escalation {

@@ -61,6 +61,9 @@ func TestClassFor(t *testing.T) {
 		{"start with skiplock", "POST", ct + "/status/start", map[string]any{"skiplock": 1}, Destructive, []string{"skips-lock"}},
 		{"start", "POST", vm + "/status/start", nil, Write, nil},
 		{"a stop stays destructive", "POST", vm + "/status/stop", map[string]any{"skiplock": 1}, Destructive, nil},
+		{"container: an init command", "PUT", ct + "/config", map[string]any{"entrypoint": "/bin/sh -c 'id > /root/x'"}, Destructive, []string{"sets-init"}},
+		{"new container: an init command", "POST", "/nodes/pve1/lxc", map[string]any{"vmid": 250, "ostemplate": "local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst", "entrypoint": "sh"}, Destructive, []string{"sets-init"}},
+		{"container: the init command reset", "PUT", ct + "/config", map[string]any{"delete": "entrypoint"}, Write, nil},
 		{"a read", "GET", vm + "/config", nil, Read, nil},
 	}
 	for _, tt := range tests {
@@ -135,7 +138,7 @@ func TestEscalationsAreSound(t *testing.T) {
 // as data-losing, it escalates; a schema update that adds one elsewhere fails here until it is reviewed.
 func TestEveryWriteWithTheseParametersEscalates(t *testing.T) {
 	reviewed := map[string]string{"skiplock": "skips-lock", "forceStop": "forces-stop", "prune-backups": "prunes-backups",
-		"maxfiles": "prunes-backups", "remove_job": "removes-replication", "purge": "", "destroy-unreferenced-disks": ""}
+		"maxfiles": "prunes-backups", "remove_job": "removes-replication", "purge": "", "destroy-unreferenced-disks": "", "entrypoint": "sets-init"}
 	for _, o := range Operations() {
 		if o.Class != Write {
 			continue
