@@ -165,7 +165,11 @@ func operationDryRunNote(op *Operation, p Permit) string {
 		return fmt.Sprintf("The real call would be allowed: it has every confirmation %s %s operation needs.", article(op.Class), op.Class)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "The real call would be refused as it stands: %s and needs ", j.subject())
+	subject, and := j.subject(), " and needs "
+	if strings.HasSuffix(subject, ", as here") {
+		and = ", and needs " // the aside is closed before the sentence goes on
+	}
+	fmt.Fprintf(&b, "The real call would be refused as it stands: %s%s", subject, and)
 	writeList(&b, p.Unmet)
 	b.WriteString(".")
 	if p.NeedsOperator || len(p.ClusterSettings) > 0 {

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"regexp"
 	"strings"
+	"unicode"
 )
 
 // Cloud-init settings of a VM, checked as qemu-server checks them. The schema names their formats
@@ -184,11 +185,12 @@ func validSSHKey(line string) error {
 		return fmt.Errorf("does not start with a key type OpenSSH accepts (%s; no options before it)", sshKeyTypeNames)
 	case blob == "":
 		return fmt.Errorf("has no key data after its type %s", typ)
-	case strings.ContainsFunc(comment, func(r rune) bool { return r < 0x20 || r == 0x7f }):
-		return errors.New("has a control character in its comment")
+	case strings.ContainsFunc(comment, breaksLine):
+		return errors.New("has a control character or a line break in its comment")
 	}
+	// The decoder skips \r and \n: a blob holding one decodes, but the guest's cloud-init would break the line there.
 	data, err := base64.StdEncoding.Strict().DecodeString(blob)
-	if err != nil {
+	if err != nil || strings.ContainsAny(blob, "\r\n") {
 		return errors.New("has key data that is not base64 (a key cut or wrapped in the paste?)")
 	}
 	strs, whole := sshStrings(data)
@@ -202,6 +204,13 @@ func validSSHKey(line string) error {
 		return fmt.Errorf("has key data that is not a whole %s key (cut short in the paste?)", typ)
 	}
 	return nil
+}
+
+// breaksLine reports a control character (C0, DEL or C1) or a Unicode line or paragraph separator. PVE writes
+// each key unquoted into the guest's cloud-init YAML, and PyYAML breaks lines at \r, U+0085, U+2028 and U+2029:
+// text after one would be a YAML key of its own (runcmd: a command run as root at boot).
+func breaksLine(r rune) bool {
+	return unicode.IsControl(r) || r == '\u2028' || r == '\u2029'
 }
 
 // sshStrings splits an SSH wire-format blob into its length-prefixed strings (uint32 big-endian length, then

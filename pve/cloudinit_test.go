@@ -97,13 +97,21 @@ func TestSSHKeys(t *testing.T) {
 		{"ssh-ed25519 not*base64", "line 1 has key data that is not base64 (a key cut or wrapped in the paste?)"},
 		{"ssh-ed25519", "line 1 has no key data after its type ssh-ed25519"},
 		{"ssh-ed25519  " + edBlob, "line 1 has no key data after its type ssh-ed25519"},
-		{ed + "\x1b[31m", "line 1 has a control character in its comment"},
+		{ed + "\x1b[31m", "line 1 has a control character or a line break in its comment"},
 		{rsa + "\nssh-foo AAAA", `line 2 starts with "ssh-foo", not a key type OpenSSH accepts (` + sshKeyTypeNames + ")"},
 		{`command="rm -rf /" ` + ed, "line 1 does not start with a key type OpenSSH accepts (" + sshKeyTypeNames + "; no options before it)"},
 		{"AAAAC3Nza ops", "line 1 does not start with a key type OpenSSH accepts (" + sshKeyTypeNames + "; no options before it)"}, // only a plain lower-case first word is echoed
 		{"-----BEGIN OPENSSH PRIVATE KEY-----", "line 1 is part of a private key: give the public key (the .pub file), never the private one"},
 		{byType["ssh-dss"], "line 1 is a DSA key (ssh-dss), which OpenSSH no longer accepts: make an ed25519 key (ssh-keygen -t ed25519)"},
 		{ed + " a comment with spaces", ""},
+		{ed + " josé@laptop", ""},
+		// cloud-init's YAML (PyYAML) breaks lines at \r, U+0085, U+2028 and U+2029, and PVE writes each key
+		// unquoted into its user-data: what follows one would be a key of its own, e.g. runcmd.
+		{ed + " ops\u2028runcmd: [[sh, -c, id]]", "line 1 has a control character or a line break in its comment"},
+		{ed + " ops\u2029runcmd: [[sh, -c, id]]", "line 1 has a control character or a line break in its comment"},
+		{ed + " ops\u0085runcmd: [[sh, -c, id]]", "line 1 has a control character or a line break in its comment"},
+		{"ssh-ed25519 " + edBlob[:64] + "\r" + edBlob[64:] + " : [[sh, -c, id]]", "line 1 has key data that is not base64 (a key cut or wrapped in the paste?)"},
+		{"ssh-ed25519 " + edBlob + "\r", ""}, // a stray \r at the end of a line is trimmed
 	}
 	for _, tc := range tests {
 		got := ""
@@ -141,6 +149,8 @@ func FuzzValidSSHKeys(f *testing.F) {
 		f.Add(strings.Replace(k, " ", "  ", 1))
 	}
 	f.Add("ssh-rsa AAAA")
+	f.Add(keys[0] + " ops\u2028runcmd: [id]")
+	f.Add(strings.Replace(keys[0], "AAAA", "AAAA\r", 1))
 	f.Add("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5")
 	f.Fuzz(func(t *testing.T, keys string) {
 		if got, want := ValidSSHKeys(keys) == nil, sshKeysOracle(keys); got != want {
@@ -165,10 +175,16 @@ func sshKeysOracle(keys string) bool {
 			return false
 		}
 		if len(parts) == 3 {
-			for i := 0; i < len(parts[2]); i++ {
-				if parts[2][i] < 0x20 || parts[2][i] == 0x7f {
+			// no C0, DEL or C1 control, nor a Unicode line or paragraph separator: a YAML line break
+			for _, r := range parts[2] {
+				if r < 0x20 || 0x7f <= r && r <= 0x9f || r == 0x2028 || r == 0x2029 {
 					return false
 				}
+			}
+		}
+		for i := 0; i < len(parts[1]); i++ {
+			if !strings.Contains("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=", parts[1][i:i+1]) {
+				return false
 			}
 		}
 		blob, err := base64.StdEncoding.Strict().DecodeString(parts[1])

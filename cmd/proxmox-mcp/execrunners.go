@@ -12,8 +12,11 @@ var runners = nameSet(
 	"python pypy perl ruby php node nodejs lua luajit tclsh wish expect awk gawk mawk nawk sed ed ex vi vim nvim emacs less more man",
 	// wrappers that run the program their arguments name
 	"env nice nohup timeout time stdbuf setsid chrt ionice taskset flock watch script xargs find parallel strace ltrace gdb valgrind",
+	"prlimit numactl setarch linux32 linux64 cgexec chpst start-stop-daemon unbuffer fakeroot faketime ssh-agent dbus-run-session",
+	// database shells with a shell escape (psql's and mysql's \!, sqlite3's .shell), package runners (npx)
+	"psql mysql mariadb sqlite npx",
 	// other users, namespaces and roots (ip netns exec NS PROGRAM, nsenter, chroot)
-	"sudo su doas pkexec runuser setpriv capsh ip nsenter unshare chroot systemd-run systemd-nspawn",
+	"sudo su sg doas pkexec runuser setpriv capsh runcon ip nsenter unshare chroot bwrap firejail systemd-run systemd-nspawn",
 	// containers, and tools with command hooks (tar --to-command, rsync -e, ssh's remote command, git aliases,
 	// make recipes, apt and dpkg hooks, socat EXEC:, nc -e, at and cron jobs)
 	"docker podman nerdctl kubectl crictl ctr runc lxc-attach tar zip rsync ssh scp git make socat nc ncat netcat screen tmux at batch crontab apt apt-get dpkg",

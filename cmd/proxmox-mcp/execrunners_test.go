@@ -12,7 +12,7 @@ import (
 func TestRunsOthers(t *testing.T) {
 	runs := []string{"ip", "/usr/sbin/ip", "/bin/sh", "find", "xargs", "env", "/usr/bin/env", "python3", "python3.11", "/usr/bin/perl5.36",
 		"gawk", "timeout", "busybox", "sudo", "tar", "rsync", "ssh", "nsenter", "systemd-run", "docker", "kubectl", `C:\Windows\System32\cmd.exe`,
-		"PowerShell.exe"}
+		"PowerShell.exe", "prlimit", "numactl", "setarch", "sg", "runcon", "bwrap", "sqlite3", "psql", "mysql", "npx", "start-stop-daemon"}
 	others := []string{"hostname", "uname", "cat", "df", "/usr/bin/uptime", "systemctl", "ipcalc", "shutdown", "lsblk", "free"}
 	got, want := map[string]bool{}, map[string]bool{}
 	for _, e := range runs {

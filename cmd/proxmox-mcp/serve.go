@@ -65,8 +65,8 @@ func checkHTTPExposure(s *settings) error {
 	if s.httpToken == "" && !isLoopbackHost(host) {
 		return fmt.Errorf("--http %s is not a loopback address and %s is not set: refusing to serve the cluster to the network without a bearer token", s.http, envHTTPToken)
 	}
-	if s.httpToken != "" && len(s.httpToken) < 16 {
-		return fmt.Errorf("%s is shorter than 16 characters: use a long random token (e.g. openssl rand -hex 32)", envHTTPToken)
+	if s.httpToken != "" && len(s.httpToken) < minHTTPToken { // settings refuse it already; this keeps serve safe alone
+		return fmt.Errorf("%s is shorter than %d characters: use a long random token (e.g. openssl rand -hex 32)", envHTTPToken, minHTTPToken)
 	}
 	return nil
 }

@@ -36,6 +36,9 @@ const (
 // simulated guests have. Nothing real runs there.
 const demoExecAllow = "hostname,uname,cat,df"
 
+// minHTTPToken is the shortest PROXMOX_MCP_HTTP_TOKEN taken.
+const minHTTPToken = 16
+
 // settings is everything the command line and the environment decide. Flags win over the environment.
 type settings struct {
 	demo         bool
@@ -166,6 +169,11 @@ func (f *flagValues) resolve(getenv func(string) string) (*settings, error) {
 		targetsFile:  pick(f.targets, envTargets),
 		allowedHosts: splitList(pick(f.hosts, envAllowedHosts)),
 		allowOrigins: splitList(pick(f.origins, envAllowOrigins)),
+	}
+	if s.httpToken != "" && len(s.httpToken) < minHTTPToken {
+		// In every mode, not only with --http: the redactor masks the token everywhere and a request holding it
+		// is not sent, so a short one would mask its letters in all output and stop every request.
+		problems = append(problems, fmt.Sprintf("%s is shorter than %d characters: use a long random token (e.g. openssl rand -hex 32)", envHTTPToken, minHTTPToken))
 	}
 	if s.demo && len(s.toolsets) == 0 && len(s.tools) == 0 {
 		// The demo shows everything the server can do, the toolsets off by default included: trying costs nothing.

@@ -164,3 +164,38 @@ func TestExecSettings(t *testing.T) {
 		})
 	}
 }
+
+// TestHTTPTokenLength: the HTTP bearer token is a secret the redactor masks in every mode, and a request that
+// holds one is not sent, so a short one is refused whether or not --http serves: a one-letter token set for
+// stdio masked that letter in all output and stopped every request as "holding a token secret".
+func TestHTTPTokenLength(t *testing.T) {
+	short := envHTTPToken + " is shorter than 16 characters: use a long random token (e.g. openssl rand -hex 32)"
+	tests := []struct {
+		name  string
+		args  []string
+		token string
+		want  string
+	}{
+		{"stdio, one letter", nil, "e", short},
+		{"demo call, 15 characters", []string{"--demo"}, "0123456789abcde", short},
+		{"http, one letter", []string{"--http", "127.0.0.1:0"}, "e", short},
+		{"16 characters", nil, "0123456789abcdef", ""},
+		{"not set", nil, "", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var fv flagValues
+			fs := newFlagSet("t", &fv)
+			if err := fs.Parse(tc.args); err != nil {
+				t.Fatal(err)
+			}
+			got := ""
+			if _, err := fv.resolve(func(k string) string { return map[string]string{envHTTPToken: tc.token}[k] }); err != nil {
+				got = err.Error()
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("(-want +got)\n%s", diff)
+			}
+		})
+	}
+}

@@ -135,10 +135,16 @@ func namesKey(name string, keys []string) bool {
 // Disks are the option names of a VM's and a container's volumes: deleting one from the configuration
 // detaches the volume, and with force (or for an unused one, always) PVE deletes it from its storage. A
 // CD-ROM is an ide/sata/scsi drive too: deleting one escalates as well, which costs a confirmation, not data.
+// A VM's list also has qemu-server's alias of ide2 ($opt = 'ide2' if $opt eq 'cdrom'; ide2 may be a disk) and
+// vmstate, a hibernated VM's saved memory: PVE sets that key itself (no parameter is named so) and frees its
+// volume when a delete list names it (try_deallocate_drive), so the VM boots cold.
 var (
-	vmDisks        = []string{"ide", "sata", "scsi", "virtio", "efidisk", "tpmstate", "unused"}
+	vmDisks        = []string{"ide", "sata", "scsi", "virtio", "efidisk", "tpmstate", "unused", "cdrom", savedStateKey}
 	containerDisks = []string{"mp", "unused"}
 )
+
+// savedStateKey is the config key of a hibernated VM's saved state.
+const savedStateKey = "vmstate"
 
 // escalations are the reviewed escalations. Each applies to the one operation it names; the tests check that
 // every one names a parameter its operation takes and raises the operation's class.
@@ -158,10 +164,10 @@ var escalations = []Escalation{
 	// A volume deleted from the configuration: the data goes with force, or at once for an unused volume.
 	{Method: "PUT", Path: "/nodes/{node}/qemu/{vmid}/config", Class: Destructive, Rule: "deletes-disk",
 		When: "delete names a disk or an unused volume", If: Condition{Param: "delete", Test: Names, Values: vmDisks},
-		Reason: "deleting an unused volume, or a disk with force, deletes its data from the storage"},
+		Reason: "deleting an unused volume (or vmstate, a hibernated VM's saved memory), or a disk with force, deletes its data from the storage"},
 	{Method: "POST", Path: "/nodes/{node}/qemu/{vmid}/config", Class: Destructive, Rule: "deletes-disk",
 		When: "delete names a disk or an unused volume", If: Condition{Param: "delete", Test: Names, Values: vmDisks},
-		Reason: "deleting an unused volume, or a disk with force, deletes its data from the storage"},
+		Reason: "deleting an unused volume (or vmstate, a hibernated VM's saved memory), or a disk with force, deletes its data from the storage"},
 	{Method: "PUT", Path: "/nodes/{node}/lxc/{vmid}/config", Class: Destructive, Rule: "deletes-disk",
 		When: "delete names a mount point or an unused volume", If: Condition{Param: "delete", Test: Names, Values: containerDisks},
 		Reason: "deleting an unused volume deletes its data from the storage; a mount point becomes one"},
@@ -209,6 +215,10 @@ var escalations = []Escalation{
 	{Method: "PUT", Path: "/cluster/replication/{id}", Class: Destructive, Rule: "removes-replication",
 		When: "remove_job is given", If: Condition{Param: "remove_job", Test: IsGiven},
 		Reason: "the job removes its replication snapshots, and with full the replicated volumes on the target"},
+	// A container's init command is a command run in the guest, as root, at its next start: what the exec tools
+	// allow only for the operator's programs (PROXMOX_EXEC_ALLOW). Checked by VM.Config.Options alone in PVE.
+	initCommand("POST", "/nodes/{node}/lxc"),
+	initCommand("PUT", "/nodes/{node}/lxc/{vmid}/config"),
 	// Ignoring a guest's lock changes it under a backup, migration, clone, snapshot or restore in progress.
 	skipping("PUT", "/nodes/{node}/qemu/{vmid}/config"),
 	skipping("POST", "/nodes/{node}/qemu/{vmid}/config"),
@@ -224,6 +234,12 @@ func pruning(method, path, param string) Escalation {
 	return Escalation{Method: method, Path: path, Class: Destructive, Rule: "prunes-backups",
 		When: param + " is given", If: Condition{Param: param, Test: IsGiven},
 		Reason: "the older backups beyond the retention it gives are removed (keep-last=1 keeps one)"}
+}
+
+func initCommand(method, path string) Escalation {
+	return Escalation{Method: method, Path: path, Class: Destructive, Rule: "sets-init",
+		When: "entrypoint is given", If: Condition{Param: "entrypoint", Test: IsGiven},
+		Reason: "the container runs it as its init, as root, when it next starts: any command in the guest, outside the exec tools' allowlist"}
 }
 
 func skipping(method, path string) Escalation {

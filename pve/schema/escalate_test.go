@@ -28,6 +28,11 @@ func TestClassFor(t *testing.T) {
 		{"config: a disk among settings", "PUT", vm + "/config", map[string]any{"delete": "tags,ide2,description"}, Destructive, []string{"deletes-disk"}},
 		{"config: upper case is still a disk", "PUT", vm + "/config", map[string]any{"delete": "SCSI0"}, Destructive, []string{"deletes-disk"}},
 		{"config: async config too", "POST", vm + "/config", map[string]any{"delete": "sata2"}, Destructive, []string{"deletes-disk"}},
+		{"config: cdrom is PVE's alias of ide2, a disk or not", "PUT", vm + "/config", map[string]any{"delete": "cdrom", "force": 1}, Destructive, []string{"deletes-disk"}},
+		{"config: cdrom among settings", "POST", vm + "/config", map[string]any{"delete": "tags;cdrom"}, Destructive, []string{"deletes-disk"}},
+		{"config: a hibernated VM's saved state", "PUT", vm + "/config", map[string]any{"delete": "vmstate"}, Destructive, []string{"deletes-disk"}},
+		{"config: saved state, async", "POST", vm + "/config", map[string]any{"delete": "net1,VMSTATE"}, Destructive, []string{"deletes-disk"}},
+		{"config: where it is saved is a setting", "PUT", vm + "/config", map[string]any{"delete": "vmstatestorage"}, Write, nil},
 		{"config: settings only", "PUT", vm + "/config", map[string]any{"delete": "net0,tags,description"}, Write, nil},
 		{"config: scsihw and virtiofs are no disks", "PUT", vm + "/config", map[string]any{"delete": "scsihw,virtiofs0"}, Write, nil},
 		{"config: a disk set, not deleted", "PUT", vm + "/config", map[string]any{"scsi1": "local-lvm:8"}, Write, nil},
@@ -56,6 +61,9 @@ func TestClassFor(t *testing.T) {
 		{"start with skiplock", "POST", ct + "/status/start", map[string]any{"skiplock": 1}, Destructive, []string{"skips-lock"}},
 		{"start", "POST", vm + "/status/start", nil, Write, nil},
 		{"a stop stays destructive", "POST", vm + "/status/stop", map[string]any{"skiplock": 1}, Destructive, nil},
+		{"container: an init command", "PUT", ct + "/config", map[string]any{"entrypoint": "/bin/sh -c 'id > /root/x'"}, Destructive, []string{"sets-init"}},
+		{"new container: an init command", "POST", "/nodes/pve1/lxc", map[string]any{"vmid": 250, "ostemplate": "local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst", "entrypoint": "sh"}, Destructive, []string{"sets-init"}},
+		{"container: the init command reset", "PUT", ct + "/config", map[string]any{"delete": "entrypoint"}, Write, nil},
 		{"a read", "GET", vm + "/config", nil, Read, nil},
 	}
 	for _, tt := range tests {
@@ -109,7 +117,7 @@ func TestEscalationsAreSound(t *testing.T) {
 			}
 		case Names:
 			for _, k := range e.If.Values {
-				if o.Param(k) == nil && o.Param(k+"0") == nil {
+				if o.Param(k) == nil && o.Param(k+"0") == nil && k != savedStateKey {
 					t.Errorf("escalation %s %s: %s names %s, which the operation does not take", key, e.Rule, p.Name, k)
 				}
 			}
@@ -130,7 +138,7 @@ func TestEscalationsAreSound(t *testing.T) {
 // as data-losing, it escalates; a schema update that adds one elsewhere fails here until it is reviewed.
 func TestEveryWriteWithTheseParametersEscalates(t *testing.T) {
 	reviewed := map[string]string{"skiplock": "skips-lock", "forceStop": "forces-stop", "prune-backups": "prunes-backups",
-		"maxfiles": "prunes-backups", "remove_job": "removes-replication", "purge": "", "destroy-unreferenced-disks": ""}
+		"maxfiles": "prunes-backups", "remove_job": "removes-replication", "purge": "", "destroy-unreferenced-disks": "", "entrypoint": "sets-init"}
 	for _, o := range Operations() {
 		if o.Class != Write {
 			continue

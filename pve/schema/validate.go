@@ -488,6 +488,10 @@ func (o *Operation) Validate(vars map[string]string, args map[string]any) (url.V
 			probs = append(probs, p)
 		}
 	}
+	if len(probs) == 0 {
+		// Only a value PVE would take can still be one that reaches the guest's cloud-init.
+		probs = o.cloudInitProblems(send)
+	}
 	if len(probs) > 0 {
 		for i := range probs {
 			hideValue(&probs[i], raw[probs[i].Param])
