@@ -274,15 +274,31 @@ func returnsText(op *schema.Operation) string {
 }
 
 // escalationGate says what the gate asks of the calls an operation's escalations raise: "when delete names a
-// disk or an unused volume, or skiplock is true, the call is destructive: confirm: true, destructive: true and …".
-func escalationGate(op *schema.Operation, destructive string) string {
-	var whens []string
-	for _, e := range op.Escalations() {
-		if e.Class == schema.Destructive && !slices.Contains(whens, e.When) {
-			whens = append(whens, e.When)
+// disk or an unused volume, or skiplock is true, the call is destructive: confirm: true, destructive: true and …";
+// for an operator-only escalation, that the operator must name the operation first.
+func (e *env) escalationGate(op *schema.Operation, destructive string) string {
+	var parts []string
+	for _, c := range []schema.Class{schema.Destructive, schema.OperatorOnly} {
+		var whens []string
+		for _, esc := range op.Escalations() {
+			if esc.Class == c && !slices.Contains(whens, esc.When) {
+				whens = append(whens, esc.When)
+			}
+		}
+		if len(whens) == 0 {
+			continue
+		}
+		when := "when " + strings.Join(whens, ", or ")
+		switch {
+		case c == schema.Destructive:
+			parts = append(parts, when+", the call is destructive: confirm: true, "+destructive)
+		case e.policy.Allowed(op.Key()):
+			parts = append(parts, when+", the call is operator-only, which the operator allowed in "+gate.EnvAPIAllow+": destructive")
+		default:
+			parts = append(parts, fmt.Sprintf("%s, the call is operator-only: refused until the operator adds %q to %s, then destructive", when, op.Key(), gate.EnvAPIAllow))
 		}
 	}
-	return "when " + strings.Join(whens, ", or ") + ", the call is destructive: confirm: true, " + destructive
+	return strings.Join(parts, "; ")
 }
 
 // gateText says what the gate asks of a generic call of op, on this server.
@@ -305,7 +321,7 @@ func (e *env) gateText(op *schema.Operation) string {
 	case op.Class == schema.OperatorOnly && op.Method == "GET":
 		s = fmt.Sprintf("refused: it can read secrets or guest data; only the operator can allow it, by adding %q to %s", key, gate.EnvAPIAllow)
 	case op.Class == schema.Write && op.EscalationText() != "":
-		s = "proxmox_api_call with confirm: true; " + escalationGate(op, destructive)
+		s = "proxmox_api_call with confirm: true; " + e.escalationGate(op, destructive)
 	case op.Class == schema.Write:
 		s = "proxmox_api_call with confirm: true"
 	case op.Class == schema.Destructive:

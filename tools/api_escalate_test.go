@@ -147,3 +147,42 @@ func TestAPIConsentAsksForAnEscalatedCall(t *testing.T) {
 		t.Errorf("declined, yet: %v %s", h.writes(), text(res))
 	}
 }
+
+// TestAPICallInitCommandIsOperatorOnly: a container's entrypoint runs as root in the guest at its next start,
+// code the exec tools' allowlist never sees: a generic call that sets it is refused, with nothing sent, even
+// with every destructive condition, until the operator names the operation in PROXMOX_API_ALLOW; then it is
+// sent once, as a destructive call. Resetting it (delete) stays a write.
+func TestAPICallInitCommandIsOperatorOnly(t *testing.T) {
+	const key = "PUT /nodes/pve1/lxc/200/config"
+	all := `{"method":"PUT","path":"/nodes/pve1/lxc/200/config","params":{"entrypoint":"/bin/sh -c 'id > /root/x'"},"confirm":true,"destructive":true}`
+	tests := []struct {
+		name  string
+		allow []string
+		args  string
+		want  apiAttempt
+		says  string
+	}{
+		{"not allowed by the operator", nil, all,
+			apiAttempt{Refused: true, Tier: "destructive", Escalated: "entrypoint is given"}, "PROXMOX_API_ALLOW"},
+		{"allowed by the operator", []string{"PUT /nodes/{node}/lxc/{vmid}/config"}, all,
+			apiAttempt{Writes: []string{key}, Tier: "destructive", Escalated: "entrypoint is given"}, ""},
+		{"the init command reset", nil, `{"method":"PUT","path":"/nodes/pve1/lxc/200/config","params":{"delete":"entrypoint"},"confirm":true}`,
+			apiAttempt{Writes: []string{key}, Tier: "write"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, harnessOpts{destructive: true, apiAllow: tt.allow})
+			res := h.call(t, "proxmox_api_call", tt.args)
+			got := attempt(t, h, res)
+			if !tt.want.Refused {
+				got.Refused = false // what counts is what was sent
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("(-want +got):\n%s\n%s", diff, text(res))
+			}
+			if tt.says != "" && !strings.Contains(text(res), tt.says) {
+				t.Errorf("the refusal does not name %s: %s", tt.says, text(res))
+			}
+		})
+	}
+}

@@ -237,9 +237,9 @@ func pruning(method, path, param string) Escalation {
 }
 
 func initCommand(method, path string) Escalation {
-	return Escalation{Method: method, Path: path, Class: Destructive, Rule: "sets-init",
+	return Escalation{Method: method, Path: path, Class: OperatorOnly, Rule: "sets-init",
 		When: "entrypoint is given", If: Condition{Param: "entrypoint", Test: IsGiven},
-		Reason: "the container runs it as its init, as root, when it next starts: any command in the guest, outside the exec tools' allowlist"}
+		Reason: "the container runs it as its init, as root, when it next starts: any command in the guest, outside the exec tools' allowlist, so the operator names the operation in PROXMOX_API_ALLOW"}
 }
 
 func skipping(method, path string) Escalation {

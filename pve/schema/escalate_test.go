@@ -61,8 +61,8 @@ func TestClassFor(t *testing.T) {
 		{"start with skiplock", "POST", ct + "/status/start", map[string]any{"skiplock": 1}, Destructive, []string{"skips-lock"}},
 		{"start", "POST", vm + "/status/start", nil, Write, nil},
 		{"a stop stays destructive", "POST", vm + "/status/stop", map[string]any{"skiplock": 1}, Destructive, nil},
-		{"container: an init command", "PUT", ct + "/config", map[string]any{"entrypoint": "/bin/sh -c 'id > /root/x'"}, Destructive, []string{"sets-init"}},
-		{"new container: an init command", "POST", "/nodes/pve1/lxc", map[string]any{"vmid": 250, "ostemplate": "local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst", "entrypoint": "sh"}, Destructive, []string{"sets-init"}},
+		{"container: an init command", "PUT", ct + "/config", map[string]any{"entrypoint": "/bin/sh -c 'id > /root/x'"}, OperatorOnly, []string{"sets-init"}},
+		{"new container: an init command", "POST", "/nodes/pve1/lxc", map[string]any{"vmid": 250, "ostemplate": "local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst", "entrypoint": "sh"}, OperatorOnly, []string{"sets-init"}},
 		{"container: the init command reset", "PUT", ct + "/config", map[string]any{"delete": "entrypoint"}, Write, nil},
 		{"a read", "GET", vm + "/config", nil, Read, nil},
 	}
