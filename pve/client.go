@@ -227,7 +227,7 @@ func (c *Client) newHTTPRequest(ctx context.Context, req Request) (*http.Request
 	}
 	u.Path = p
 	if c.holdsSecret(req, p) {
-		return nil, fmt.Errorf("%w: the request holds a token secret in its path or parameters, and a secret goes in the Authorization header only: not sent", ErrInvalidRequest)
+		return nil, fmt.Errorf("%w: the request holds one of the server's secrets (a token secret, or another secret the operator set, such as the HTTP bearer token) in its path or parameters, and a token secret goes in the Authorization header only: not sent", ErrInvalidRequest)
 	}
 	var body io.Reader
 	if req.method == http.MethodGet || req.method == http.MethodDelete {

@@ -70,17 +70,38 @@ func viewRequest(r pve.Request) *requestView {
 		v.Params = map[string]any{}
 		for k, vals := range params {
 			if len(vals) == 1 {
-				v.Params[k] = clean(vals[0], maxValue)
+				v.Params[k] = requestValue(vals[0])
 				continue
 			}
 			list := make([]string, len(vals))
 			for i, s := range vals {
-				list[i] = clean(s, maxValue)
+				list[i] = requestValue(s)
 			}
 			v.Params[k] = list
 		}
 	}
 	return v
+}
+
+// requestValue is a parameter's value as a dry run or a result shows it: as it is when cleaning changes nothing
+// in it (cut at maxValue characters), otherwise quoted with what cleaning would drop or fold spelled out
+// (a NUL, a line break, a tab, a run of spaces, a bidi control), so that what is shown is what is sent.
+func requestValue(s string) string {
+	if clean(s, len(s)+1) == s {
+		return clean(s, maxValue)
+	}
+	var b strings.Builder
+	b.WriteByte('"')
+	n := 0
+	for _, t := range valueTokens(s) {
+		if n += t.width; n > maxValue {
+			b.WriteString("…")
+			break
+		}
+		b.WriteString(t.text)
+	}
+	b.WriteByte('"')
+	return b.String()
 }
 
 // Failed makes a task that ended in error an isError result, with its data.

@@ -165,7 +165,7 @@ func TestSecretsUnderPressure(t *testing.T) {
 		{"dry run whose parameters hold the secret", nil, "proxmox_snapshot_resource",
 			map[string]any{"vmid": 100, "name": "s1", "description": "note " + hardSecret, "dry_run": true}, redact.Mask},
 		{"destructive call with the secret as snapshot name", nil, "proxmox_delete_snapshot",
-			map[string]any{"vmid": 100, "name": hardSecret, "confirm": true, "destructive": true}, "holds a token secret"},
+			map[string]any{"vmid": 100, "name": hardSecret, "confirm": true, "destructive": true}, "holds one of the server's secrets"},
 		{"notes holding the secret raw, URL-encoded and base64", nil, "proxmox_get_resource", map[string]any{"vmid": 101}, redact.Mask},
 		{"notes holding the escaped header and URL-safe base64", nil, "proxmox_get_resource", map[string]any{"vmid": 102}, redact.Mask},
 		{"argument named after the secret", nil, "proxmox_get_resource", map[string]any{"vmid": 100, hardSecret: url.QueryEscape(hardSecret)}, "unknown"},
