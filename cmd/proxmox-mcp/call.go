@@ -342,17 +342,9 @@ func printTools(w io.Writer, s *settings) error {
 	if err != nil {
 		return err
 	}
-	var names []string
-	defaultTarget := ""
-	if s.targetsFile != "" && !s.demo {
-		tc, err := loadTargets(s)
-		if err != nil {
-			return err
-		}
-		for _, t := range tc.targets {
-			names = append(names, t.name)
-		}
-		defaultTarget = tc.defaultTarget
+	names, defaultTarget, err := clusterNames(s)
+	if err != nil {
+		return err
 	}
 	cost := func(defs []tools.Def) string {
 		n := len(tools.ListPayload(defs, names, defaultTarget))
@@ -390,6 +382,22 @@ func printTools(w io.Writer, s *settings) error {
 		fmt.Fprintf(w, "%-*s  %-10s %-24s %s\n", width, d.Name, d.Toolset, tier, d.Brief)
 	}
 	return nil
+}
+
+// clusterNames are the clusters a targets file names, and its default target, which shape every tool's
+// cluster argument; none without a targets file (or in the demo, which does not read it).
+func clusterNames(s *settings) (names []string, defaultTarget string, err error) {
+	if s.targetsFile == "" || s.demo {
+		return nil, "", nil
+	}
+	tc, err := loadTargets(s)
+	if err != nil {
+		return nil, "", err
+	}
+	for _, t := range tc.targets {
+		names = append(names, t.name)
+	}
+	return names, tc.defaultTarget, nil
 }
 
 // thousands writes n with a comma every three digits.

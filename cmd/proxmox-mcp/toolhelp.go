@@ -38,7 +38,11 @@ func printToolHelp(w io.Writer, s *settings, name string) error {
 		fmt.Fprintf(w, "  privileges: %s\n", strings.ReplaceAll(strings.Join(d.Privs, ", "), "|", " or "))
 	}
 	fmt.Fprintf(w, "\n%s\n", d.Desc)
-	args, err := schemaArguments(d.Tool().RawInputSchema)
+	names, defaultTarget, err := clusterNames(s)
+	if err != nil {
+		return err
+	}
+	args, err := schemaArguments(d.ToolIn(names, defaultTarget).RawInputSchema)
 	if err != nil {
 		return fmt.Errorf("tool %s: its input schema: %w", d.Name, err)
 	}
