@@ -364,9 +364,9 @@ func printTools(w io.Writer, s *settings) error {
 		if ts.Default {
 			def = " (default)"
 		}
-		fmt.Fprintf(w, "%s %-10s %2d tools  %s  %s%s\n", mark, ts.Name, len(all), cost(all), ts.Brief, def)
+		fmt.Fprintf(w, "%s %-10s %s  %s  %s%s\n", mark, ts.Name, toolCount(len(all)), cost(all), ts.Brief, def)
 	}
-	fmt.Fprintf(w, "  exposed:   %2d tools  %s  (tokens estimated from bytes; CI counts o200k)\n\n", len(defs), cost(defs))
+	fmt.Fprintf(w, "  exposed:   %s  %s  (tokens estimated from bytes; CI counts o200k)\n\n", toolCount(len(defs)), cost(defs))
 	width := 0
 	for _, d := range defs {
 		width = max(width, len(d.Name))
@@ -398,6 +398,14 @@ func clusterNames(s *settings) (names []string, defaultTarget string, err error)
 		names = append(names, t.name)
 	}
 	return names, tc.defaultTarget, nil
+}
+
+// toolCount is "23 tools" or " 1 tool ", in a column of the same width.
+func toolCount(n int) string {
+	if n == 1 {
+		return fmt.Sprintf("%2d tool ", n)
+	}
+	return fmt.Sprintf("%2d tools", n)
 }
 
 // thousands writes n with a comma every three digits.

@@ -135,3 +135,29 @@ tls_fingerprint = "`+strings.Repeat("BB:", 31)+`BB"
 		})
 	}
 }
+
+// TestToolsCountsTools: `proxmox-mcp tools` says how many tools it exposes in words that agree with the number.
+func TestToolsCountsTools(t *testing.T) {
+	for _, tc := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{envTools: "proxmox_list_vms"}, "exposed: 1 tool"},
+		{map[string]string{envTools: "proxmox_list_vms,proxmox_status"}, "exposed: 2 tools"},
+		{nil, "exposed: 33 tools"},
+	} {
+		var out, errb bytes.Buffer
+		if code := run(context.Background(), []string{"--demo", "tools"}, strings.NewReader(""), &out, &errb, func(k string) string { return tc.env[k] }); code != 0 {
+			t.Fatalf("%v: exit %d: %s", tc.env, code, errb.String())
+		}
+		var got string
+		for _, l := range strings.Split(out.String(), "\n") {
+			if f := strings.Fields(l); len(f) > 0 && f[0] == "exposed:" {
+				got = strings.Join(f[:min(len(f), len(strings.Fields(tc.want)))], " ")
+			}
+		}
+		if diff := cmp.Diff(tc.want, got); diff != "" {
+			t.Errorf("%v (-want +got):\n%s\n%s", tc.env, diff, out.String())
+		}
+	}
+}
