@@ -625,7 +625,7 @@ func (d *doctor) printRole(s *settings, t target, names []string) {
 	if len(names) > 0 {
 		secret = "the target's token_secret_file or token_secret_env"
 	}
-	fmt.Fprintf(d.w, "`pveum user token add` prints the token's secret, once: put it in %s. Narrow / to /vms/ID or\n/pool/NAME to limit the token to some guests.\n", secret)
+	fmt.Fprintf(d.w, "`pveum user token add` prints the token's secret, once: put it in %s.\nNarrow / to /vms/ID or /pool/NAME to limit the token to some guests.\n", secret)
 }
 
 // printRoles prints one role for each kind of cluster (read-only, operator, admin) the targets file has.

@@ -142,7 +142,7 @@ func TestDoctor(t *testing.T) {
 		{"healthy, more privileges than needed", nil, sim(full), 0, []string{
 			"OK    token accepted; Proxmox VE 9.1", "OK    TLS: pinned fingerprint matches", "holds every privilege",
 			"WARN  privileges: the token holds", "pveum role add MCPOperator", "pveum user token add",
-			"`pveum user token add` prints the token's secret, once: put it in PROXMOX_TOKEN_SECRET"},
+			"`pveum user token add` prints the token's secret, once: put it in PROXMOX_TOKEN_SECRET.\nNarrow / to /vms/ID or /pool/NAME to limit the token to some guests.\n"},
 			[]string{"The last two print the secret"}},
 		{"unpinned self-signed certificate", nil, sim(full, "PROXMOX_TLS_FINGERPRINT", ""), 1, []string{
 			"FAIL  TLS: the certificate is not trusted", "PROXMOX_TLS_FINGERPRINT=" + full.Fingerprint}, nil},

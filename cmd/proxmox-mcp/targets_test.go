@@ -254,7 +254,8 @@ func TestTargetsCommands(t *testing.T) {
 	code, out = runIt("doctor")
 	for _, want := range []string{"== cluster home: " + home.URL, "== cluster lab: " + lab.URL, "OK    TLS: pinned fingerprint matches",
 		"Clusters (", "OK    home: Proxmox VE 9.1.3", "FAIL  lab: not reached", "calls that name no cluster go to home",
-		"is the port in url right?", "\nLeast-privilege role and token for clusters home and lab (run on a Proxmox node of each cluster as root):\n", "pveum user token add mcp@pve mcp"} {
+		"is the port in url right?", "\nLeast-privilege role and token for clusters home and lab (run on a Proxmox node of each cluster as root):\n", "pveum user token add mcp@pve mcp",
+		"put it in the target's token_secret_file or token_secret_env.\nNarrow / to /vms/ID or /pool/NAME to limit the token to some guests.\n"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("doctor does not say %q:\n%s", want, out)
 		}
