@@ -152,15 +152,22 @@ func (f *flagValues) resolve(getenv func(string) string) (*settings, error) {
 		problems = append(problems, fmt.Sprintf("%s=%q is not a boolean (1/true/yes or 0/false/no)", envName, v))
 		return false
 	}
+	// A switch the demo turns on (nothing real can be harmed) unless the flag or the variable turns it off: a
+	// person trying the refusals in the demo sets it to 0.
+	onInDemo := func(flagVal, envName string) bool {
+		if f.demo && pick(flagVal, envName) == "" {
+			return true
+		}
+		return boolean(flagVal, envName)
+	}
 	s := &settings{
-		demo:      f.demo,
-		http:      f.http,
-		httpToken: getenv(envHTTPToken),
-		auditLog:  pick(f.auditLog, envAuditLog),
-		logLevel:  pick(f.logLevel, envLogLevel),
-		readOnly:  boolean(f.readOnly, envReadOnly),
-		// In demo mode destructive tools are on: nothing real can be destroyed.
-		destructive:  boolean(f.destructive, envDestructive) || f.demo,
+		demo:         f.demo,
+		http:         f.http,
+		httpToken:    getenv(envHTTPToken),
+		auditLog:     pick(f.auditLog, envAuditLog),
+		logLevel:     pick(f.logLevel, envLogLevel),
+		readOnly:     boolean(f.readOnly, envReadOnly),
+		destructive:  onInDemo(f.destructive, envDestructive),
 		tools:        splitList(pick(f.tools, envTools)),
 		toolsets:     splitList(pick(f.toolsets, envToolsets)),
 		targetsFile:  pick(f.targets, envTargets),
@@ -203,7 +210,7 @@ func (f *flagValues) resolve(getenv func(string) string) (*settings, error) {
 	// Hiding is on unless turned off: an unset variable means the default, not false.
 	s.hideUnpermitted = pick(f.hide, envHide) == "" || boolean(f.hide, envHide)
 	// In demo mode exec is on, for the programs the simulated guests have unless the list says otherwise.
-	s.exec.Enabled = boolean(f.exec, envExec) || f.demo
+	s.exec.Enabled = onInDemo(f.exec, envExec)
 	allow := pick(f.execAllow, envExecAllow)
 	if allow == "" && f.demo {
 		allow = demoExecAllow

@@ -31,6 +31,9 @@ func TestSettings(t *testing.T) {
 			view{Wait: 45 * time.Second, URL: "https://b:8006", TokenID: "x@pve!y"}},
 		{"bare bool flag", []string{"--enable-destructive"}, nil, view{Destructive: true, Wait: 30 * time.Second}},
 		{"demo enables destructive", []string{"--demo"}, nil, view{Demo: true, Destructive: true, Wait: 30 * time.Second}},
+		{"demo, destructive turned off", []string{"--demo"}, map[string]string{envDestructive: "0"}, view{Demo: true, Wait: 30 * time.Second}},
+		{"demo, destructive turned off by flag", []string{"--demo", "--enable-destructive=false"}, map[string]string{envDestructive: "1"},
+			view{Demo: true, Wait: 30 * time.Second}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -137,6 +140,7 @@ func TestExecSettings(t *testing.T) {
 		{"an allowlist alone enables nothing", nil, map[string]string{envExecAllow: "hostname"}, gate.ExecRule{Allow: []string{"hostname"}}, ""},
 		{"demo", []string{"--demo"}, nil, gate.ExecRule{Enabled: true, Allow: []string{"hostname", "uname", "cat", "df"}}, ""},
 		{"demo with a list", []string{"--demo"}, map[string]string{envExecAllow: "hostname"}, gate.ExecRule{Enabled: true, Allow: []string{"hostname"}}, ""},
+		{"demo, exec turned off", []string{"--demo"}, map[string]string{envExec: "0"}, gate.ExecRule{Allow: []string{"hostname", "uname", "cat", "df"}}, ""},
 		{"bad list", nil, map[string]string{envExec: "1", envExecAllow: "hostname,rm -rf"}, gate.ExecRule{}, envExecAllow + ": not a program name"},
 		{"read-only", nil, map[string]string{envExec: "1", envReadOnly: "1"}, gate.ExecRule{}, "contradict"},
 		{"not a boolean", nil, map[string]string{envExec: "maybe"}, gate.ExecRule{}, envExec + `="maybe" is not a boolean`},
