@@ -299,6 +299,10 @@ func callArguments(raw string, kv []string) (json.RawMessage, error) {
 		if !ok || k == "" {
 			return nil, fmt.Errorf("argument %q is not key=value", p)
 		}
+		// A repeated key would silently lose all but its last value: vmid=100 vmid=101 acts on 101.
+		if _, dup := m[strings.TrimSuffix(k, ":")]; dup {
+			return nil, fmt.Errorf("argument %s is given twice: give each argument once", shortQuote(strings.TrimSuffix(k, ":")))
+		}
 		switch {
 		case strings.HasSuffix(k, ":"): // key:=JSON
 			k = strings.TrimSuffix(k, ":")

@@ -201,3 +201,28 @@ func TestStdioServerAtATerminalSaysWhatItIs(t *testing.T) {
 		t.Errorf("a piped stdin got the note: %q", errs)
 	}
 }
+
+// TestCallArguments: key=value pairs become the JSON a client would send; a pair that is not one, or a key
+// given twice (whose first value would be lost without a word), is refused.
+func TestCallArguments(t *testing.T) {
+	for _, tc := range []struct {
+		kv      []string
+		want    string
+		wantErr string
+	}{
+		{[]string{"vmid=100", "name=web", "confirm=true", `tags:=["a"]`, "size==10"}, `{"confirm":true,"name":"web","size":"10","tags":["a"],"vmid":100}`, ""},
+		{[]string{"vmid=100", "vmid=101"}, "", `argument "vmid" is given twice: give each argument once`},
+		{[]string{"vmid=100", "vmid:=101"}, "", `argument "vmid" is given twice: give each argument once`},
+		{[]string{"name=a", "name==b"}, "", `argument "name" is given twice: give each argument once`},
+		{[]string{"=5"}, "", `argument "=5" is not key=value`},
+	} {
+		got, err := callArguments("", tc.kv)
+		gotErr := ""
+		if err != nil {
+			gotErr = err.Error()
+		}
+		if diff := cmp.Diff(tc.want+"|"+tc.wantErr, string(got)+"|"+gotErr); diff != "" {
+			t.Errorf("%v (-want +got):\n%s", tc.kv, diff)
+		}
+	}
+}
