@@ -240,7 +240,7 @@ func TestAPIGetRefusesBeforeAnyRequest(t *testing.T) {
 		{`{"path":"/cluster/resources?type=vm"}`, []string{"query or fragment"}},
 		{`{"path":"cluster/resources"}`, []string{"must start with /"}},
 		{`{"path":"/nodes/-pve/status"}`, []string{"node:"}},
-		{`{"path":"/cluster/resources","params":{"type":"vms"}}`, []string{"type:", "one of vm, storage, node, sdn"}},
+		{`{"path":"/cluster/resources","params":{"type":"vms"}}`, []string{"type:", "the enumeration 'vm, storage, node, sdn'"}},
 		{`{"path":"/nodes/pve1/qemu/100/agent/file-read","params":{"file":"/etc/shadow"}}`, []string{"operator-only", `add "GET /nodes/{node}/qemu/{vmid}/agent/file-read" to PROXMOX_API_ALLOW`}},
 		{`{"path":"/nodes/pve1/qemu/100/agent/exec-status","params":{"pid":1}}`, []string{"never sent by proxmox_api_get"}},
 		{mustJSONArgs(t, map[string]any{"path": secretish}), []string{"no operation has this path"}},
