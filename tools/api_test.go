@@ -139,7 +139,7 @@ func TestAPIDescribe(t *testing.T) {
 			"(destructive)", "destructive: true and the server setting PROXMOX_ENABLE_DESTRUCTIVE=1 (not set here: only the operator sets it)"}},
 		{`{"method":"PUT","path":"/access/acl"}`, false, []string{"(operator-only)", `adding "PUT /access/acl" to PROXMOX_API_ALLOW`, "  roles* (body)"}},
 		{`{"method":"GET","path":"/nodes/{node}/qemu/{vmid}/cloudinit/dump"}`, false, []string{"(operator-only)", "the operator allowed it in PROXMOX_API_ALLOW"}},
-		{`{"method":"POST","path":"/nodes/{node}/qemu/{vmid}/agent/exec"}`, false, []string{"never sent by the generic tools"}},
+		{`{"method":"POST","path":"/nodes/{node}/qemu/{vmid}/agent/exec"}`, false, []string{"never sent by the generic tools", "its own, proxmox_guest_exec (guest toolset)"}},
 		{`{"method":"POST","path":"/nodes/{node}/qemu","param":"net3"}`, false, []string{
 			"  net[n] (net0…net31) (body): a property string: [model=]<enum> [,bridge=<bridge>]", "    bridge (key): a bridge name, e.g. vmbr0", "    model* (key, or a bare value): one of e1000"}},
 		{`{"method":"GET","path":"/cluster/resources"}`, false, []string{"Gate: nothing: proxmox_api_get reads it", "  type (query): one of vm, storage, node, sdn"}},
@@ -242,7 +242,7 @@ func TestAPIGetRefusesBeforeAnyRequest(t *testing.T) {
 		{`{"path":"/nodes/-pve/status"}`, []string{"node:"}},
 		{`{"path":"/cluster/resources","params":{"type":"vms"}}`, []string{"type:", "the enumeration 'vm, storage, node, sdn'"}},
 		{`{"path":"/nodes/pve1/qemu/100/agent/file-read","params":{"file":"/etc/shadow"}}`, []string{"operator-only", `add "GET /nodes/{node}/qemu/{vmid}/agent/file-read" to PROXMOX_API_ALLOW`}},
-		{`{"path":"/nodes/pve1/qemu/100/agent/exec-status","params":{"pid":1}}`, []string{"never sent by proxmox_api_get"}},
+		{`{"path":"/nodes/pve1/qemu/100/agent/exec-status","params":{"pid":1}}`, []string{"never sent by proxmox_api_get", "its own, proxmox_guest_exec (guest toolset)"}},
 		{mustJSONArgs(t, map[string]any{"path": secretish}), []string{"no operation has this path"}},
 		{`{"path":"/cluster/resources","params":{"type":"Zk9ſ=1"}}`, []string{"type: value '<6 characters>'"}},
 		{`{"path":"/nodes/Zk9ſ/status"}`, []string{"node: invalid format"}},
