@@ -226,3 +226,26 @@ func TestCallArguments(t *testing.T) {
 		}
 	}
 }
+
+// TestNoClusterSaysHowToTry: a command that needs a cluster, run with none configured (a first try), says what
+// is missing and that --demo needs none; with a cluster named, the problem alone.
+func TestNoClusterSaysHowToTry(t *testing.T) {
+	const hint = "(proxmox-mcp --help lists the settings; add --demo to try the tools on a simulated cluster)\n"
+	for _, tc := range []struct {
+		env      map[string]string
+		wantHint bool
+	}{
+		{nil, true},
+		{map[string]string{envURL: "https://pve.example.com:8006"}, false},
+	} {
+		var out, errb bytes.Buffer
+		code := run(context.Background(), []string{"call", "proxmox_list_vms"}, strings.NewReader(""), &out, &errb, func(k string) string { return tc.env[k] })
+		got := errb.String()
+		if code != 1 || !strings.Contains(got, "PROXMOX_TOKEN_ID is not set") {
+			t.Errorf("%v: exit %d: %s", tc.env, code, got)
+		}
+		if diff := cmp.Diff(tc.wantHint, strings.HasSuffix(got, hint)); diff != "" {
+			t.Errorf("%v: the hint (-want +got):\n%s\n%s", tc.env, diff, got)
+		}
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/proxmox-mcp/proxmox-mcp/pve"
 	"github.com/proxmox-mcp/proxmox-mcp/pve/schema"
 )
 
@@ -203,11 +204,16 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = serve(ctx, s, stdin, stdout, stderr)
 	}
 	var code exitError
+	var unset *pve.ConfigError
 	switch {
 	case err == nil:
 		return 0
 	case errors.As(err, &code):
 		return int(code)
+	case errors.As(err, &unset) && s.targetsFile == "" && s.pveEnv(envURL) == "":
+		// Nothing names a cluster: most likely a first try, which the demo answers without one.
+		fmt.Fprintf(stderr, "proxmox-mcp: %v\n(proxmox-mcp --help lists the settings; add --demo to try the tools on a simulated cluster)\n", err)
+		return 1
 	default:
 		fmt.Fprintf(stderr, "proxmox-mcp: %v\n", err)
 		return 1
