@@ -183,6 +183,15 @@ func toolHere(s *settings, name string) error {
 			why = append(why, fmt.Sprintf("it is in toolset %s, which %s (--toolsets) leaves out", d.Toolset, envToolsets))
 		case len(s.toolsets) == 0 && len(s.tools) > 0 && !slices.Contains(s.tools, name):
 			why = append(why, fmt.Sprintf("the %s list (--tools) leaves it out", envTools))
+		case len(s.toolsets) == 0 && len(s.tools) == 0:
+			on := []string{}
+			for _, ts := range tools.Toolsets() {
+				if ts.Default {
+					on = append(on, ts.Name)
+				}
+			}
+			why = append(why, fmt.Sprintf("it is in toolset %s, which is off by default (%s=%s turns it on)",
+				d.Toolset, envToolsets, strings.Join(append(on, d.Toolset), ",")))
 		}
 		if len(why) == 0 {
 			why = append(why, "this server does not register it")

@@ -41,6 +41,8 @@ func TestCallSaysWhyThereIsNoSuchTool(t *testing.T) {
 		{[]string{"--demo", "--read-only", "call", "proxmox_guest_exec", "vmid=104"}, "no tool proxmox_guest_exec here: it is an exec tool and read-only mode (PROXMOX_READ_ONLY=1, --read-only) leaves those out"},
 		{[]string{"--demo", "--tools", "proxmox_status", "call", "proxmox_list_vms"}, "no tool proxmox_list_vms here: the PROXMOX_TOOLS list (--tools) leaves it out"},
 		{[]string{"--demo", "--toolsets", "core", "call", "proxmox_start_resource", "vmid=103"}, "no tool proxmox_start_resource here: it is in toolset lifecycle, which PROXMOX_TOOLSETS (--toolsets) leaves out"},
+		{[]string{"call", "proxmox_guest_info", "vmid=104"}, "no tool proxmox_guest_info here: it is in toolset guest, which is off by default (PROXMOX_TOOLSETS=core,lifecycle,guest turns it on)"},
+		{[]string{"call", "proxmox_api_get", "path=/version"}, "no tool proxmox_api_get here: it is in toolset api, which is off by default (PROXMOX_TOOLSETS=core,lifecycle,api turns it on)"},
 	}
 	for _, tc := range tests {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
