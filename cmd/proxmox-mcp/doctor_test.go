@@ -16,6 +16,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/proxmox-mcp/proxmox-mcp/pve"
 	"github.com/proxmox-mcp/proxmox-mcp/pve/pvesim"
 	"github.com/proxmox-mcp/proxmox-mcp/redact"
@@ -364,5 +366,24 @@ func TestDoctorRoleIsTheREADMEs(t *testing.T) {
 	run(context.Background(), []string{"doctor"}, strings.NewReader(""), &out, &errb, func(k string) string { return env[k] })
 	if got := roleLine(out.String()); readme == "" || got != readme {
 		t.Errorf("doctor's role:\n  %s\nREADME's:\n  %s\n%s", got, readme, out.String())
+	}
+}
+
+// TestTargetFlags: doctor's heading of a cluster says what its settings narrow, and that enable_destructive does
+// nothing while the server's own switch is off.
+func TestTargetFlags(t *testing.T) {
+	for _, tc := range []struct {
+		t                 target
+		serverDestructive bool
+		want              string
+	}{
+		{target{}, false, ""},
+		{target{readOnly: true}, true, " (read_only)"},
+		{target{destructive: true}, true, " (enable_destructive)"},
+		{target{destructive: true}, false, " (enable_destructive, without effect until the server has PROXMOX_ENABLE_DESTRUCTIVE=1)"},
+	} {
+		if diff := cmp.Diff(tc.want, targetFlags(tc.t, tc.serverDestructive)); diff != "" {
+			t.Errorf("%+v, server destructive %v (-want +got):\n%s", tc.t, tc.serverDestructive, diff)
+		}
 	}
 }
