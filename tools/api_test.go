@@ -30,6 +30,7 @@ func TestAPIFind(t *testing.T) {
 		{`{"query":"ha resources","method":"POST"}`, "POST /cluster/ha/resources", func(o apiOpLine) bool { return o.Method == "POST" }, schema.DefaultFindLimit},
 		{`{"query":"storage status","limit":3}`, "GET /nodes/{node}/storage/{storage}/status", nil, 3},
 		{`{"query":"vm snapshot rollback"}`, "POST /nodes/{node}/qemu/{vmid}/snapshot/{snapname}/rollback", nil, schema.DefaultFindLimit},
+		{`{"query":"agent exec","method":"POST"}`, "POST /nodes/{node}/qemu/{vmid}/agent/exec", nil, schema.DefaultFindLimit},
 		{`{"query":"zzzz nothing"}`, "", nil, 0},
 	}
 	for _, tc := range tests {
@@ -54,7 +55,7 @@ func TestAPIFind(t *testing.T) {
 			}
 			for _, o := range r.Operations {
 				op := schema.Lookup(o.Method, o.Path)
-				if op == nil || o.Class != op.Class.String() || o.Escalation != op.EscalationText() || o.Summary == "" {
+				if op == nil || o.Class != op.Class.String() || o.Escalation != op.EscalationText() || o.Never != op.NeverGeneric || o.Summary == "" {
 					t.Errorf("hit %+v is not the schema's", o)
 				}
 				if tc.all != nil && !tc.all(o) {
@@ -63,6 +64,9 @@ func TestAPIFind(t *testing.T) {
 				class := o.Class
 				if o.Escalation != "" {
 					class += "; " + o.Escalation
+				}
+				if op != nil && op.NeverGeneric {
+					class += "; never sent by the generic tools: proxmox_guest_exec runs commands"
 				}
 				if !strings.Contains(text(res), o.Method+" "+o.Path+" ("+class+") ") {
 					t.Errorf("text does not list %s %s", o.Method, o.Path)
