@@ -52,8 +52,9 @@ SAFETY
   what it would send. The generic proxmox_api_call asks what its operation's class needs (proxmox-mcp api
   classes); operator-only operations (access control, node power, consoles, ...) only when the operator
   names them in PROXMOX_API_ALLOW.
-  Then a person approves each destructive call through the MCP client (elicitation): they see the exact
-  request and what would be lost, and type the guest's vmid or name; anything else sends nothing.
+  Then a person approves each destructive call and each command run in a guest through the MCP client
+  (elicitation): they see the exact request and what would be lost, and type the guest's vmid or name;
+  anything else sends nothing.
 
 PROXMOX CONNECTION (environment, or the flag in brackets; flags win)
   PROXMOX_URL               https://pve.example.com:8006, with or without /api2/json      [--url]
@@ -88,8 +89,8 @@ SERVER
   PROXMOX_WAIT_SECONDS        default wait for a write's task (default 30)           [--wait]
   PROXMOX_LOG_LEVEL           debug, info (default), warn, error; logs go to stderr  [--log-level]
 
-CONSENT (a person approves writes through the MCP client)
-  PROXMOX_CONSENT             destructive (default): ask for destructive calls; writes: every write; off
+CONSENT (a person approves changes through the MCP client)
+  PROXMOX_CONSENT             destructive (default): ask about destructive and exec calls; writes: all writes; off
   PROXMOX_CONSENT_FALLBACK    gate (default): a client that cannot ask gets the gate alone; refuse: refused
   PROXMOX_CONSENT_TIMEOUT     how long a question waits for its answer (default 120s)
   PROXMOX_CONSENT_MIN_SECONDS a decline sooner than this was not a person's: fallback applies (default 1)

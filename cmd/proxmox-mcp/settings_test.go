@@ -168,3 +168,25 @@ func TestExecSettings(t *testing.T) {
 		})
 	}
 }
+
+// TestUsageSaysWhatConsentAsks: --help names the calls the default consent asks a person about, as the gate
+// decides them (it said "each destructive call", and exec is asked about too).
+func TestUsageSaysWhatConsentAsks(t *testing.T) {
+	var fv flagValues
+	s, err := fv.resolve(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := strings.TrimSuffix(strings.TrimPrefix(s.consent.Asks(), "every "), " call") // "destructive and exec"
+	for _, want := range []string{
+		"Then a person approves each destructive call and each command run in a guest through the MCP client",
+		"PROXMOX_CONSENT             destructive (default): ask about " + calls + " calls;",
+	} {
+		if !strings.Contains(usage, want) {
+			t.Errorf("--help does not say %q", want)
+		}
+	}
+	if calls != "destructive and exec" {
+		t.Errorf("the default consent asks about %q: the --help sentence about each command run in a guest is to follow", calls)
+	}
+}
