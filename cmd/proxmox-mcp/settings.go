@@ -224,7 +224,7 @@ func (f *flagValues) resolve(getenv func(string) string) (*settings, error) {
 		problems = append(problems, envReadOnly+"=1 and "+envExec+"=1 contradict each other: a read-only server runs no commands")
 	}
 	if _, err := tools.Select(s.selection()); err != nil {
-		problems = append(problems, err.Error())
+		problems = append(problems, withNearestTools(err.Error(), s.tools))
 	}
 	// Entries hold a space ("PUT /access/acl"): the list is split at commas only.
 	if allow := splitCommas(pick(f.apiAllow, envAPIAllow)); len(allow) > 0 {
@@ -307,4 +307,19 @@ func splitList(v string) []string {
 // selection is what the settings choose to expose.
 func (s *settings) selection() tools.Selection {
 	return tools.Selection{ReadOnly: s.readOnly, Toolsets: s.toolsets, Tools: s.tools}
+}
+
+// withNearestTools adds to Select's problem with a name that is no tool the nearest names, as call does.
+func withNearestTools(msg string, picked []string) string {
+	var names []string
+	for _, d := range tools.All() {
+		names = append(names, d.Name)
+	}
+	for _, n := range picked {
+		notTool := fmt.Sprintf("%q, which is not a tool", n)
+		if near := nearestNames(n, names, 3); len(near) > 0 && strings.Contains(msg, notTool) {
+			msg = strings.Replace(msg, notTool, notTool+" (did you mean "+strings.Join(near, " or ")+"?)", 1)
+		}
+	}
+	return msg
 }

@@ -65,6 +65,10 @@ func TestSettingsContradictions(t *testing.T) {
 		{"flag against env", []string{"--enable-destructive"}, map[string]string{envReadOnly: "true"}, []string{"contradict"}},
 		{"not a boolean", nil, map[string]string{envDestructive: "sure"}, []string{envDestructive + `="sure" is not a boolean`}},
 		{"bad wait and level", []string{"--wait", "soon", "--log-level", "loud"}, nil, []string{envWait, envLogLevel}},
+		{"a misspelt tool", nil, map[string]string{envTools: "proxmox_status,proxmox_list_vm,list_containers,bogus_thing"}, []string{
+			`PROXMOX_TOOLS names "proxmox_list_vm", which is not a tool (did you mean proxmox_list_vms?)`,
+			`PROXMOX_TOOLS names "list_containers", which is not a tool (did you mean proxmox_list_containers?)`,
+			`PROXMOX_TOOLS names "bogus_thing", which is not a tool`}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
