@@ -134,6 +134,13 @@ tls_fingerprint = "`+strings.Repeat("BB:", 31)+`BB"
 			}
 		})
 	}
+	// A targets file that does not load (a secret not set) is said before any line of help, not after half.
+	var out, errb bytes.Buffer
+	code := run(context.Background(), []string{"tools", "proxmox_status"}, strings.NewReader(""), &out, &errb,
+		func(k string) string { return map[string]string{envTargets: withDefault}[k] })
+	if code != 1 || out.Len() != 0 || !strings.Contains(errb.String(), `token_secret_env names "HOME_SECRET", which is not set`) {
+		t.Errorf("a targets file that does not load: exit %d, stdout %q, stderr %q", code, out.String(), errb.String())
+	}
 }
 
 // TestToolsCountsTools: `proxmox-mcp tools` says how many tools it exposes in words that agree with the number.
