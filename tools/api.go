@@ -69,7 +69,7 @@ func gateOperation(r *schema.Request) *gate.Operation {
 		}
 	}
 	if op.NeverGeneric {
-		g.Never = "guest-agent exec gets a typed tool of its own, with a command allowlist"
+		g.Never = "guest-agent exec has a tool of its own, proxmox_guest_exec (guest toolset), with the operator's command allowlist"
 	}
 	return g
 }
@@ -193,7 +193,7 @@ func CheckAPIAllow(entries []string) ([]string, error) {
 			}
 			problems = append(problems, msg)
 		case op.NeverGeneric:
-			problems = append(problems, fmt.Sprintf("%s names %q, which the generic tools never send (guest-agent exec gets a typed tool of its own)", gate.EnvAPIAllow, op.Key()))
+			problems = append(problems, fmt.Sprintf("%s names %q, which the generic tools never send (guest-agent exec has a tool of its own, proxmox_guest_exec (guest toolset), with the operator's command allowlist)", gate.EnvAPIAllow, op.Key()))
 		case op.Class != schema.OperatorOnly:
 			problems = append(problems, fmt.Sprintf("%s names %q, a %s operation: only operator-only ones need allowing", gate.EnvAPIAllow, op.Key(), op.Class))
 		default:

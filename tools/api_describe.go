@@ -313,7 +313,7 @@ func (e *env) gateText(op *schema.Operation) string {
 	var s string
 	switch {
 	case op.NeverGeneric:
-		return "never sent by the generic tools, whatever " + gate.EnvAPIAllow + " says: guest-agent exec gets a typed tool of its own"
+		return "never sent by the generic tools, whatever " + gate.EnvAPIAllow + " says: guest-agent exec has a tool of its own, proxmox_guest_exec (guest toolset), with the operator's command allowlist"
 	case op.Class == schema.Read:
 		s = "nothing: proxmox_api_get reads it"
 	case op.Class == schema.OperatorOnly && op.Method == "GET" && e.policy.Allowed(key):

@@ -23,7 +23,12 @@ type apiOpLine struct {
 	// Escalation says when a call is judged above Class, for what its parameters do ("destructive when
 	// delete names a disk or an unused volume").
 	Escalation string `json:"escalation,omitempty" out:"-"`
+	// Never: the generic tools never send it, whatever PROXMOX_API_ALLOW says (guest-agent exec).
+	Never bool `json:"never_generic,omitempty" out:"-"`
 }
+
+// neverGenericNote is what find says of an operation the generic tools never send.
+const neverGenericNote = "never sent by the generic tools: proxmox_guest_exec runs commands"
 
 type apiFindResult struct {
 	Operations []apiOpLine `json:"operations"`
@@ -43,6 +48,9 @@ func (r *apiFindResult) Summary() string {
 		if o.Escalation != "" {
 			class += "; " + o.Escalation
 		}
+		if o.Never {
+			class += "; " + neverGenericNote
+		}
 		fmt.Fprintf(&b, "%s %s (%s) %s\n", o.Method, o.Path, class, o.Summary)
 	}
 	return strings.TrimRight(b.String(), "\n")
@@ -53,7 +61,7 @@ func apiFind(_ context.Context, _ *env, _ *call, a *apiFindArgs) (*apiFindResult
 	res := &apiFindResult{Operations: []apiOpLine{}}
 	for _, h := range schema.Find(a.Query, a.Method, a.Limit) {
 		res.Operations = append(res.Operations, apiOpLine{Method: h.Method, Path: h.Path, Summary: clean(h.Summary, maxSummary),
-			Class: h.Class.String(), Escalation: h.Op.EscalationText()})
+			Class: h.Class.String(), Escalation: h.Op.EscalationText(), Never: h.Op.NeverGeneric})
 	}
 	return res, nil
 }

@@ -30,6 +30,7 @@ func TestAPIFind(t *testing.T) {
 		{`{"query":"ha resources","method":"POST"}`, "POST /cluster/ha/resources", func(o apiOpLine) bool { return o.Method == "POST" }, schema.DefaultFindLimit},
 		{`{"query":"storage status","limit":3}`, "GET /nodes/{node}/storage/{storage}/status", nil, 3},
 		{`{"query":"vm snapshot rollback"}`, "POST /nodes/{node}/qemu/{vmid}/snapshot/{snapname}/rollback", nil, schema.DefaultFindLimit},
+		{`{"query":"agent exec","method":"POST"}`, "POST /nodes/{node}/qemu/{vmid}/agent/exec", nil, schema.DefaultFindLimit},
 		{`{"query":"zzzz nothing"}`, "", nil, 0},
 	}
 	for _, tc := range tests {
@@ -54,7 +55,7 @@ func TestAPIFind(t *testing.T) {
 			}
 			for _, o := range r.Operations {
 				op := schema.Lookup(o.Method, o.Path)
-				if op == nil || o.Class != op.Class.String() || o.Escalation != op.EscalationText() || o.Summary == "" {
+				if op == nil || o.Class != op.Class.String() || o.Escalation != op.EscalationText() || o.Never != op.NeverGeneric || o.Summary == "" {
 					t.Errorf("hit %+v is not the schema's", o)
 				}
 				if tc.all != nil && !tc.all(o) {
@@ -63,6 +64,9 @@ func TestAPIFind(t *testing.T) {
 				class := o.Class
 				if o.Escalation != "" {
 					class += "; " + o.Escalation
+				}
+				if op != nil && op.NeverGeneric {
+					class += "; never sent by the generic tools: proxmox_guest_exec runs commands"
 				}
 				if !strings.Contains(text(res), o.Method+" "+o.Path+" ("+class+") ") {
 					t.Errorf("text does not list %s %s", o.Method, o.Path)
@@ -142,7 +146,7 @@ func TestAPIDescribe(t *testing.T) {
 			"(destructive)", "destructive: true and the server setting PROXMOX_ENABLE_DESTRUCTIVE=1 (not set here: only the operator sets it)"}},
 		{`{"method":"PUT","path":"/access/acl"}`, false, []string{"(operator-only)", `adding "PUT /access/acl" to PROXMOX_API_ALLOW`, "  roles* (body)"}},
 		{`{"method":"GET","path":"/nodes/{node}/qemu/{vmid}/cloudinit/dump"}`, false, []string{"(operator-only)", "the operator allowed it in PROXMOX_API_ALLOW"}},
-		{`{"method":"POST","path":"/nodes/{node}/qemu/{vmid}/agent/exec"}`, false, []string{"never sent by the generic tools"}},
+		{`{"method":"POST","path":"/nodes/{node}/qemu/{vmid}/agent/exec"}`, false, []string{"never sent by the generic tools", "its own, proxmox_guest_exec (guest toolset)"}},
 		{`{"method":"POST","path":"/nodes/{node}/qemu","param":"net3"}`, false, []string{
 			"  net[n] (net0…net31) (body): a property string: [model=]<enum> [,bridge=<bridge>]", "    bridge (key): a bridge name, e.g. vmbr0", "    model* (key, or a bare value): one of e1000"}},
 		{`{"method":"GET","path":"/cluster/resources"}`, false, []string{"Gate: nothing: proxmox_api_get reads it", "  type (query): one of vm, storage, node, sdn"}},
@@ -243,9 +247,9 @@ func TestAPIGetRefusesBeforeAnyRequest(t *testing.T) {
 		{`{"path":"/cluster/resources?type=vm"}`, []string{"query or fragment"}},
 		{`{"path":"cluster/resources"}`, []string{"must start with /"}},
 		{`{"path":"/nodes/-pve/status"}`, []string{"node:"}},
-		{`{"path":"/cluster/resources","params":{"type":"vms"}}`, []string{"type:", "one of vm, storage, node, sdn"}},
+		{`{"path":"/cluster/resources","params":{"type":"vms"}}`, []string{"type:", "the enumeration 'vm, storage, node, sdn'"}},
 		{`{"path":"/nodes/pve1/qemu/100/agent/file-read","params":{"file":"/etc/shadow"}}`, []string{"operator-only", `add "GET /nodes/{node}/qemu/{vmid}/agent/file-read" to PROXMOX_API_ALLOW`}},
-		{`{"path":"/nodes/pve1/qemu/100/agent/exec-status","params":{"pid":1}}`, []string{"never sent by proxmox_api_get"}},
+		{`{"path":"/nodes/pve1/qemu/100/agent/exec-status","params":{"pid":1}}`, []string{"never sent by proxmox_api_get", "its own, proxmox_guest_exec (guest toolset)"}},
 		{mustJSONArgs(t, map[string]any{"path": secretish}), []string{"no operation has this path"}},
 		{`{"path":"/cluster/resources","params":{"type":"Zk9ſ=1"}}`, []string{"type: value '<6 characters>'"}},
 		{`{"path":"/nodes/Zk9ſ/status"}`, []string{"node: invalid format"}},

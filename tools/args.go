@@ -53,7 +53,7 @@ type field struct {
 	name      string
 	index     []int
 	kind      kind
-	ptr       bool // *bool or *int: absent differs from false or 0
+	ptr       bool // *bool, *int or *string: absent differs from false, 0 or ""
 	required  bool
 	desc      string
 	enum      []string
@@ -149,6 +149,8 @@ func (s *argSpec) collect(t reflect.Type, index []int) error {
 			f.kind, f.ptr = kindBool, true
 		case sf.Type.Kind() == reflect.String:
 			f.kind = kindString
+		case sf.Type.Kind() == reflect.Pointer && sf.Type.Elem().Kind() == reflect.String:
+			f.kind, f.ptr = kindString, true
 		case sf.Type.Kind() == reflect.Slice && sf.Type.Elem().Kind() == reflect.String:
 			f.kind = kindStrings
 		case sf.Type == reflect.TypeFor[map[string]any]():
@@ -311,7 +313,11 @@ func (f *field) set(dst reflect.Value, raw json.RawMessage) error {
 		if err := f.validString(str); err != nil {
 			return err
 		}
-		dst.SetString(str)
+		if f.ptr {
+			dst.Set(reflect.ValueOf(&str))
+		} else {
+			dst.SetString(str)
+		}
 	case kindStrings:
 		var list []string
 		if len(raw) == 0 || raw[0] != '[' || json.Unmarshal(raw, &list) != nil {

@@ -53,6 +53,8 @@ func (r *backupsResult) Summary() string {
 	var b strings.Builder
 	if r.Total == 0 {
 		b.WriteString("No backups found.")
+	} else if len(r.Backups) == 0 {
+		b.WriteString(count(r.Total, "backup", "backups") + " found, and " + pastTheEnd)
 	} else {
 		b.WriteString(count(r.Total, "backup", "backups"))
 		if len(r.Backups) < r.Total {

@@ -25,7 +25,7 @@ type configArgs struct {
 	Memory       int      `json:"memory" min:"16" max:"4194304" desc:"MiB"`
 	Balloon      *int     `json:"balloon" min:"0" max:"4194304" desc:"VM minimum MiB, 0 off"`
 	Name         string   `json:"name" check:"dnsname" desc:"New name"`
-	Description  string   `json:"description" maxlen:"8192" desc:"Notes text"`
+	Description  *string  `json:"description" maxlen:"8192" desc:"Notes text"`
 	Tags         []string `json:"tags" check:"tag" example:"k8s|lab" desc:"Replace tags"`
 	OnBoot       *bool    `json:"onboot" desc:"Start at boot"`
 	CIUser       string   `json:"ciuser" maxlen:"32" desc:"Cloud-init user"`
@@ -129,7 +129,7 @@ func shownValue(s string) string {
 }
 
 // options turns the arguments into option values, checking what the schema leaves unchecked; unset ones are
-// absent. A tags list of [] deletes the tags.
+// absent. A tags list of [] deletes the tags, and a description of "" the notes.
 func (a *configArgs) options() (set map[string]string, del []string, err error) {
 	var problems []string
 	set = map[string]string{}
@@ -147,8 +147,12 @@ func (a *configArgs) options() (set map[string]string, del []string, err error) 
 	if a.Name != "" {
 		set["name"] = a.Name
 	}
-	if a.Description != "" {
-		set["description"] = a.Description
+	switch {
+	case a.Description == nil:
+	case *a.Description == "":
+		del = append(del, "description") // "" clears the notes, as [] clears the tags
+	default:
+		set["description"] = *a.Description
 	}
 	switch {
 	case a.Tags == nil:

@@ -52,6 +52,13 @@ func TestUpdateConfig(t *testing.T) {
 			}},
 		{name: "description", args: `{"vmid":104,"description":"Kubernetes control plane"}`, writes: 1,
 			changes: []configChange{{"description", "", "Kubernetes control plane", "live"}}},
+		{name: "description cleared", args: `{"vmid":100,"description":""}`, writes: 1,
+			changes: []configChange{{"description", "OPNsense firewall. WAN on vmbr1 (ISP modem), LAN on vmbr0.", "", "live"}},
+			check: func(t *testing.T, h *harness) {
+				if g, _ := h.sim.Guest(100); g.Config["description"] != "" {
+					t.Errorf("the notes are still %q", g.Config["description"])
+				}
+			}},
 		{name: "nothing given", args: `{"vmid":104}`, isErr: true, text: []string{"nothing to change: give at least one setting"}},
 		{name: "already so", args: `{"vmid":104,"cores":2}`, isErr: true, text: []string{"nothing to change: guest 104 already has these settings"}},
 		{name: "bad ipconfig", args: `{"vmid":104,"ipconfig":["ip=192.168.1.70"]}`, isErr: true, text: []string{"ipconfig[0]", "with its prefix"}},

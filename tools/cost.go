@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 
+	"github.com/mark3labs/mcp-go/mcp"
+
 	"github.com/proxmox-mcp/proxmox-mcp/gate"
 )
 
@@ -18,19 +20,7 @@ const bytesPerToken = 4.27
 // ListPayload is the tools/list answer's {"tools":[…]} for defs, as the wire carries it: annotations from each
 // tier and, when clusters are named (a targets file), the cluster argument.
 func ListPayload(defs []Def, clusterNames []string, defaultTarget string) []byte {
-	var cs *clusters
-	if len(clusterNames) > 0 {
-		cs = &clusters{byName: map[string]*Target{}, declared: true}
-		for _, n := range clusterNames {
-			t := &Target{Name: n}
-			cs.all = append(cs.all, t)
-			cs.byName[n] = t
-		}
-		cs.fallback = cs.byName[defaultTarget]
-		if len(cs.all) == 1 {
-			cs.fallback = cs.all[0]
-		}
-	}
+	cs := namedClusters(clusterNames, defaultTarget)
 	var b bytes.Buffer
 	b.WriteString(`{"tools":[`)
 	for i, d := range defs {
@@ -47,6 +37,31 @@ func ListPayload(defs []Def, clusterNames []string, defaultTarget string) []byte
 	}
 	b.WriteString(`]}`)
 	return b.Bytes()
+}
+
+// ToolIn is the MCP definition clients see when a targets file names clusterNames: with the cluster
+// argument, as tools/list carries it (Tool is the definition without a targets file).
+func (d Def) ToolIn(clusterNames []string, defaultTarget string) mcp.Tool {
+	return d.tool(namedClusters(clusterNames, defaultTarget))
+}
+
+// namedClusters is the cluster set that decides a tool's cluster argument, from the names alone; nil (no
+// cluster argument) without names.
+func namedClusters(clusterNames []string, defaultTarget string) *clusters {
+	if len(clusterNames) == 0 {
+		return nil
+	}
+	cs := &clusters{byName: map[string]*Target{}, declared: true}
+	for _, n := range clusterNames {
+		t := &Target{Name: n}
+		cs.all = append(cs.all, t)
+		cs.byName[n] = t
+	}
+	cs.fallback = cs.byName[defaultTarget]
+	if len(cs.all) == 1 {
+		cs.fallback = cs.all[0]
+	}
+	return cs
 }
 
 // EstimateTokens estimates the o200k tokens of a tools/list payload of n bytes.

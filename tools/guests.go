@@ -48,6 +48,9 @@ type listResult struct {
 
 const defaultPage = 50
 
+// pastTheEnd is what a page says that a cursor beyond the last item left empty.
+const pastTheEnd = "the cursor is past the last of them: leave cursor out to start from the first."
+
 func (l *listResult) kindOne() string { return strings.TrimSuffix(l.Kind, "s") }
 
 func (l *listResult) Summary() string {
@@ -62,6 +65,11 @@ func (l *listResult) Summary() string {
 		verb = "matches"
 	}
 	fmt.Fprintf(&b, "%s %s", count(l.Total, l.kindOne(), l.Kind), verb)
+	if len(l.Items) == 0 {
+		b.WriteString(", and " + pastTheEnd)
+		writeUnanswered(&b, l.Unanswered)
+		return b.String()
+	}
 	if len(l.Items) < l.Total {
 		fmt.Fprintf(&b, ", showing %d", len(l.Items))
 		if l.NextCursor != 0 {

@@ -13,6 +13,7 @@ func TestInstructions(t *testing.T) {
 		cs.all = append(cs.all, &Target{Name: n, ReadOnly: n == "prod", Destructive: n == "home"})
 	}
 	core, _ := Select(Selection{Toolsets: []string{"core"}})
+	readOnlyAll, _ := Select(Selection{Toolsets: []string{"all"}, ReadOnly: true})
 	tests := []struct {
 		name     string
 		facts    InstructionFacts
@@ -20,7 +21,12 @@ func TestInstructions(t *testing.T) {
 		dontWant []string
 	}{
 		{"one cluster", InstructionFacts{Tools: DefaultSet()}, []string{"Tools for one Proxmox VE cluster.",
-			"Toolsets here: core (reads: ", "; lifecycle (writes: ", "Not enabled: api"}, []string{"cluster argument"}},
+			"Toolsets here: core (reads: ", "; lifecycle (writes: ", "Not enabled: api"}, []string{"cluster argument", "proxmox_api_"}},
+		{"every toolset", InstructionFacts{Tools: All()}, []string{"Writes change the cluster", "For what no other tool covers, proxmox_api_find and " +
+			"proxmox_api_describe show the whole Proxmox API; proxmox_api_get reads any path; proxmox_api_call sends any write"}, nil},
+		{"reads only", InstructionFacts{Tools: core}, []string{"None of the tools here changes the cluster.\n"}, []string{"Writes change", "dry_run", "proxmox_api_"}},
+		{"read-only with api", InstructionFacts{ReadOnly: true, Tools: readOnlyAll}, []string{"This server is read-only",
+			"proxmox_api_find and proxmox_api_describe show the whole Proxmox API; proxmox_api_get reads any path.\n"}, []string{"proxmox_api_call"}},
 		{"three clusters, no default", InstructionFacts{Tools: core, clusters: cs}, []string{"Tools for 3 Proxmox VE clusters: home, lab, prod.",
 			"Every call names its cluster in the cluster argument", `cluster "*" on lists, status and recent tasks`,
 			"Read-only (the operator's setting): prod.", "Destructive tools can act only on: home.", "Not enabled: lifecycle"}, []string{"default home"}},

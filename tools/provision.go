@@ -21,17 +21,17 @@ import (
 // result says what exists and how to remove it.
 
 type provisionArgs struct {
-	Template    int    `json:"template" arg:"required" check:"vmid" desc:"Template vmid"`
-	VMID        int    `json:"vmid" check:"vmid" desc:"New vmid, or one to resume"`
-	Name        string `json:"name" arg:"required" check:"dnsname" desc:"VM name"`
-	Full        bool   `json:"full" desc:"Full clone, not linked"`
-	CIUser      string `json:"ciuser" maxlen:"32" desc:"Cloud-init user"`
-	SSHKeys     string `json:"sshkeys" maxlen:"16384" desc:"SSH public keys"`
-	IPConfig    string `json:"ipconfig0" maxlen:"256" desc:"Default: the template's"`
-	Cores       int    `json:"cores" min:"1" max:"1024" desc:"CPU cores"`
-	Memory      int    `json:"memory" min:"16" max:"4194304" desc:"MiB"`
-	DiskGiB     int    `json:"disk_gib" min:"1" max:"65536" desc:"Grow boot disk to GiB"`
-	WaitSeconds int    `json:"wait_seconds" min:"1" max:"600" desc:"Bound on the whole call"`
+	Template    int     `json:"template" arg:"required" check:"vmid" desc:"Template vmid"`
+	VMID        int     `json:"vmid" check:"vmid" desc:"New vmid, or one to resume"`
+	Name        string  `json:"name" arg:"required" check:"dnsname" desc:"VM name"`
+	Full        bool    `json:"full" desc:"Full clone, not linked"`
+	CIUser      string  `json:"ciuser" maxlen:"32" desc:"Cloud-init user"`
+	SSHKeys     *string `json:"sshkeys" maxlen:"16384" desc:"SSH public keys"`
+	IPConfig    string  `json:"ipconfig0" maxlen:"256" desc:"Default: the template's"`
+	Cores       int     `json:"cores" min:"1" max:"1024" desc:"CPU cores"`
+	Memory      int     `json:"memory" min:"16" max:"4194304" desc:"MiB"`
+	DiskGiB     int     `json:"disk_gib" min:"1" max:"65536" desc:"Grow boot disk to GiB"`
+	WaitSeconds int     `json:"wait_seconds" min:"1" max:"600" desc:"Bound on the whole call"`
 	writeArgs
 }
 
@@ -173,11 +173,27 @@ func provisionVM(ctx context.Context, e *env, c *call, a *provisionArgs) (*provi
 	}
 	p.deadline = p.start.Add(budget)
 	// Everything is checked before the first request.
-	ca := configArgs{CIUser: a.CIUser, SSHKeys: a.SSHKeys, Cores: a.Cores, Memory: a.Memory}
+	ca := configArgs{CIUser: a.CIUser, Cores: a.Cores, Memory: a.Memory}
+	if a.SSHKeys != nil {
+		if strings.TrimSpace(*a.SSHKeys) == "" {
+			// `sshkeys="$(cat ~/.ssh/id_ed25519.pub)"` with no such file: a VM nobody can log in to.
+			return nil, &ArgError{Problems: []string{"sshkeys: empty; give the public keys (what a .pub file holds), or leave sshkeys out"}}
+		}
+		ca.SSHKeys = *a.SSHKeys
+	}
 	if a.IPConfig != "" {
 		ca.IPConfig = []string{a.IPConfig}
 	}
 	set, _, err := ca.options()
+	var ae *ArgError
+	if errors.As(err, &ae) {
+		// configArgs names the NICs' list; this tool's argument is the first NIC's own.
+		for i, p := range ae.Problems {
+			if rest, ok := strings.CutPrefix(p, "ipconfig[0]"); ok {
+				ae.Problems[i] = "ipconfig0" + rest
+			}
+		}
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -129,7 +129,9 @@ func TestProvisionFailures(t *testing.T) {
 		{name: "vmid of another guest", args: `"template":9000,"name":"web1","vmid":104`, isErr: true, text: []string{"vmid: 104 exists and is not the VM web1"}},
 		{name: "vmid of the template", args: `"template":9000,"name":"web1","vmid":9000`, isErr: true, text: []string{"vmid: it is the template's own"}},
 		{name: "bad keys", args: `"template":9000,"name":"web1","sshkeys":"my key"`, isErr: true, text: []string{`sshkeys: line 1 starts with "my", not a key type OpenSSH accepts`}},
-		{name: "bad ipconfig", args: `"template":9000,"name":"web1","ipconfig0":"ip=10.0.0.5"`, isErr: true, text: []string{"ipconfig[0]"}},
+		{name: "bad ipconfig", args: `"template":9000,"name":"web1","ipconfig0":"ip=10.0.0.5"`, isErr: true, text: []string{"nothing was sent to Proxmox: ipconfig0: "}},
+		{name: "bad keys: empty", args: `"template":9000,"name":"web1","sshkeys":"  "`, isErr: true,
+			text: []string{"sshkeys: empty; give the public keys (what a .pub file holds), or leave sshkeys out"}},
 		{name: "bad name", args: `"template":9000,"name":"web 1"`, isErr: true, text: []string{"name: got"}},
 		{name: "no name", args: `"template":9000`, isErr: true, text: []string{"name is required"}},
 	}

@@ -107,15 +107,21 @@ func requestValue(s string) string {
 // Failed makes a task that ended in error an isError result, with its data.
 func (w *writeResult) Failed() bool { return w.Status == "failed" }
 
+// label is the write in words: "create container 107 on pve2", "start VM 103 «win11-desktop» on pve2".
+func (w *writeResult) label() string {
+	if w.what != "" {
+		return w.what
+	}
+	what := w.action
+	if w.Target != nil {
+		what += " " + w.Target.ref()
+	}
+	return what
+}
+
 func (w *writeResult) Summary() string {
 	var b strings.Builder
-	what := w.what
-	if what == "" {
-		what = w.action
-		if w.Target != nil {
-			what += " " + w.Target.ref()
-		}
-	}
+	what := w.label()
 	switch w.Status {
 	case "dry_run":
 		fmt.Fprintf(&b, "Dry run of %s: nothing was sent. It would send %s %s", what, w.Request.Method, w.Request.Path)
@@ -242,10 +248,10 @@ func (e *env) sendPlain(ctx context.Context, c *call, res *writeResult, req pve.
 // sendFailure is the error of a write that failed: sent (or perhaps sent) and not carried out as asked.
 func sendFailure(res *writeResult, req pve.Request, err error) *sendError {
 	se := &sendError{target: res.targetText(), request: req.String(), consent: res.consent, digest: res.digest,
-		err: fmt.Errorf("%s: %w", res.action, err)}
+		err: fmt.Errorf("%s: %w", res.label(), err)}
 	if !notCarriedOut(err) {
 		// No answer from Proxmox itself: the request may or may not have reached it. It is not retried.
-		se.err = fmt.Errorf("%s: %w. The request may have reached Proxmox; it was not retried: check proxmox_recent_tasks before trying again", res.action, err)
+		se.err = fmt.Errorf("%s: %w. The request may have reached Proxmox; it was not retried: check proxmox_recent_tasks before trying again", res.label(), err)
 	}
 	return se
 }

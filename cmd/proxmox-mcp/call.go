@@ -183,6 +183,15 @@ func toolHere(s *settings, name string) error {
 			why = append(why, fmt.Sprintf("it is in toolset %s, which %s (--toolsets) leaves out", d.Toolset, envToolsets))
 		case len(s.toolsets) == 0 && len(s.tools) > 0 && !slices.Contains(s.tools, name):
 			why = append(why, fmt.Sprintf("the %s list (--tools) leaves it out", envTools))
+		case len(s.toolsets) == 0 && len(s.tools) == 0:
+			on := []string{}
+			for _, ts := range tools.Toolsets() {
+				if ts.Default {
+					on = append(on, ts.Name)
+				}
+			}
+			why = append(why, fmt.Sprintf("it is in toolset %s, which is off by default (%s=%s turns it on)",
+				d.Toolset, envToolsets, strings.Join(append(on, d.Toolset), ",")))
 		}
 		if len(why) == 0 {
 			why = append(why, "this server does not register it")
@@ -299,6 +308,10 @@ func callArguments(raw string, kv []string) (json.RawMessage, error) {
 		if !ok || k == "" {
 			return nil, fmt.Errorf("argument %q is not key=value", p)
 		}
+		// A repeated key would silently lose all but its last value: vmid=100 vmid=101 acts on 101.
+		if _, dup := m[strings.TrimSuffix(k, ":")]; dup {
+			return nil, fmt.Errorf("argument %s is given twice: give each argument once", shortQuote(strings.TrimSuffix(k, ":")))
+		}
 		switch {
 		case strings.HasSuffix(k, ":"): // key:=JSON
 			k = strings.TrimSuffix(k, ":")
@@ -342,17 +355,9 @@ func printTools(w io.Writer, s *settings) error {
 	if err != nil {
 		return err
 	}
-	var names []string
-	defaultTarget := ""
-	if s.targetsFile != "" && !s.demo {
-		tc, err := loadTargets(s)
-		if err != nil {
-			return err
-		}
-		for _, t := range tc.targets {
-			names = append(names, t.name)
-		}
-		defaultTarget = tc.defaultTarget
+	names, defaultTarget, err := clusterNames(s)
+	if err != nil {
+		return err
 	}
 	cost := func(defs []tools.Def) string {
 		n := len(tools.ListPayload(defs, names, defaultTarget))
@@ -372,9 +377,9 @@ func printTools(w io.Writer, s *settings) error {
 		if ts.Default {
 			def = " (default)"
 		}
-		fmt.Fprintf(w, "%s %-10s %2d tools  %s  %s%s\n", mark, ts.Name, len(all), cost(all), ts.Brief, def)
+		fmt.Fprintf(w, "%s %-10s %s  %s  %s%s\n", mark, ts.Name, toolCount(len(all)), cost(all), ts.Brief, def)
 	}
-	fmt.Fprintf(w, "  exposed:   %2d tools  %s  (tokens estimated from bytes; CI counts o200k)\n\n", len(defs), cost(defs))
+	fmt.Fprintf(w, "  exposed:   %s  %s  (tokens estimated from bytes; CI counts o200k)\n\n", toolCount(len(defs)), cost(defs))
 	width := 0
 	for _, d := range defs {
 		width = max(width, len(d.Name))
@@ -390,6 +395,30 @@ func printTools(w io.Writer, s *settings) error {
 		fmt.Fprintf(w, "%-*s  %-10s %-24s %s\n", width, d.Name, d.Toolset, tier, d.Brief)
 	}
 	return nil
+}
+
+// clusterNames are the clusters a targets file names, and its default target, which shape every tool's
+// cluster argument; none without a targets file (or in the demo, which does not read it).
+func clusterNames(s *settings) (names []string, defaultTarget string, err error) {
+	if s.targetsFile == "" || s.demo {
+		return nil, "", nil
+	}
+	tc, err := loadTargets(s)
+	if err != nil {
+		return nil, "", err
+	}
+	for _, t := range tc.targets {
+		names = append(names, t.name)
+	}
+	return names, tc.defaultTarget, nil
+}
+
+// toolCount is "23 tools" or " 1 tool ", in a column of the same width.
+func toolCount(n int) string {
+	if n == 1 {
+		return fmt.Sprintf("%2d tool ", n)
+	}
+	return fmt.Sprintf("%2d tools", n)
 }
 
 // thousands writes n with a comma every three digits.

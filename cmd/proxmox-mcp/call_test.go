@@ -41,6 +41,8 @@ func TestCallSaysWhyThereIsNoSuchTool(t *testing.T) {
 		{[]string{"--demo", "--read-only", "call", "proxmox_guest_exec", "vmid=104"}, "no tool proxmox_guest_exec here: it is an exec tool and read-only mode (PROXMOX_READ_ONLY=1, --read-only) leaves those out"},
 		{[]string{"--demo", "--tools", "proxmox_status", "call", "proxmox_list_vms"}, "no tool proxmox_list_vms here: the PROXMOX_TOOLS list (--tools) leaves it out"},
 		{[]string{"--demo", "--toolsets", "core", "call", "proxmox_start_resource", "vmid=103"}, "no tool proxmox_start_resource here: it is in toolset lifecycle, which PROXMOX_TOOLSETS (--toolsets) leaves out"},
+		{[]string{"call", "proxmox_guest_info", "vmid=104"}, "no tool proxmox_guest_info here: it is in toolset guest, which is off by default (PROXMOX_TOOLSETS=core,lifecycle,guest turns it on)"},
+		{[]string{"call", "proxmox_api_get", "path=/version"}, "no tool proxmox_api_get here: it is in toolset api, which is off by default (PROXMOX_TOOLSETS=core,lifecycle,api turns it on)"},
 	}
 	for _, tc := range tests {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
@@ -199,5 +201,53 @@ func TestStdioServerAtATerminalSaysWhatItIs(t *testing.T) {
 	defer pr.Close()
 	if _, _, errs := runWith(nil, pr, "--demo"); strings.Contains(errs, "MCP stdio server") {
 		t.Errorf("a piped stdin got the note: %q", errs)
+	}
+}
+
+// TestCallArguments: key=value pairs become the JSON a client would send; a pair that is not one, or a key
+// given twice (whose first value would be lost without a word), is refused.
+func TestCallArguments(t *testing.T) {
+	for _, tc := range []struct {
+		kv      []string
+		want    string
+		wantErr string
+	}{
+		{[]string{"vmid=100", "name=web", "confirm=true", `tags:=["a"]`, "size==10"}, `{"confirm":true,"name":"web","size":"10","tags":["a"],"vmid":100}`, ""},
+		{[]string{"vmid=100", "vmid=101"}, "", `argument "vmid" is given twice: give each argument once`},
+		{[]string{"vmid=100", "vmid:=101"}, "", `argument "vmid" is given twice: give each argument once`},
+		{[]string{"name=a", "name==b"}, "", `argument "name" is given twice: give each argument once`},
+		{[]string{"=5"}, "", `argument "=5" is not key=value`},
+	} {
+		got, err := callArguments("", tc.kv)
+		gotErr := ""
+		if err != nil {
+			gotErr = err.Error()
+		}
+		if diff := cmp.Diff(tc.want+"|"+tc.wantErr, string(got)+"|"+gotErr); diff != "" {
+			t.Errorf("%v (-want +got):\n%s", tc.kv, diff)
+		}
+	}
+}
+
+// TestNoClusterSaysHowToTry: a command that needs a cluster, run with none configured (a first try), says what
+// is missing and that --demo needs none; with a cluster named, the problem alone.
+func TestNoClusterSaysHowToTry(t *testing.T) {
+	const hint = "(proxmox-mcp --help lists the settings; add --demo to try the tools on a simulated cluster)\n"
+	for _, tc := range []struct {
+		env      map[string]string
+		wantHint bool
+	}{
+		{nil, true},
+		{map[string]string{envURL: "https://pve.example.com:8006"}, false},
+	} {
+		var out, errb bytes.Buffer
+		code := run(context.Background(), []string{"call", "proxmox_list_vms"}, strings.NewReader(""), &out, &errb, func(k string) string { return tc.env[k] })
+		got := errb.String()
+		if code != 1 || !strings.Contains(got, "PROXMOX_TOKEN_ID is not set") {
+			t.Errorf("%v: exit %d: %s", tc.env, code, got)
+		}
+		if diff := cmp.Diff(tc.wantHint, strings.HasSuffix(got, hint)); diff != "" {
+			t.Errorf("%v: the hint (-want +got):\n%s\n%s", tc.env, diff, got)
+		}
 	}
 }

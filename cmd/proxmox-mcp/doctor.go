@@ -127,7 +127,7 @@ func runDoctor(ctx context.Context, s *settings, stdout io.Writer) error {
 	var held []map[string]bool
 	allRead := true
 	for _, t := range tc.targets {
-		fmt.Fprintf(d.w, "\n== cluster %s: %s as %s%s\n", t.name, t.cfg.BaseURL, t.cfg.TokenID, targetFlags(t))
+		fmt.Fprintf(d.w, "\n== cluster %s: %s as %s%s\n", t.name, t.cfg.BaseURL, t.cfg.TokenID, targetFlags(t, s.destructive))
 		d.seen = map[string]bool{}
 		d.name = targetField // the section names the cluster
 		wasFailed := d.failed
@@ -164,13 +164,17 @@ func runDoctor(ctx context.Context, s *settings, stdout io.Writer) error {
 	return nil
 }
 
-// targetFlags says what a target's settings narrow.
-func targetFlags(t target) string {
+// targetFlags says what a target's settings narrow; enable_destructive acts only with the server's switch on,
+// which the operator reading it may believe it stands for.
+func targetFlags(t target, serverDestructive bool) string {
 	var f []string
 	if t.readOnly {
 		f = append(f, "read_only")
 	}
-	if t.destructive {
+	switch {
+	case t.destructive && !serverDestructive:
+		f = append(f, "enable_destructive, without effect until the server has "+envDestructive+"=1")
+	case t.destructive:
 		f = append(f, "enable_destructive")
 	}
 	if len(f) == 0 {
@@ -625,7 +629,7 @@ func (d *doctor) printRole(s *settings, t target, names []string) {
 	if len(names) > 0 {
 		secret = "the target's token_secret_file or token_secret_env"
 	}
-	fmt.Fprintf(d.w, "`pveum user token add` prints the token's secret, once: put it in %s. Narrow / to /vms/ID or\n/pool/NAME to limit the token to some guests.\n", secret)
+	fmt.Fprintf(d.w, "`pveum user token add` prints the token's secret, once: put it in %s.\nNarrow / to /vms/ID or /pool/NAME to limit the token to some guests.\n", secret)
 }
 
 // printRoles prints one role for each kind of cluster (read-only, operator, admin) the targets file has.

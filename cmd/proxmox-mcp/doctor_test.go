@@ -16,6 +16,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/proxmox-mcp/proxmox-mcp/pve"
 	"github.com/proxmox-mcp/proxmox-mcp/pve/pvesim"
 	"github.com/proxmox-mcp/proxmox-mcp/redact"
@@ -142,7 +144,7 @@ func TestDoctor(t *testing.T) {
 		{"healthy, more privileges than needed", nil, sim(full), 0, []string{
 			"OK    token accepted; Proxmox VE 9.1", "OK    TLS: pinned fingerprint matches", "holds every privilege",
 			"WARN  privileges: the token holds", "pveum role add MCPOperator", "pveum user token add",
-			"`pveum user token add` prints the token's secret, once: put it in PROXMOX_TOKEN_SECRET"},
+			"`pveum user token add` prints the token's secret, once: put it in PROXMOX_TOKEN_SECRET.\nNarrow / to /vms/ID or /pool/NAME to limit the token to some guests.\n"},
 			[]string{"The last two print the secret"}},
 		{"unpinned self-signed certificate", nil, sim(full, "PROXMOX_TLS_FINGERPRINT", ""), 1, []string{
 			"FAIL  TLS: the certificate is not trusted", "PROXMOX_TLS_FINGERPRINT=" + full.Fingerprint}, nil},
@@ -364,5 +366,24 @@ func TestDoctorRoleIsTheREADMEs(t *testing.T) {
 	run(context.Background(), []string{"doctor"}, strings.NewReader(""), &out, &errb, func(k string) string { return env[k] })
 	if got := roleLine(out.String()); readme == "" || got != readme {
 		t.Errorf("doctor's role:\n  %s\nREADME's:\n  %s\n%s", got, readme, out.String())
+	}
+}
+
+// TestTargetFlags: doctor's heading of a cluster says what its settings narrow, and that enable_destructive does
+// nothing while the server's own switch is off.
+func TestTargetFlags(t *testing.T) {
+	for _, tc := range []struct {
+		t                 target
+		serverDestructive bool
+		want              string
+	}{
+		{target{}, false, ""},
+		{target{readOnly: true}, true, " (read_only)"},
+		{target{destructive: true}, true, " (enable_destructive)"},
+		{target{destructive: true}, false, " (enable_destructive, without effect until the server has PROXMOX_ENABLE_DESTRUCTIVE=1)"},
+	} {
+		if diff := cmp.Diff(tc.want, targetFlags(tc.t, tc.serverDestructive)); diff != "" {
+			t.Errorf("%+v, server destructive %v (-want +got):\n%s", tc.t, tc.serverDestructive, diff)
+		}
 	}
 }

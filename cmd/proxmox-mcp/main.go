@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/proxmox-mcp/proxmox-mcp/pve"
 	"github.com/proxmox-mcp/proxmox-mcp/pve/schema"
 )
 
@@ -29,7 +30,7 @@ USAGE
 
   Add --demo to any of them to use the built-in simulated cluster instead of a real one: no Proxmox and
   no settings needed, destructive tools and exec (of hostname, uname, cat, df) enabled inside the
-  simulation.
+  simulation (PROXMOX_ENABLE_DESTRUCTIVE=0 or PROXMOX_ENABLE_EXEC=0 turns one off, to try the refusals).
 
 CALL
   proxmox-mcp --demo call proxmox_list_vms status=running
@@ -51,8 +52,9 @@ SAFETY
   what it would send. The generic proxmox_api_call asks what its operation's class needs (proxmox-mcp api
   classes); operator-only operations (access control, node power, consoles, ...) only when the operator
   names them in PROXMOX_API_ALLOW.
-  Then a person approves each destructive call through the MCP client (elicitation): they see the exact
-  request and what would be lost, and type the guest's vmid or name; anything else sends nothing.
+  Then a person approves each destructive call and each command run in a guest through the MCP client
+  (elicitation): they see the exact request and what would be lost, and type the guest's vmid or name;
+  anything else sends nothing.
 
 PROXMOX CONNECTION (environment, or the flag in brackets; flags win)
   PROXMOX_URL               https://pve.example.com:8006, with or without /api2/json      [--url]
@@ -87,8 +89,8 @@ SERVER
   PROXMOX_WAIT_SECONDS        default wait for a write's task (default 30)           [--wait]
   PROXMOX_LOG_LEVEL           debug, info (default), warn, error; logs go to stderr  [--log-level]
 
-CONSENT (a person approves writes through the MCP client)
-  PROXMOX_CONSENT             destructive (default): ask for destructive calls; writes: every write; off
+CONSENT (a person approves changes through the MCP client)
+  PROXMOX_CONSENT             destructive (default): ask about destructive and exec calls; writes: all writes; off
   PROXMOX_CONSENT_FALLBACK    gate (default): a client that cannot ask gets the gate alone; refuse: refused
   PROXMOX_CONSENT_TIMEOUT     how long a question waits for its answer (default 120s)
   PROXMOX_CONSENT_MIN_SECONDS a decline sooner than this was not a person's: fallback applies (default 1)
@@ -203,11 +205,16 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = serve(ctx, s, stdin, stdout, stderr)
 	}
 	var code exitError
+	var unset *pve.ConfigError
 	switch {
 	case err == nil:
 		return 0
 	case errors.As(err, &code):
 		return int(code)
+	case errors.As(err, &unset) && s.targetsFile == "" && s.pveEnv(envURL) == "":
+		// Nothing names a cluster: most likely a first try, which the demo answers without one.
+		fmt.Fprintf(stderr, "proxmox-mcp: %v\n(proxmox-mcp --help lists the settings; add --demo to try the tools on a simulated cluster)\n", err)
+		return 1
 	default:
 		fmt.Fprintf(stderr, "proxmox-mcp: %v\n", err)
 		return 1

@@ -113,3 +113,39 @@ func TestReadmeProvisionOutput(t *testing.T) {
 		t.Errorf("README's provisioning output (-README +demo)\n%s", diff)
 	}
 }
+
+// TestReadmeTestCommands: every `go test ... -run NAME ... ./PKG` the README tells a reader to run selects a
+// test that exists in that package (a renamed test would leave the command running nothing, and passing).
+func TestReadmeTestCommands(t *testing.T) {
+	root := filepath.Join("..", "..")
+	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmds := regexp.MustCompile("go test [^`\n]*").FindAllString(string(readme), -1)
+	checked := 0
+	for _, c := range cmds {
+		run := regexp.MustCompile(`-run '?(\^?\w+)`).FindStringSubmatch(c)
+		pkgs := regexp.MustCompile(`\./([\w/-]+)`).FindAllStringSubmatch(c, -1)
+		if run == nil || len(pkgs) != 1 {
+			continue // '^$' (benchmarks only) or ./...
+		}
+		prefix := strings.TrimPrefix(run[1], "^")
+		found := false
+		files, _ := filepath.Glob(filepath.Join(root, pkgs[0][1], "*_test.go"))
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			found = found || regexp.MustCompile(`(?m)^func `+regexp.QuoteMeta(prefix)+`\w*\(t \*testing\.T\)`).Match(b)
+		}
+		if !found {
+			t.Errorf("the README's %q selects no test in ./%s", c, pkgs[0][1])
+		}
+		checked++
+	}
+	if checked < 2 {
+		t.Errorf("found %d README test commands with -run, want the README's (TestREADMEBlocks, TestTargets)", checked)
+	}
+}

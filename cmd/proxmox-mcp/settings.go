@@ -155,15 +155,22 @@ func (f *flagValues) resolve(getenv func(string) string) (*settings, error) {
 		problems = append(problems, fmt.Sprintf("%s=%q is not a boolean (1/true/yes or 0/false/no)", envName, v))
 		return false
 	}
+	// A switch the demo turns on (nothing real can be harmed) unless the flag or the variable turns it off: a
+	// person trying the refusals in the demo sets it to 0.
+	onInDemo := func(flagVal, envName string) bool {
+		if f.demo && pick(flagVal, envName) == "" {
+			return true
+		}
+		return boolean(flagVal, envName)
+	}
 	s := &settings{
-		demo:      f.demo,
-		http:      f.http,
-		httpToken: getenv(envHTTPToken),
-		auditLog:  pick(f.auditLog, envAuditLog),
-		logLevel:  pick(f.logLevel, envLogLevel),
-		readOnly:  boolean(f.readOnly, envReadOnly),
-		// In demo mode destructive tools are on: nothing real can be destroyed.
-		destructive:  boolean(f.destructive, envDestructive) || f.demo,
+		demo:         f.demo,
+		http:         f.http,
+		httpToken:    getenv(envHTTPToken),
+		auditLog:     pick(f.auditLog, envAuditLog),
+		logLevel:     pick(f.logLevel, envLogLevel),
+		readOnly:     boolean(f.readOnly, envReadOnly),
+		destructive:  onInDemo(f.destructive, envDestructive),
 		tools:        splitList(pick(f.tools, envTools)),
 		toolsets:     splitList(pick(f.toolsets, envToolsets)),
 		targetsFile:  pick(f.targets, envTargets),
@@ -211,7 +218,7 @@ func (f *flagValues) resolve(getenv func(string) string) (*settings, error) {
 	// Hiding is on unless turned off: an unset variable means the default, not false.
 	s.hideUnpermitted = pick(f.hide, envHide) == "" || boolean(f.hide, envHide)
 	// In demo mode exec is on, for the programs the simulated guests have unless the list says otherwise.
-	s.exec.Enabled = boolean(f.exec, envExec) || f.demo
+	s.exec.Enabled = onInDemo(f.exec, envExec)
 	allow := pick(f.execAllow, envExecAllow)
 	if allow == "" && f.demo {
 		allow = demoExecAllow
@@ -225,7 +232,7 @@ func (f *flagValues) resolve(getenv func(string) string) (*settings, error) {
 		problems = append(problems, envReadOnly+"=1 and "+envExec+"=1 contradict each other: a read-only server runs no commands")
 	}
 	if _, err := tools.Select(s.selection()); err != nil {
-		problems = append(problems, err.Error())
+		problems = append(problems, withNearestTools(err.Error(), s.tools))
 	}
 	// Entries hold a space ("PUT /access/acl"): the list is split at commas only.
 	if allow := splitCommas(pick(f.apiAllow, envAPIAllow)); len(allow) > 0 {
@@ -308,4 +315,19 @@ func splitList(v string) []string {
 // selection is what the settings choose to expose.
 func (s *settings) selection() tools.Selection {
 	return tools.Selection{ReadOnly: s.readOnly, Toolsets: s.toolsets, Tools: s.tools}
+}
+
+// withNearestTools adds to Select's problem with a name that is no tool the nearest names, as call does.
+func withNearestTools(msg string, picked []string) string {
+	var names []string
+	for _, d := range tools.All() {
+		names = append(names, d.Name)
+	}
+	for _, n := range picked {
+		notTool := fmt.Sprintf("%q, which is not a tool", n)
+		if near := nearestNames(n, names, 3); len(near) > 0 && strings.Contains(msg, notTool) {
+			msg = strings.Replace(msg, notTool, notTool+" (did you mean "+strings.Join(near, " or ")+"?)", 1)
+		}
+	}
+	return msg
 }

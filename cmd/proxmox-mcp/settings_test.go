@@ -31,6 +31,9 @@ func TestSettings(t *testing.T) {
 			view{Wait: 45 * time.Second, URL: "https://b:8006", TokenID: "x@pve!y"}},
 		{"bare bool flag", []string{"--enable-destructive"}, nil, view{Destructive: true, Wait: 30 * time.Second}},
 		{"demo enables destructive", []string{"--demo"}, nil, view{Demo: true, Destructive: true, Wait: 30 * time.Second}},
+		{"demo, destructive turned off", []string{"--demo"}, map[string]string{envDestructive: "0"}, view{Demo: true, Wait: 30 * time.Second}},
+		{"demo, destructive turned off by flag", []string{"--demo", "--enable-destructive=false"}, map[string]string{envDestructive: "1"},
+			view{Demo: true, Wait: 30 * time.Second}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -62,6 +65,10 @@ func TestSettingsContradictions(t *testing.T) {
 		{"flag against env", []string{"--enable-destructive"}, map[string]string{envReadOnly: "true"}, []string{"contradict"}},
 		{"not a boolean", nil, map[string]string{envDestructive: "sure"}, []string{envDestructive + `="sure" is not a boolean`}},
 		{"bad wait and level", []string{"--wait", "soon", "--log-level", "loud"}, nil, []string{envWait, envLogLevel}},
+		{"a misspelt tool", nil, map[string]string{envTools: "proxmox_status,proxmox_list_vm,list_containers,bogus_thing"}, []string{
+			`PROXMOX_TOOLS names "proxmox_list_vm", which is not a tool (did you mean proxmox_list_vms?)`,
+			`PROXMOX_TOOLS names "list_containers", which is not a tool (did you mean proxmox_list_containers?)`,
+			`PROXMOX_TOOLS names "bogus_thing", which is not a tool`}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -137,6 +144,7 @@ func TestExecSettings(t *testing.T) {
 		{"an allowlist alone enables nothing", nil, map[string]string{envExecAllow: "hostname"}, gate.ExecRule{Allow: []string{"hostname"}}, ""},
 		{"demo", []string{"--demo"}, nil, gate.ExecRule{Enabled: true, Allow: []string{"hostname", "uname", "cat", "df"}}, ""},
 		{"demo with a list", []string{"--demo"}, map[string]string{envExecAllow: "hostname"}, gate.ExecRule{Enabled: true, Allow: []string{"hostname"}}, ""},
+		{"demo, exec turned off", []string{"--demo"}, map[string]string{envExec: "0"}, gate.ExecRule{Allow: []string{"hostname", "uname", "cat", "df"}}, ""},
 		{"bad list", nil, map[string]string{envExec: "1", envExecAllow: "hostname,rm -rf"}, gate.ExecRule{}, envExecAllow + ": not a program name"},
 		{"read-only", nil, map[string]string{envExec: "1", envReadOnly: "1"}, gate.ExecRule{}, "contradict"},
 		{"not a boolean", nil, map[string]string{envExec: "maybe"}, gate.ExecRule{}, envExec + `="maybe" is not a boolean`},
@@ -197,5 +205,27 @@ func TestHTTPTokenLength(t *testing.T) {
 				t.Errorf("(-want +got)\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestUsageSaysWhatConsentAsks: --help names the calls the default consent asks a person about, as the gate
+// decides them (it said "each destructive call", and exec is asked about too).
+func TestUsageSaysWhatConsentAsks(t *testing.T) {
+	var fv flagValues
+	s, err := fv.resolve(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := strings.TrimSuffix(strings.TrimPrefix(s.consent.Asks(), "every "), " call") // "destructive and exec"
+	for _, want := range []string{
+		"Then a person approves each destructive call and each command run in a guest through the MCP client",
+		"PROXMOX_CONSENT             destructive (default): ask about " + calls + " calls;",
+	} {
+		if !strings.Contains(usage, want) {
+			t.Errorf("--help does not say %q", want)
+		}
+	}
+	if calls != "destructive and exec" {
+		t.Errorf("the default consent asks about %q: the --help sentence about each command run in a guest is to follow", calls)
 	}
 }

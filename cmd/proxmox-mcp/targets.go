@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -66,6 +67,17 @@ type targetEntry struct {
 	Timeout           tomlValue `toml:"timeout"`
 	ReadOnly          bool      `toml:"read_only"`
 	EnableDestructive bool      `toml:"enable_destructive"`
+}
+
+// targetsKeys are the keys a targets file may hold, for the nearest to a misspelt one.
+func targetsKeys() []string {
+	var keys []string
+	for _, t := range []reflect.Type{reflect.TypeFor[targetsFile](), reflect.TypeFor[targetEntry]()} {
+		for i := range t.NumField() {
+			keys = append(keys, t.Field(i).Tag.Get("toml"))
+		}
+	}
+	return keys
 }
 
 // tomlValue is a value that may be written as a string ("45s") or a number (45).
@@ -147,7 +159,11 @@ func readTargets(path string, getenv func(string) string) (targetsConfig, error)
 	}
 	for _, k := range md.Undecoded() {
 		// A misspelt read_only would silently widen what a cluster allows: every key must be known.
-		bad("%s: unknown key %s", shortQuote(path), showSetting(k.String()))
+		msg := fmt.Sprintf("%s: unknown key %s", shortQuote(path), showSetting(k.String()))
+		if near := nearestNames(k[len(k)-1], targetsKeys(), 1); len(near) > 0 {
+			msg += "; did you mean " + near[0] + "?"
+		}
+		bad("%s", msg)
 	}
 	for _, name := range []string{envURL, envTokenID, envFingerprint, envCAFile, envTLSInsecure} {
 		if strings.TrimSpace(getenv(name)) != "" {

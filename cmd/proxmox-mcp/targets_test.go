@@ -128,8 +128,9 @@ func TestReadTargetsProblems(t *testing.T) {
 		{"both secrets", entry("lab", ok+fmt.Sprintf("\ntoken_secret_file = %q", tight)), env, []string{"not both"}},
 		{"no secret", entry("lab", ""), env, []string{"target lab: no secret: give token_secret_env"}},
 		{"secret variable not set", entry("lab", `token_secret_env = "LAB_SECRET"`), env, []string{`token_secret_env names "LAB_SECRET", which is not set`}},
-		{"a misspelt key", entry("lab", ok+"\nread_onyl = true"), env, []string{`unknown key "target.read_onyl"`}},
-		{"a key at the top", "defaut_target = \"lab\"\n" + entry("lab", ok), env, []string{`unknown key "defaut_target"`}},
+		{"a misspelt key", entry("lab", ok+"\nread_onyl = true"), env, []string{`unknown key "target.read_onyl"; did you mean read_only?`}},
+		{"a key nothing is near", entry("lab", ok+"\ncolour = \"red\""), env, []string{`unknown key "target.colour"`}},
+		{"a key at the top", "defaut_target = \"lab\"\n" + entry("lab", ok), env, []string{`unknown key "defaut_target"; did you mean default_target?`}},
 		{"twice the same name", entry("lab", ok) + entry("lab", ok), env, []string{"target 2: name lab is given twice"}},
 		{"a name a call cannot give", entry("*", ok), env, []string{`target 1: name "*": use letters`}},
 		{"no name", "[[target]]\nurl = \"https://a:8006\"\ntoken_id = \"a@pve!b\"\n" + ok, env, []string{"target 1 has no name"}},
@@ -254,7 +255,8 @@ func TestTargetsCommands(t *testing.T) {
 	code, out = runIt("doctor")
 	for _, want := range []string{"== cluster home: " + home.URL, "== cluster lab: " + lab.URL, "OK    TLS: pinned fingerprint matches",
 		"Clusters (", "OK    home: Proxmox VE 9.1.3", "FAIL  lab: not reached", "calls that name no cluster go to home",
-		"is the port in url right?", "\nLeast-privilege role and token for clusters home and lab (run on a Proxmox node of each cluster as root):\n", "pveum user token add mcp@pve mcp"} {
+		"is the port in url right?", "\nLeast-privilege role and token for clusters home and lab (run on a Proxmox node of each cluster as root):\n", "pveum user token add mcp@pve mcp",
+		"put it in the target's token_secret_file or token_secret_env.\nNarrow / to /vms/ID or /pool/NAME to limit the token to some guests.\n"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("doctor does not say %q:\n%s", want, out)
 		}

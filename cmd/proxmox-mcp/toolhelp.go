@@ -20,6 +20,11 @@ func printToolHelp(w io.Writer, s *settings, name string) error {
 		return toolHere(s, name) // says it is no tool, with the nearest names
 	}
 	d := tools.All()[i]
+	// The targets file shapes the cluster argument; a file that does not load stops here, before any line.
+	names, defaultTarget, err := clusterNames(s)
+	if err != nil {
+		return err
+	}
 	tier := d.Tier.String()
 	switch {
 	case d.PerOperation() && d.Tier != gate.Read:
@@ -38,7 +43,7 @@ func printToolHelp(w io.Writer, s *settings, name string) error {
 		fmt.Fprintf(w, "  privileges: %s\n", strings.ReplaceAll(strings.Join(d.Privs, ", "), "|", " or "))
 	}
 	fmt.Fprintf(w, "\n%s\n", d.Desc)
-	args, err := schemaArguments(d.Tool().RawInputSchema)
+	args, err := schemaArguments(d.ToolIn(names, defaultTarget).RawInputSchema)
 	if err != nil {
 		return fmt.Errorf("tool %s: its input schema: %w", d.Name, err)
 	}

@@ -85,3 +85,86 @@ func TestToolHelpForms(t *testing.T) {
 
 // noEnv is an empty environment.
 func noEnv(string) string { return "" }
+
+// TestToolHelpWithTargets: with a targets file every tool takes cluster, and its help shows it as tools/list
+// declares it: the names (and * where a tool takes every cluster at once), required without a default target.
+func TestToolHelpWithTargets(t *testing.T) {
+	file := func(extra string) string {
+		return writeFile(t, t.TempDir(), "targets.toml", extra+`
+[[target]]
+name = "home"
+url = "https://pve.home.lan:8006"
+token_id = "mcp@pve!mcp"
+token_secret_env = "HOME_SECRET"
+tls_fingerprint = "`+strings.Repeat("AA:", 31)+`AA"
+
+[[target]]
+name = "prod"
+url = "https://pve1.prod.example.com:8006"
+token_id = "mcp@pve!mcp"
+token_secret_env = "PROD_SECRET"
+tls_fingerprint = "`+strings.Repeat("BB:", 31)+`BB"
+`, 0o600)
+	}
+	withDefault, withoutDefault := file(`default_target = "home"`), file("")
+	for _, tc := range []struct {
+		name, targets string
+		args          []string
+		want          string
+	}{
+		{"list, a default", withDefault, []string{"tools", "proxmox_list_vms"}, "cluster (string) Target cluster, * for all; one of: home, prod, *"},
+		{"get, a default", withDefault, []string{"call", "proxmox_get_resource", "--help"}, "cluster (string) Target cluster; one of: home, prod"},
+		{"get, no default", withoutDefault, []string{"tools", "proxmox_get_resource"}, "*cluster (string) Target cluster; one of: home, prod"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := map[string]string{envTargets: tc.targets, "HOME_SECRET": "5f0c2a0e-3d7b-4b8e-9a51-6c1f0b2d9e47",
+				"PROD_SECRET": "6f0c2a0e-3d7b-4b8e-9a51-6c1f0b2d9e47"}
+			var out, errb bytes.Buffer
+			if code := run(context.Background(), tc.args, strings.NewReader(""), &out, &errb, func(k string) string { return env[k] }); code != 0 {
+				t.Fatalf("exit %d: %s", code, errb.String())
+			}
+			var got string
+			for _, l := range strings.Split(out.String(), "\n") {
+				if strings.Contains(l, "cluster (") {
+					got = strings.Join(strings.Fields(l), " ") // the column's width is another test's
+				}
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("the cluster line (-want +got):\n%s\n%s", diff, out.String())
+			}
+		})
+	}
+	// A targets file that does not load (a secret not set) is said before any line of help, not after half.
+	var out, errb bytes.Buffer
+	code := run(context.Background(), []string{"tools", "proxmox_status"}, strings.NewReader(""), &out, &errb,
+		func(k string) string { return map[string]string{envTargets: withDefault}[k] })
+	if code != 1 || out.Len() != 0 || !strings.Contains(errb.String(), `token_secret_env names "HOME_SECRET", which is not set`) {
+		t.Errorf("a targets file that does not load: exit %d, stdout %q, stderr %q", code, out.String(), errb.String())
+	}
+}
+
+// TestToolsCountsTools: `proxmox-mcp tools` says how many tools it exposes in words that agree with the number.
+func TestToolsCountsTools(t *testing.T) {
+	for _, tc := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{envTools: "proxmox_list_vms"}, "exposed: 1 tool"},
+		{map[string]string{envTools: "proxmox_list_vms,proxmox_status"}, "exposed: 2 tools"},
+		{nil, "exposed: 33 tools"},
+	} {
+		var out, errb bytes.Buffer
+		if code := run(context.Background(), []string{"--demo", "tools"}, strings.NewReader(""), &out, &errb, func(k string) string { return tc.env[k] }); code != 0 {
+			t.Fatalf("%v: exit %d: %s", tc.env, code, errb.String())
+		}
+		var got string
+		for _, l := range strings.Split(out.String(), "\n") {
+			if f := strings.Fields(l); len(f) > 0 && f[0] == "exposed:" {
+				got = strings.Join(f[:min(len(f), len(strings.Fields(tc.want)))], " ")
+			}
+		}
+		if diff := cmp.Diff(tc.want, got); diff != "" {
+			t.Errorf("%v (-want +got):\n%s\n%s", tc.env, diff, out.String())
+		}
+	}
+}

@@ -106,10 +106,12 @@ func (p *Param) hint() string {
 		}
 		parts = append(parts, "matching "+pat)
 	}
-	if p.HasMaxLength {
+	switch atLeast := p.HasMinLength && p.MinLength > 1; {
+	case p.HasMaxLength && atLeast:
+		parts = append(parts, formatNumber(float64(p.MinLength))+" to "+formatNumber(float64(p.MaxLength))+" characters")
+	case p.HasMaxLength:
 		parts = append(parts, "at most "+formatNumber(float64(p.MaxLength))+" characters")
-	}
-	if p.HasMinLength && p.MinLength > 1 {
+	case atLeast:
 		parts = append(parts, "at least "+formatNumber(float64(p.MinLength))+" characters")
 	}
 	return strings.Join(parts, "; ")

@@ -141,7 +141,11 @@ func checkParam(p *Param, path, v string) (Problem, bool) {
 		}
 	}
 	if len(p.Enum) > 0 && !slices.Contains(p.Enum, v) {
-		return fail("enum", fmt.Sprintf("value '%s' does not have a value in the enumeration '%s'", v, strings.Join(p.Enum, ", ")))
+		pr, _ := fail("enum", fmt.Sprintf("value '%s' does not have a value in the enumeration '%s'", v, strings.Join(p.Enum, ", ")))
+		if pr.Allowed == "one of "+strings.Join(p.Enum, ", ") {
+			pr.Allowed = "" // PVE's text lists the values already
+		}
+		return pr, false
 	}
 	return Problem{}, true
 }

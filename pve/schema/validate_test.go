@@ -215,14 +215,34 @@ func TestValidateHidesLongValues(t *testing.T) {
 	}
 }
 
+// TestValidationErrorText: every problem once, in words a person reads: PVE's text, then what is expected when
+// PVE's text does not already say it (an enumeration's message lists the values itself).
 func TestValidationErrorText(t *testing.T) {
-	op := Lookup("POST", "/nodes/{node}/qemu/{vmid}/status/stop")
-	_, err := op.Validate(map[string]string{"node": "pve1", "vmid": "100"}, map[string]any{"timeout": -1, "overrule": 1})
-	want := "invalid parameters for POST /nodes/{node}/qemu/{vmid}/status/stop: overrule: unknown parameter; " +
-		"did you mean overrule-shutdown? valid: keepActive, migratedfrom, overrule-shutdown, skiplock, timeout; " +
-		"timeout: value must have a minimum value of 0 (expected an integer of at least 0)"
-	if err == nil || err.Error() != want {
-		t.Errorf("error:\n%v\nwant:\n%s", err, want)
+	for _, tc := range []struct {
+		endpoint string
+		params   map[string]any
+		want     string
+	}{
+		{"POST /nodes/{node}/qemu/{vmid}/status/stop", map[string]any{"timeout": -1, "overrule": 1},
+			"invalid parameters for POST /nodes/{node}/qemu/{vmid}/status/stop: overrule: unknown parameter; " +
+				"did you mean overrule-shutdown? valid: keepActive, migratedfrom, overrule-shutdown, skiplock, timeout; " +
+				"timeout: value must have a minimum value of 0 (expected an integer of at least 0)"},
+		{"GET /nodes/{node}/qemu/{vmid}/rrddata", map[string]any{"timeframe": "fortnight"},
+			"invalid parameters for GET /nodes/{node}/qemu/{vmid}/rrddata: " +
+				"timeframe: value 'fortnight' does not have a value in the enumeration 'hour, day, week, month, year'"},
+		{"POST /nodes/{node}/qemu/{vmid}/firewall/rules", map[string]any{"type": "in", "action": "ABCDEFGHIJKLMNOPQRSTU"},
+			"invalid parameters for POST /nodes/{node}/qemu/{vmid}/firewall/rules: " +
+				`action: value may only be 20 characters long (expected matching [A-Za-z][A-Za-z0-9\-\_]+; 2 to 20 characters)`},
+	} {
+		op := Lookup(strings.Fields(tc.endpoint)[0], strings.Fields(tc.endpoint)[1])
+		_, err := op.Validate(map[string]string{"node": "pve1", "vmid": "100"}, tc.params)
+		got := ""
+		if err != nil {
+			got = err.Error()
+		}
+		if diff := cmp.Diff(tc.want, got); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", tc.endpoint, diff)
+		}
 	}
 }
 
