@@ -198,6 +198,15 @@ func formatParams(p map[string]any) string {
 // its task within the caller's bound. What happened is in the result (or in a *sendError), for the audit.
 func (e *env) send(ctx context.Context, c *call, res *writeResult, req pve.Request) (*writeResult, error) {
 	res.Request, res.sent = viewRequest(req), req.String()
+	if e.clusters.declared && len(c.targets) > 0 {
+		// With several clusters a vmid names a guest only within one: say which.
+		if res.Target != nil {
+			res.Target.Cluster = c.targets[0].Name
+		}
+		if res.what != "" && !strings.HasSuffix(res.what, " in cluster "+c.targets[0].Name) {
+			res.what += " in cluster " + c.targets[0].Name
+		}
+	}
 	if c.dryRun() {
 		res.Status = "dry_run"
 		res.Note = gate.DryRunNote(c.tool, c.permit.Tier, c.permit) + e.consentDryRunNote(ctx, c, req)

@@ -69,12 +69,12 @@ func build(ctx context.Context, s *settings, stderr io.Writer) (*app, error) {
 
 	tc := targetsConfig{}
 	if s.demo {
-		d, err := startDemo()
+		c, stop, err := demoTargets(s)
 		if err != nil {
 			return nil, err
 		}
-		a.closers = append(a.closers, d.Close)
-		tc.targets = []target{{name: tools.DefaultTarget, cfg: d.config, destructive: true}}
+		a.closers = append(a.closers, stop)
+		tc = c
 		if note := demoIgnoresTargets(s); note != "" {
 			log.Warn().Str("targets", s.targetsFile).Msg(note)
 		}

@@ -400,6 +400,9 @@ func printTools(w io.Writer, s *settings) error {
 // clusterNames are the clusters a targets file names, and its default target, which shape every tool's
 // cluster argument; none without a targets file (or in the demo, which does not read it).
 func clusterNames(s *settings) (names []string, defaultTarget string, err error) {
+	if s.demo && len(s.demoClusters) > 0 {
+		return s.demoClusters, s.demoClusters[0], nil
+	}
 	if s.targetsFile == "" || s.demo {
 		return nil, "", nil
 	}

@@ -66,13 +66,21 @@ func runDoctor(ctx context.Context, s *settings, stdout io.Writer) error {
 	d := &doctor{w: stdout, r: redact.New(), seen: map[string]bool{}, name: func(v string) string { return v }}
 	var tc targetsConfig
 	if s.demo {
-		dm, err := startDemo()
+		c, stop, err := demoTargets(s)
 		if err != nil {
 			return err
 		}
-		defer dm.Close()
-		tc.targets = []target{{name: tools.DefaultTarget, cfg: dm.config, destructive: true}}
-		d.ok("demo mode: the built-in simulated cluster at %s", dm.config.BaseURL)
+		defer stop()
+		tc = c
+		if len(tc.targets) == 1 {
+			d.ok("demo mode: the built-in simulated cluster at %s", tc.targets[0].cfg.BaseURL)
+		} else {
+			names := make([]string, len(tc.targets))
+			for i, t := range tc.targets {
+				names[i] = t.name
+			}
+			d.ok("demo mode: %d simulated clusters, %s; %s is the default target", len(names), strings.Join(names, ", "), names[0])
+		}
 		if note := demoIgnoresTargets(s); note != "" {
 			d.warn("%s", note)
 		}

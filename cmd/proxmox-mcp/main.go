@@ -31,6 +31,7 @@ USAGE
   Add --demo to any of them to use the built-in simulated cluster instead of a real one: no Proxmox and
   no settings needed, destructive tools and exec (of hostname, uname, cat, df) enabled inside the
   simulation (PROXMOX_ENABLE_DESTRUCTIVE=0 or PROXMOX_ENABLE_EXEC=0 turns one off, to try the refusals).
+  --demo=home,lab simulates a cluster for each name, as a targets file would name them (home the default).
 
 CALL
   proxmox-mcp --demo call proxmox_list_vms status=running

@@ -41,7 +41,9 @@ const minHTTPToken = 16
 
 // settings is everything the command line and the environment decide. Flags win over the environment.
 type settings struct {
-	demo         bool
+	demo bool
+	// demoClusters names the simulated clusters of --demo=home,lab; none for the one simulated cluster.
+	demoClusters []string
 	http         string
 	httpToken    string // from the environment only: a flag would show in ps
 	allowedHosts []string
@@ -75,6 +77,7 @@ type settings struct {
 // flagValues are the raw flags; parse turns them into settings.
 type flagValues struct {
 	demo, help, version                         bool
+	demoClusters                                string // --demo=home,lab
 	http, url, tokenID, caFile, fingerprint     string
 	timeout, tools, auditLog, logLevel, hosts   string
 	origins, readOnly, destructive, tlsInsecure string
@@ -87,7 +90,7 @@ type flagValues struct {
 // strings so that "--read-only=false" can override an environment that says true, and so an unset flag leaves
 // the environment alone.
 func (f *flagValues) register(fs *flag.FlagSet) {
-	fs.BoolVar(&f.demo, "demo", f.demo, "")
+	fs.Var(demoFlag{f}, "demo", "")
 	fs.BoolVar(&f.help, "help", f.help, "")
 	fs.BoolVar(&f.help, "h", f.help, "")
 	fs.BoolVar(&f.version, "version", f.version, "")
@@ -123,6 +126,30 @@ func (b boolString) String() string {
 }
 func (b boolString) Set(v string) error { *b.p = v; return nil }
 func (b boolString) IsBoolFlag() bool   { return true }
+
+// demoFlag is --demo (one simulated cluster) or --demo=home,lab (a simulated cluster for each name).
+type demoFlag struct{ f *flagValues }
+
+func (d demoFlag) String() string {
+	if d.f == nil || !d.f.demo {
+		return "false"
+	}
+	return "true"
+}
+
+func (d demoFlag) Set(v string) error {
+	switch strings.ToLower(v) {
+	case "true", "1":
+		d.f.demo, d.f.demoClusters = true, ""
+	case "false", "0":
+		d.f.demo, d.f.demoClusters = false, ""
+	default:
+		d.f.demo, d.f.demoClusters = true, v
+	}
+	return nil
+}
+
+func (d demoFlag) IsBoolFlag() bool { return true }
 
 // newFlagSet builds a flag set with the global flags, quiet on its own: we print our own usage.
 func newFlagSet(name string, f *flagValues) *flag.FlagSet {
@@ -176,6 +203,13 @@ func (f *flagValues) resolve(getenv func(string) string) (*settings, error) {
 		targetsFile:  pick(f.targets, envTargets),
 		allowedHosts: splitList(pick(f.hosts, envAllowedHosts)),
 		allowOrigins: splitList(pick(f.origins, envAllowOrigins)),
+	}
+	if f.demoClusters != "" {
+		if names, err := parseDemoClusters(f.demoClusters); err != nil {
+			problems = append(problems, err.Error())
+		} else {
+			s.demoClusters = names
+		}
 	}
 	if s.httpToken != "" && len(s.httpToken) < minHTTPToken {
 		// In every mode, not only with --http: the redactor masks the token everywhere and a request holding it

@@ -526,10 +526,10 @@ func TestRoleHeading(t *testing.T) {
 }
 
 // TestDemoSaysTheTargetsFileIsNotUsed: --demo with PROXMOX_TARGETS set says, where each command speaks, that it
-// runs one simulated cluster and does not use the file; the results are the demo's as without the file.
+// runs simulated clusters and does not use the file; the results are the demo's as without the file.
 func TestDemoSaysTheTargetsFileIsNotUsed(t *testing.T) {
 	file := writeFile(t, t.TempDir(), "targets.toml", "[[target]]\nname = \"home\"\n", 0o600) // not even valid: it is not read
-	const note = "--demo runs one simulated cluster: the targets file PROXMOX_TARGETS names is not used, and the tools take no cluster argument"
+	const note = "--demo runs simulated clusters: the targets file PROXMOX_TARGETS names is not used (--demo=home,lab simulates clusters named home and lab"
 	runWith := func(env map[string]string, args ...string) (code int, stdout, stderr string) {
 		var out, errb bytes.Buffer
 		code = run(context.Background(), args, strings.NewReader(""), &out, &errb, func(k string) string { return env[k] })
@@ -562,6 +562,62 @@ func TestDemoSaysTheTargetsFileIsNotUsed(t *testing.T) {
 			if tt.name == "call" {
 				if diff := cmp.Diff(plain, out); diff != "" {
 					t.Errorf("the demo's result differs with the file set (-without +with):\n%s", diff)
+				}
+			}
+		})
+	}
+}
+
+// TestDemoClusters: --demo=home,lab simulates a cluster for each name, as a targets file would name them, the
+// first the default target: a cluster: "*" list asks both, a write to one leaves the other untouched, the
+// tools take the cluster argument, doctor checks each. Bad names are refused before anything starts.
+func TestDemoClusters(t *testing.T) {
+	runWith := func(args ...string) (code int, stdout, stderr string) {
+		var out, errb bytes.Buffer
+		code = run(context.Background(), args, strings.NewReader(""), &out, &errb, func(string) string { return "" })
+		return code, out.String(), errb.String()
+	}
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want []string // lines or pieces of stdout (stderr for a refusal)
+		not  []string
+	}{
+		{"a list of every cluster", []string{"--demo=home,lab", "call", "proxmox_list_vms", "cluster=*"}, 0,
+			[]string{"17 VMs match.", "\nhome 100 «opnsense» (qemu) pve1 running", "\nlab 100 «prod-build-100» (qemu) node02 stopped"}, nil},
+		{"the default target is the first", []string{"--demo=home,lab", "call", "proxmox_status"}, 0,
+			[]string{"Cluster home (Proxmox: «homelab»)"}, nil},
+		{"a write to one cluster, then a list of both", []string{"--demo=home,lab", "call", "proxmox_start_resource", "vmid=100", "cluster=lab", "confirm=true",
+			"then", "proxmox_list_vms", "cluster=*", "status=stopped"}, 0,
+			[]string{"Done: start VM 100 «prod-build-100» on node02 in cluster lab (OK", "\nhome 103 «win11-desktop»"}, []string{"\nlab 100 "}},
+		{"an unknown cluster", []string{"--demo=home,lab", "call", "proxmox_status", "cluster=prod"}, 1, []string{"prod"}, nil},
+		{"the tools take the cluster argument", []string{"--demo=home,lab", "tools", "proxmox_status"}, 0, []string{"cluster", "home", "lab"}, nil},
+		{"doctor checks each", []string{"--demo=home,lab", "doctor"}, 0,
+			[]string{"OK    demo mode: 2 simulated clusters, home, lab; home is the default target", "== cluster home:", "== cluster lab:"}, nil},
+		{"--demo=true is the one cluster", []string{"--demo=true", "call", "proxmox_status"}, 0, []string{"Cluster «homelab»: quorate"}, []string{"Cluster home"}},
+		{"a bad name", []string{"--demo=home,l@b", "call", "proxmox_status"}, 2, []string{`"l@b" is not a cluster name`}, nil},
+		{"a name twice", []string{"--demo=home,home", "call", "proxmox_status"}, 2, []string{"home is named twice"}, nil},
+		{"too many", []string{"--demo=a,b,c,d,e,f,g,h,i", "call", "proxmox_status"}, 2, []string{"at most 8 simulated clusters"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errs := runWith(tt.args...)
+			got := "\n" + out
+			if tt.code == 2 {
+				got = errs
+			}
+			if code != tt.code {
+				t.Errorf("exit %d, want %d\nstdout %s\nstderr %s", code, tt.code, out, errs)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(got+errs, w) {
+					t.Errorf("does not say %q:\nstdout %s\nstderr %s", w, out, errs)
+				}
+			}
+			for _, w := range tt.not {
+				if strings.Contains(got, w) {
+					t.Errorf("says %q:\n%s", w, out)
 				}
 			}
 		})
