@@ -55,5 +55,24 @@ if (rule.isError || rule.structuredContent?.class !== 'write') fail(`generic wri
 const found = await client.callTool({ name: 'proxmox_api_find', arguments: { query: 'firewall rules' } });
 if (found.isError || found.structuredContent?.operations?.[0]?.path !== '/cluster/firewall/rules') fail(`find: ${JSON.stringify(found)}`);
 
+// The guest toolset: what the agent sees, and a command run in the guest (the demo allows df).
+const info2 = await client.callTool({ name: 'proxmox_guest_info', arguments: { vmid: 104 } });
+if (info2.isError || !text(info2).includes('192.168.1.41')) fail(`guest info: ${JSON.stringify(info2)}`);
+const ran = await client.callTool({ name: 'proxmox_guest_exec', arguments: { vmid: 104, command: ['df', '-h'], confirm: true } });
+if (ran.isError || ran.structuredContent?.exitcode !== 0 || !text(ran).includes('Filesystem')) fail(`guest exec: ${JSON.stringify(ran)}`);
 await client.close();
-console.log(`interop OK: TypeScript SDK ${process.env.npm_package_version ?? ''} initialized, listed ${tools.length} tools, read ${list.structuredContent.total} running VMs, got the refusal, read and wrote through the generic tools`);
+
+// Two simulated clusters: every tool takes cluster; a "*" list answers from both, and a write to one names it.
+const fleet = new Client({ name: 'ts-sdk-interop', version: '1.0.0' });
+await fleet.connect(new StdioClientTransport({ command: bin, args: ['--demo=home,lab'], env: { PATH: process.env.PATH ?? '' }, stderr: 'ignore' }));
+const fleetTools = (await fleet.listTools()).tools;
+const noCluster = fleetTools.filter((t) => !t.inputSchema?.properties?.cluster).map((t) => t.name);
+if (noCluster.length > 0) fail(`with two clusters, no cluster argument on ${noCluster.join(', ')}`);
+const both = await fleet.callTool({ name: 'proxmox_list_vms', arguments: { cluster: '*' } });
+const seen = new Set((both.structuredContent?.items ?? []).map((v) => v.cluster));
+if (both.isError || !seen.has('home') || !seen.has('lab')) fail(`list of both clusters: ${JSON.stringify(both).slice(0, 500)}`);
+const started = await fleet.callTool({ name: 'proxmox_start_resource', arguments: { vmid: 100, cluster: 'lab', confirm: true } });
+if (started.isError || started.structuredContent?.target?.cluster !== 'lab' || !text(started).includes('in cluster lab')) fail(`write to lab: ${JSON.stringify(started)}`);
+await fleet.close();
+
+console.log(`interop OK: TypeScript SDK ${process.env.npm_package_version ?? ''} initialized, listed ${tools.length} tools, read ${list.structuredContent.total} running VMs, got the refusal, read and wrote through the generic tools, ran df in a guest, listed ${both.structuredContent.total} VMs of two clusters and started one in lab`);
