@@ -21,8 +21,6 @@ type demo struct {
 	config pve.Config
 }
 
-func startDemo() (*demo, error) { return serveDemo(pvesim.Default()) }
-
 func serveDemo(c *pvesim.Cluster) (*demo, error) {
 	srv := pvesim.Serve(pvesim.New(c))
 	u, err := pve.ParseBaseURL(srv.URL)
