@@ -513,3 +513,24 @@ func TestSecretStaysInTheHeader(t *testing.T) {
 		t.Errorf("a request without a secret: %v", err)
 	}
 }
+
+// TestTransportErrorText: a failure to get an answer says what was asked, its class and what went wrong, and no
+// part twice (a cancelled call read "context canceled: context canceled").
+func TestTransportErrorText(t *testing.T) {
+	c, _, _ := newTestServer(t, func(*http.Request) answer { return ok(`{"version":"9.1.3","release":"9.1","repoid":"x"}`) })
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := c.Version(ctx)
+	got := ""
+	if err != nil {
+		got = err.Error()
+	}
+	for _, tc := range []struct{ got, want string }{
+		{got, "read version: GET /version: context canceled"},
+		{(&TransportError{Method: "GET", Path: "/version", Kind: ErrTimeout, Detail: "i/o timeout"}).Error(), "GET /version: " + ErrTimeout.Error() + ": i/o timeout"},
+	} {
+		if diff := cmp.Diff(tc.want, tc.got); diff != "" {
+			t.Errorf("(-want +got):\n%s", diff)
+		}
+	}
+}

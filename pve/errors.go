@@ -204,7 +204,7 @@ type TransportError struct {
 }
 
 func (e *TransportError) Error() string {
-	if e.Detail != "" {
+	if e.Detail != "" && e.Detail != fmt.Sprint(e.Kind) { // "context canceled" once, not twice
 		return fmt.Sprintf("%s %s: %v: %s", e.Method, e.Path, e.Kind, e.Detail)
 	}
 	return fmt.Sprintf("%s %s: %v", e.Method, e.Path, e.Kind)
