@@ -119,7 +119,7 @@ func (h *harness) requestLines() []string {
 // TestMigrateTargetNode: a target the cluster does not have is refused as invalid input, dry run or not, naming
 // the nodes, with nothing sent; a node the guest index knows costs no request, another is looked up once.
 func TestMigrateTargetNode(t *testing.T) {
-	const noNode = "invalid arguments, nothing was sent to Proxmox: target: the cluster has no node pve9; guest 104 is on pve3, the other nodes are pve1, pve2."
+	const noNode = "Invalid arguments, nothing was sent to Proxmox: target: the cluster has no node pve9; guest 104 is on pve3, the other nodes are pve1, pve2."
 	tests := []struct {
 		name     string
 		args     string
@@ -132,7 +132,7 @@ func TestMigrateTargetNode(t *testing.T) {
 		{"no such node, dry run", `{"vmid":104,"target":"pve9","dry_run":true}`, true, noNode,
 			[]string{"GET /cluster/resources?type=vm", "GET /cluster/resources?type=node"}},
 		{"its own node", `{"vmid":104,"target":"pve3","confirm":true}`, true,
-			"invalid arguments, nothing was sent to Proxmox: target: guest 104 is on pve3 already; give another node.",
+			"Invalid arguments, nothing was sent to Proxmox: target: guest 104 is on pve3 already; give another node.",
 			[]string{"GET /cluster/resources?type=vm"}},
 		{"a node the index knows", `{"vmid":104,"target":"pve1","dry_run":true}`, false, "",
 			[]string{"GET /cluster/resources?type=vm", "GET /nodes/pve3/qemu/104/migrate?target=pve1"}},
