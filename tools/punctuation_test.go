@@ -60,8 +60,8 @@ func TestProductPunctuation(t *testing.T) {
 }
 
 // checkSentences fails on a doubled period, on a text that starts lowercase, and on a sentence that starts
-// lowercase after a period (a file name or
-// a version is no sentence end: ". " must be followed by a capital, a digit or a quote).
+// lowercase after a period (a file name or a version is no sentence end: ". " must be followed by a capital,
+// a digit or a quote).
 func checkSentences(t *testing.T, text string) {
 	t.Helper()
 	if strings.Contains(text, "..") && !strings.Contains(text, "…") {
