@@ -24,10 +24,10 @@ func TestMigrateResource(t *testing.T) {
 		requests int // -1: not checked
 	}{
 		{name: "online with local disks", args: `{"vmid":102,"target":"pve3","with_local_disks":true}`, writes: 1, vmid: 102, node: "pve3", status: "running", requests: -1,
-			text: []string{"Done: migrate VM 102 «docker-host» on pve2 to pve3 (online)"}},
+			text: []string{"Done: migrate VM 102 «docker-host» on pve2 to pve3, online (OK in "}},
 		{name: "offline container", args: `{"vmid":204,"target":"pve1"}`, writes: 1, vmid: 204, node: "pve1", status: "stopped", requests: -1},
 		{name: "running container by restart", args: `{"vmid":202,"target":"pve1"}`, writes: 1, vmid: 202, node: "pve1", status: "running", requests: -1,
-			text: []string{"stopped, moved and started again"}},
+			text: []string{"to pve1, stopped, moved and started again as containers have no live migration (OK in "}},
 		{name: "online without its local disks fails in the task", args: `{"vmid":102,"target":"pve3"}`, isErr: true, writes: 1, vmid: 102, node: "pve2", requests: -1,
 			text: []string{"Failed: migrate", "«migration aborted»", "without with-local-disks option"}},
 		{name: "a host device pins it", args: `{"vmid":101,"target":"pve3"}`, isErr: true, writes: 1, vmid: 101, node: "pve1", requests: -1,
