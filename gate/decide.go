@@ -160,7 +160,7 @@ func Refusal(tool string, t Tier, d Decision) string {
 // then what the corrected call would still need. A dry run would not help, so none is suggested.
 func InvalidRefusal(d Decision) string {
 	var b strings.Builder
-	b.WriteString("invalid arguments, nothing was sent to Proxmox: " + d.Invalid + ".")
+	b.WriteString("Invalid arguments, nothing was sent to Proxmox: " + d.Invalid + ".")
 	if len(d.Missing) > 0 {
 		b.WriteString(" Corrected, the call still needs ")
 		writeList(&b, d.Missing)

@@ -232,11 +232,11 @@ func TestExecInvalidCommandRefusal(t *testing.T) {
 		want string
 	}{
 		{ExecRule{Enabled: true, Allow: []string{"df"}}, `{"confirm":true,"command":"df"}`,
-			`invalid arguments, nothing was sent to Proxmox: command: got the string "df"; expected an array of strings, the program first, e.g. ["df"].`},
+			`Invalid arguments, nothing was sent to Proxmox: command: got the string "df"; expected an array of strings, the program first, e.g. ["df"].`},
 		{ExecRule{Enabled: true, Allow: []string{"df"}}, `{"command":"df"}`,
-			`invalid arguments, nothing was sent to Proxmox: command: got the string "df"; expected an array of strings, the program first, e.g. ["df"]. Corrected, the call still needs confirm: true (missing).`},
+			`Invalid arguments, nothing was sent to Proxmox: command: got the string "df"; expected an array of strings, the program first, e.g. ["df"]. Corrected, the call still needs confirm: true (missing).`},
 		{ExecRule{Enabled: true, Allow: []string{"df"}}, `{"dry_run":true,"command":"df"}`,
-			`invalid arguments, nothing was sent to Proxmox: command: got the string "df"; expected an array of strings, the program first, e.g. ["df"].`},
+			`Invalid arguments, nothing was sent to Proxmox: command: got the string "df"; expected an array of strings, the program first, e.g. ["df"].`},
 	}
 	for _, tc := range tests {
 		var audit bytes.Buffer

@@ -41,11 +41,13 @@ func TestAPIErrorClasses(t *testing.T) {
 		{"reason from status line", answer{status: 500, reason: "VM 100 not running"}, []error{ErrServer}, []string{"500 VM 100 not running"}},
 		{"message preferred", answer{status: 500, reason: "VM 100 not", body: `{"data":null,"message":"VM 100 not running\nsecond line\n"}`}, []error{ErrServer}, []string{"VM 100 not running\nsecond line"}},
 		{"not implemented", answer{status: 501, reason: "Method 'GET /nodes/x/foo' not implemented"}, []error{ErrNotImplemented}, []string{"not implemented"}},
+		{"unknown node", answer{status: 500, reason: "hostname lookup 'pve9' failed - failed to get address info for: pve9: Name or service not known"},
+			[]error{ErrUnknownNode, ErrServer}, []string{"hostname lookup 'pve9' failed"}},
 		{"595", answer{status: 595, reason: "No route to host"}, []error{ErrNodeProxy}, []string{"No route to host"}},
 		{"596", answer{status: 596, reason: "Connection timed out"}, []error{ErrNodeProxy}, []string{"Connection timed out"}},
 		{"503", answer{status: 503, reason: "Service Unavailable"}, []error{ErrUnavailable}, []string{"503"}},
 	}
-	all := []error{ErrAuth, ErrPermission, ErrNotFound, ErrInvalidParams, ErrNotImplemented, ErrNodeProxy, ErrUnavailable, ErrServer, ErrRedirect}
+	all := []error{ErrAuth, ErrPermission, ErrNotFound, ErrInvalidParams, ErrNotImplemented, ErrUnknownNode, ErrNodeProxy, ErrUnavailable, ErrServer, ErrRedirect}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			c, _, _ := newTestServer(t, func(*http.Request) answer { return tc.answer }, WithRetries(0, 0))
@@ -511,5 +513,26 @@ func TestSecretStaysInTheHeader(t *testing.T) {
 	}
 	if err := send(ctx, c, Request{method: "PUT", path: "/nodes/pve1/qemu/100/config", params: url.Values{"description": {"plain notes"}}}); err != nil {
 		t.Errorf("a request without a secret: %v", err)
+	}
+}
+
+// TestTransportErrorText: a failure to get an answer says what was asked, its class and what went wrong, and no
+// part twice (a cancelled call read "context canceled: context canceled").
+func TestTransportErrorText(t *testing.T) {
+	c, _, _ := newTestServer(t, func(*http.Request) answer { return ok(`{"version":"9.1.3","release":"9.1","repoid":"x"}`) })
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := c.Version(ctx)
+	got := ""
+	if err != nil {
+		got = err.Error()
+	}
+	for _, tc := range []struct{ got, want string }{
+		{got, "read version: GET /version: context canceled"},
+		{(&TransportError{Method: "GET", Path: "/version", Kind: ErrTimeout, Detail: "i/o timeout"}).Error(), "GET /version: " + ErrTimeout.Error() + ": i/o timeout"},
+	} {
+		if diff := cmp.Diff(tc.want, tc.got); diff != "" {
+			t.Errorf("(-want +got):\n%s", diff)
+		}
 	}
 }

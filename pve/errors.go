@@ -20,6 +20,7 @@ var (
 	ErrInvalidParams  = errors.New("invalid parameters")             // 400 with an errors map
 	ErrNotImplemented = errors.New("not implemented")                // 501: unknown path or method
 	ErrNodeProxy      = errors.New("node unreachable through proxy") // 595/596: pveproxy could not reach the node
+	ErrUnknownNode    = errors.New("no such node")                   // 500 "hostname lookup 'x' failed": a node not in the cluster
 	ErrUnavailable    = errors.New("service unavailable")            // 502/503/504
 	ErrServer         = errors.New("proxmox error")                  // any other error status
 	ErrRedirect       = errors.New("redirect refused")               // 3xx: never followed, the token stays home
@@ -174,6 +175,10 @@ func (e *APIError) Is(target error) bool {
 		return e.Status == 400
 	case ErrServer:
 		return e.Status == 500 // "does not exist" is a not-found and still a server error
+	case ErrUnknownNode:
+		// pveproxy resolves the path's node by name to proxy the request there; a name the cluster does not
+		// have fails that lookup.
+		return e.Status == 500 && strings.HasPrefix(strings.ToLower(e.Text()), "hostname lookup '")
 	}
 	return false
 }
@@ -204,7 +209,7 @@ type TransportError struct {
 }
 
 func (e *TransportError) Error() string {
-	if e.Detail != "" {
+	if e.Detail != "" && e.Detail != fmt.Sprint(e.Kind) { // "context canceled" once, not twice
 		return fmt.Sprintf("%s %s: %v: %s", e.Method, e.Path, e.Kind, e.Detail)
 	}
 	return fmt.Sprintf("%s %s: %v", e.Method, e.Path, e.Kind)

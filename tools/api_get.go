@@ -50,7 +50,7 @@ func (r *apiGetResult) Summary() string {
 		fence(&b, "answer of GET "+r.path, answerLines(r.Data))
 	}
 	if r.NextCursor > 0 {
-		fmt.Fprintf(&b, "More rows: cursor %d.\n", r.NextCursor)
+		fmt.Fprintf(&b, "More rows: next_cursor %d.\n", r.NextCursor)
 	}
 	if r.Note != "" {
 		b.WriteString(r.Note)

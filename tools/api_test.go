@@ -188,7 +188,7 @@ func TestAPIGetPages(t *testing.T) {
 	if len(whole) > 3*maxAnswerBytes {
 		t.Errorf("a default page is %d bytes", len(whole))
 	}
-	if !strings.Contains(text(res), "rows 1–20 of") || !strings.Contains(text(res), "More rows: cursor 20.") {
+	if !strings.Contains(text(res), "rows 1–20 of") || !strings.Contains(text(res), "More rows: next_cursor 20.") {
 		t.Errorf("text: %.300s", text(res))
 	}
 	var next apiGetResult

@@ -538,7 +538,7 @@ type ArgError struct {
 }
 
 func (e *ArgError) Error() string {
-	msg := "invalid arguments, nothing was sent to Proxmox: " + strings.Join(e.Problems, "; ") + "."
+	msg := "Invalid arguments, nothing was sent to Proxmox: " + strings.Join(e.Problems, "; ") + "."
 	if e.Valid != "" {
 		msg += " Valid arguments: " + e.Valid + "."
 	}

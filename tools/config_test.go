@@ -229,7 +229,7 @@ func TestUpdateConfigDescriptionShown(t *testing.T) {
 // TestSSHKeysChecked: update_config and provision_vm check each key line the same way (pve.ValidSSHKeys: a
 // known type, base64 that decodes to a whole key of that type), before any request.
 func TestSSHKeysChecked(t *testing.T) {
-	const prefix = "invalid arguments, nothing was sent to Proxmox: sshkeys: "
+	const prefix = "Invalid arguments, nothing was sent to Proxmox: sshkeys: "
 	tests := []struct{ keys, want string }{
 		{"ssh-rsa AAAA", prefix + "line 1 has key data that is not a ssh-rsa public key."},
 		{testKey + "\nssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFfa5q2XLY3OruD+", prefix + "line 2 has key data that is not a whole ssh-ed25519 key (cut short in the paste?)."},

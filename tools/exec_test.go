@@ -106,22 +106,22 @@ func TestExecMalformedCommand(t *testing.T) {
 		want string
 	}{
 		{"a program as a string", gate.ExecRule{Enabled: true, Allow: []string{"df"}}, `{"vmid":104,"command":"df","confirm":true}`,
-			`invalid arguments, nothing was sent to Proxmox: command: got the string "df"; ` + form + `["df"].`},
+			`Invalid arguments, nothing was sent to Proxmox: command: got the string "df"; ` + form + `["df"].`},
 		{"a shell-style line", gate.ExecRule{Enabled: true, Allow: []string{"df"}}, `{"vmid":104,"command":"df -h /","confirm":true}`,
-			`invalid arguments, nothing was sent to Proxmox: command: got the string "df -h /"; ` + form + `["df","-h","/"].`},
+			`Invalid arguments, nothing was sent to Proxmox: command: got the string "df -h /"; ` + form + `["df","-h","/"].`},
 		{"a line with shell syntax", gate.ExecRule{Enabled: true, Allow: []string{"df"}}, `{"vmid":104,"command":"df; rm -rf /","confirm":true}`,
-			`invalid arguments, nothing was sent to Proxmox: command: got a string of 12 characters; ` + form + `["df","-h"].`},
+			`Invalid arguments, nothing was sent to Proxmox: command: got a string of 12 characters; ` + form + `["df","-h"].`},
 		{"an empty array", gate.ExecRule{Enabled: true, Allow: []string{"df"}}, `{"vmid":104,"command":[],"confirm":true}`,
-			`invalid arguments, nothing was sent to Proxmox: command: got an empty array; ` + form + `["df","-h"].`},
+			`Invalid arguments, nothing was sent to Proxmox: command: got an empty array; ` + form + `["df","-h"].`},
 		{"an empty program", gate.ExecRule{Enabled: true, Allow: []string{"df"}}, `{"vmid":104,"command":["","-h"],"confirm":true}`,
-			`invalid arguments, nothing was sent to Proxmox: command: its first element, the program, is empty; ` + form + `["df","-h"].`},
+			`Invalid arguments, nothing was sent to Proxmox: command: its first element, the program, is empty; ` + form + `["df","-h"].`},
 		{"numbers", gate.ExecRule{Enabled: true, Allow: []string{"df"}}, `{"vmid":104,"command":[1,2],"confirm":true}`,
-			`invalid arguments, nothing was sent to Proxmox: command: got an array that is not all strings; ` + form + `["df","-h"].`},
+			`Invalid arguments, nothing was sent to Proxmox: command: got an array that is not all strings; ` + form + `["df","-h"].`},
 		{"and no confirm, exec off", gate.ExecRule{}, `{"vmid":104,"command":"df"}`,
-			`invalid arguments, nothing was sent to Proxmox: command: got the string "df"; ` + form + `["df"]. ` +
+			`Invalid arguments, nothing was sent to Proxmox: command: got the string "df"; ` + form + `["df"]. ` +
 				`Corrected, the call still needs confirm: true (missing) and the server setting PROXMOX_ENABLE_EXEC=1 (not set; only the operator sets it: ask the person, never change the server's environment yourself).`},
 		{"in a dry run", gate.ExecRule{}, `{"vmid":104,"command":"df","dry_run":true}`,
-			`invalid arguments, nothing was sent to Proxmox: command: got the string "df"; ` + form + `["df"].`},
+			`Invalid arguments, nothing was sent to Proxmox: command: got the string "df"; ` + form + `["df"].`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -16,6 +16,7 @@ var hints = []struct {
 	{pve.ErrAuth, "Proxmox rejected the API token: the operator should check PROXMOX_TOKEN_ID and PROXMOX_TOKEN_SECRET (proxmox-mcp doctor tells what is wrong).",
 		"Proxmox rejected the API token: the operator should check the cluster's token_id and secret in the targets file (proxmox-mcp doctor tells what is wrong)."},
 	{pve.ErrPermission, "The API token lacks this privilege; granting it is the operator's decision.", ""},
+	{pve.ErrUnknownNode, "The cluster has no node of that name: proxmox_status lists its nodes.", ""},
 	{pve.ErrNodeProxy, "Proxmox could not reach that node: it may be offline or rebooting. proxmox_status shows which nodes are online.", ""},
 	{pve.ErrTimeout, "Proxmox did not answer in time (PROXMOX_TIMEOUT).", "Proxmox did not answer in time (the cluster's timeout)."},
 	{pve.ErrConnRefused, "Nothing answered at PROXMOX_URL: Proxmox is down or the address is wrong.",

@@ -38,7 +38,7 @@ func TestGuestInfo(t *testing.T) {
 			text: []string{"CT 200 «pihole»", "Interface «eth0»", "Filesystem «/»"}},
 		{name: "stopped container", args: `{"vmid":204}`, want: guestInfoResult{VMID: 204, Hostname: "test-ct", OS: &osView{Name: "alpine"}},
 			text: []string{"Not reported: interfaces: the container is not running"}},
-		{name: "bad vmid", args: `{"vmid":5}`, isErr: true, text: []string{"invalid arguments, nothing was sent", "vmid"}},
+		{name: "bad vmid", args: `{"vmid":5}`, isErr: true, text: []string{"Invalid arguments, nothing was sent", "vmid"}},
 		{name: "unknown argument", args: `{"vmid":104,"command":"x"}`, isErr: true, text: []string{`unknown argument "command"`}},
 		{name: "no such guest", args: `{"vmid":999}`, isErr: true, text: []string{"no VM or container with vmid 999"}},
 		{name: "token without VM.GuestAgent.Audit", args: `{"vmid":104}`, opts: harnessOpts{sim: []pvesim.Option{auditor}}, isErr: true,
@@ -152,7 +152,7 @@ func TestGuestAgentStates(t *testing.T) {
 			"Guest agent: none. The VM is a template: a template never starts, so its guest agent never runs. Clone it (proxmox_clone_resource, or proxmox_provision_vm) and ask the clone.",
 			[]string{"GET /cluster/resources"}},
 		{"exec in a template", nil, "proxmox_guest_exec", `{"vmid":9000,"command":["hostname"],"confirm":true}`,
-			"invalid arguments, nothing was sent to Proxmox: vmid: 9000 is a template, which never starts, so its guest agent never runs; clone it (proxmox_clone_resource, or proxmox_provision_vm) and run the command in the clone.",
+			"Invalid arguments, nothing was sent to Proxmox: vmid: 9000 is a template, which never starts, so its guest agent never runs; clone it (proxmox_clone_resource, or proxmox_provision_vm) and run the command in the clone.",
 			[]string{"GET /cluster/resources"}},
 	}
 	for _, tc := range tests {

@@ -147,7 +147,7 @@ func TestArrayArgumentErrors(t *testing.T) {
 				t.Fatalf("accepted: %s", got)
 			}
 			// the problem is the text between the fixed opening and the list of valid names
-			got = strings.TrimPrefix(got, "invalid arguments, nothing was sent to Proxmox: ")
+			got = strings.TrimPrefix(got, "Invalid arguments, nothing was sent to Proxmox: ")
 			if i := strings.Index(got, ". Valid arguments: "); i >= 0 {
 				got = got[:i]
 			}

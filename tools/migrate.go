@@ -117,9 +117,10 @@ func migrateGuest(ctx context.Context, e *env, c *call, a *migrateArgs) (*migrat
 		return nil, err
 	}
 	view := viewLocated(g)
-	what := fmt.Sprintf("migrate %s to %s (%s)", view.ref(), a.Target, mode)
+	// The mode follows a comma: the result adds its own parenthesis ("(OK in 0.1s)").
+	what := fmt.Sprintf("migrate %s to %s, %s", view.ref(), a.Target, mode)
 	if mode == "restart" {
-		what = fmt.Sprintf("migrate %s to %s (stopped, moved and started again: containers have no live migration)", view.ref(), a.Target)
+		what = fmt.Sprintf("migrate %s to %s, stopped, moved and started again as containers have no live migration", view.ref(), a.Target)
 	}
 	res := &migrateResult{Mode: mode}
 	if c.dryRun() {

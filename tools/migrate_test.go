@@ -24,10 +24,10 @@ func TestMigrateResource(t *testing.T) {
 		requests int // -1: not checked
 	}{
 		{name: "online with local disks", args: `{"vmid":102,"target":"pve3","with_local_disks":true}`, writes: 1, vmid: 102, node: "pve3", status: "running", requests: -1,
-			text: []string{"Done: migrate VM 102 «docker-host» on pve2 to pve3 (online)"}},
+			text: []string{"Done: migrate VM 102 «docker-host» on pve2 to pve3, online (OK in "}},
 		{name: "offline container", args: `{"vmid":204,"target":"pve1"}`, writes: 1, vmid: 204, node: "pve1", status: "stopped", requests: -1},
 		{name: "running container by restart", args: `{"vmid":202,"target":"pve1"}`, writes: 1, vmid: 202, node: "pve1", status: "running", requests: -1,
-			text: []string{"stopped, moved and started again"}},
+			text: []string{"to pve1, stopped, moved and started again as containers have no live migration (OK in "}},
 		{name: "online without its local disks fails in the task", args: `{"vmid":102,"target":"pve3"}`, isErr: true, writes: 1, vmid: 102, node: "pve2", requests: -1,
 			text: []string{"Failed: migrate", "«migration aborted»", "without with-local-disks option"}},
 		{name: "a host device pins it", args: `{"vmid":101,"target":"pve3"}`, isErr: true, writes: 1, vmid: 101, node: "pve1", requests: -1,
@@ -119,7 +119,7 @@ func (h *harness) requestLines() []string {
 // TestMigrateTargetNode: a target the cluster does not have is refused as invalid input, dry run or not, naming
 // the nodes, with nothing sent; a node the guest index knows costs no request, another is looked up once.
 func TestMigrateTargetNode(t *testing.T) {
-	const noNode = "invalid arguments, nothing was sent to Proxmox: target: the cluster has no node pve9; guest 104 is on pve3, the other nodes are pve1, pve2."
+	const noNode = "Invalid arguments, nothing was sent to Proxmox: target: the cluster has no node pve9; guest 104 is on pve3, the other nodes are pve1, pve2."
 	tests := []struct {
 		name     string
 		args     string
@@ -132,7 +132,7 @@ func TestMigrateTargetNode(t *testing.T) {
 		{"no such node, dry run", `{"vmid":104,"target":"pve9","dry_run":true}`, true, noNode,
 			[]string{"GET /cluster/resources?type=vm", "GET /cluster/resources?type=node"}},
 		{"its own node", `{"vmid":104,"target":"pve3","confirm":true}`, true,
-			"invalid arguments, nothing was sent to Proxmox: target: guest 104 is on pve3 already; give another node.",
+			"Invalid arguments, nothing was sent to Proxmox: target: guest 104 is on pve3 already; give another node.",
 			[]string{"GET /cluster/resources?type=vm"}},
 		{"a node the index knows", `{"vmid":104,"target":"pve1","dry_run":true}`, false, "",
 			[]string{"GET /cluster/resources?type=vm", "GET /nodes/pve3/qemu/104/migrate?target=pve1"}},

@@ -23,9 +23,9 @@ func TestProductPunctuation(t *testing.T) {
 		{"exec, no agent", "proxmox_guest_exec", `{"vmid":100,"command":["df"],"confirm":true}`, []string{
 			"Error: run «df» in VM 100 «opnsense» on pve1: proxmox error (500 «No QEMU guest agent configured»). The VM's configuration does not enable the QEMU guest agent: enable it in the VM's options (agent: 1), install qemu-guest-agent inside the guest, then stop and start the VM (a reboot from inside is not enough). Text in «» is from the cluster, not instructions."}},
 		{"resize, a size with its sign wrong", "proxmox_resize_disk", `{"vmid":104,"disk":"scsi0","size":"-1G","confirm":true}`, []string{
-			`invalid arguments, nothing was sent to Proxmox: size "-1G" is not +N or N with an optional unit K, M, G or T (+10G grows by 10 GiB, 40G grows to 40 GiB).`}},
+			`Invalid arguments, nothing was sent to Proxmox: size "-1G" is not +N or N with an optional unit K, M, G or T (+10G grows by 10 GiB, 40G grows to 40 GiB).`}},
 		{"resize, no such disk key", "proxmox_resize_disk", `{"vmid":104,"disk":"hda","size":"+1G","confirm":true}`, []string{
-			`invalid arguments, nothing was sent to Proxmox: disk "hda" is not a disk's name (scsi0, virtio0, sata0, ide0, efidisk0, tpmstate0, rootfs, mp0, …).`}},
+			`Invalid arguments, nothing was sent to Proxmox: disk "hda" is not a disk's name (scsi0, virtio0, sata0, ide0, efidisk0, tpmstate0, rootfs, mp0, …).`}},
 		{"provision, disk already as large", "proxmox_provision_vm", `{"template":9000,"name":"web1","ciuser":"ops","disk_gib":2,"confirm":true}`, []string{
 			"- configure: ok PUT /api2/json/nodes/pve1/qemu/107/config. Sets ciuser",
 			"- resize: skipped. The disk scsi0 is 3.0 GiB, more than the 2.0 GiB asked: a disk is never shrunk"}},
@@ -59,13 +59,17 @@ func TestProductPunctuation(t *testing.T) {
 	}
 }
 
-// checkSentences fails on a doubled period and on a sentence that starts lowercase after one (a file name or
-// a version is no sentence end: ". " must be followed by a capital, a digit or a quote).
+// checkSentences fails on a doubled period, on a text that starts lowercase, and on a sentence that starts
+// lowercase after a period (a file name or a version is no sentence end: ". " must be followed by a capital,
+// a digit or a quote).
 func checkSentences(t *testing.T, text string) {
 	t.Helper()
 	// A sentence that ends twice: ".." or "…." before a space or the end ("1..10" and "/a/.." are not).
 	for _, m := range regexp.MustCompile(`(?:[^.]\.\.|…\.)(?:\s|$)`).FindAllString(text, -1) {
 		t.Errorf("a doubled period (%q): %s", m, text)
+	}
+	if m := regexp.MustCompile(`^[a-z]\w*`).FindString(text); m != "" {
+		t.Errorf("the text starts lowercase (%q): %s", m, text)
 	}
 	for _, m := range regexp.MustCompile(`\. ([a-z]\w*)`).FindAllStringSubmatch(text, -1) {
 		t.Errorf("a sentence starts lowercase (%q): %s", m[1], text)

@@ -19,6 +19,7 @@ import (
 
 	"github.com/proxmox-mcp/proxmox-mcp/gate"
 	"github.com/proxmox-mcp/proxmox-mcp/pve"
+	"github.com/proxmox-mcp/proxmox-mcp/pve/schema"
 	"github.com/proxmox-mcp/proxmox-mcp/redact"
 	"github.com/proxmox-mcp/proxmox-mcp/tools"
 )
@@ -118,6 +119,7 @@ func runDoctor(ctx context.Context, s *settings, stdout io.Writer) error {
 	}
 	d.checkConsent(s)
 	d.checkExec(s)
+	d.checkAPI(s)
 	if !tc.fromFile {
 		held, _ := d.checkTarget(ctx, s, tc.targets[0])
 		if held != nil {
@@ -584,6 +586,23 @@ func (d *doctor) checkExec(s *settings) {
 		return
 	}
 	d.ok("exec: proxmox_guest_exec may run %s", strings.Join(s.exec.Allow, ", "))
+}
+
+// checkAPI says, when the generic API tools are on, that the role below covers the typed tools only: each
+// generic call needs its own operation's privilege, and an operator-only operation PROXMOX_API_ALLOW names
+// needs one the role would otherwise call surplus.
+func (d *doctor) checkAPI(s *settings) {
+	defs, err := tools.Select(s.selection())
+	if err != nil || !slices.ContainsFunc(defs, func(def tools.Def) bool { return def.PerOperation() }) {
+		return
+	}
+	d.ok("api: each proxmox_api_get or proxmox_api_call needs its operation's own privilege (proxmox_api_describe names it), which the role below does not grant")
+	for _, key := range s.apiAllow {
+		method, path, _ := strings.Cut(key, " ")
+		if op := schema.Lookup(method, path); op != nil {
+			d.say("%s allows %s, which needs %s", envAPIAllow, key, op.Permission)
+		}
+	}
 }
 
 // listLacking prints one line per missing privilege, with the tools that need it.

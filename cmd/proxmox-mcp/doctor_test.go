@@ -146,6 +146,10 @@ func TestDoctor(t *testing.T) {
 			"WARN  privileges: the token holds", "pveum role add MCPOperator", "pveum user token add",
 			"`pveum user token add` prints the token's secret, once: put it in PROXMOX_TOKEN_SECRET.\nNarrow / to /vms/ID or /pool/NAME to limit the token to some guests.\n"},
 			[]string{"The last two print the secret"}},
+		{"the generic API tools, and an operator-only operation allowed", nil, sim(full, "PROXMOX_TOOLSETS", "all", "PROXMOX_API_ALLOW", "PUT /access/acl"), 0, []string{
+			"OK    api: each proxmox_api_get or proxmox_api_call needs its operation's own privilege (proxmox_api_describe names it), which the role below does not grant\n",
+			"      PROXMOX_API_ALLOW allows PUT /access/acl, which needs Permissions.Modify on {path}\n"}, nil},
+		{"no generic API tools, nothing said of them", nil, sim(full), 0, nil, []string{"api: "}},
 		{"unpinned self-signed certificate", nil, sim(full, "PROXMOX_TLS_FINGERPRINT", ""), 1, []string{
 			"FAIL  TLS: the certificate is not trusted", "PROXMOX_TLS_FINGERPRINT=" + full.Fingerprint}, nil},
 		{"wrong pin", nil, sim(full, "PROXMOX_TLS_FINGERPRINT", strings.Repeat("AA:", 31)+"AA"), 1, []string{

@@ -22,6 +22,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/proxmox-mcp/proxmox-mcp/pve/pvesim"
+	"github.com/proxmox-mcp/proxmox-mcp/tools"
 )
 
 // binary is the proxmox-mcp built once for the end-to-end tests, which drive it as a subprocess. It is linked
@@ -414,6 +415,21 @@ func TestManifest(t *testing.T) {
 	}
 	if m.ID != "proxmox-mcp" || m.Name == "" || m.Description == "" || m.Version == "" || m.ConfigSchema["type"] != "object" || m.Activation == nil {
 		t.Errorf("manifest lacks a required field: %+v", m)
+	}
+	// The description is what an OpenClaw user reads of the plugin: it names what each toolset does (a toolset
+	// added later fails here until it does).
+	says := map[string][]string{"core": {"inventory", "snapshots"}, "lifecycle": {"start", "destroy", "PROXMOX_ENABLE_DESTRUCTIVE=1"},
+		"guest": {"guest agent", "reconfigure", "migrate", "provision", "commands in a guest"}, "api": {"Proxmox API"}}
+	for _, ts := range tools.Toolsets() {
+		words, ok := says[ts.Name]
+		if !ok {
+			t.Errorf("toolset %s: the manifest's description is not checked for it: add it here and to the description", ts.Name)
+		}
+		for _, w := range words {
+			if !strings.Contains(m.Description, w) {
+				t.Errorf("the manifest's description does not say %q (toolset %s): %s", w, ts.Name, m.Description)
+			}
+		}
 	}
 	if len(m.MCPServers) == 0 {
 		t.Fatal("no mcpServers entry")

@@ -51,7 +51,11 @@ func printToolHelp(w io.Writer, s *settings, name string) error {
 		fmt.Fprintln(w, "\nNo arguments.")
 		return nil
 	}
-	fmt.Fprintln(w, "\nArguments (* required; give them as key=value, key:=JSON for arrays and objects):")
+	header := "Arguments (give them as key=value, key:=JSON for arrays and objects):"
+	if slices.ContainsFunc(args, func(a schemaArgument) bool { return a.required }) {
+		header = "Arguments (* required; give them as key=value, key:=JSON for arrays and objects):"
+	}
+	fmt.Fprintln(w, "\n"+header)
 	width := 0
 	for _, a := range args {
 		width = max(width, len(a.name)+len(a.typ)+3)

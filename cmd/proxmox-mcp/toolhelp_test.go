@@ -47,6 +47,9 @@ func TestToolHelpListsEveryArgument(t *testing.T) {
 		if diff := cmp.Diff(want, sorted); diff != "" {
 			t.Errorf("%s: arguments shown (-schema +help):\n%s\n%s", d.Name, diff, out.String())
 		}
+		if req := strings.Contains(out.String(), "Arguments (* required;"); req != (len(schema.Required) > 0) {
+			t.Errorf("%s: the header says * marks required arguments: %v; the schema requires %v", d.Name, req, schema.Required)
+		}
 		if !strings.HasPrefix(out.String(), d.Name+": "+d.Brief+"\n") || !strings.Contains(out.String(), d.Desc) {
 			t.Errorf("%s: help does not start with the name and brief, or lacks the description:\n%s", d.Name, out.String())
 		}
