@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/proxmox-mcp/proxmox-mcp/pve"
 	"github.com/proxmox-mcp/proxmox-mcp/pve/pvesim"
@@ -22,7 +23,9 @@ type demo struct {
 }
 
 func serveDemo(c *pvesim.Cluster) (*demo, error) {
-	srv := pvesim.Serve(pvesim.New(c))
+	// The past counts back from today's midnight (UTC), so the task ids one call prints are found by the next
+	// call's fresh simulated cluster, all day.
+	srv := pvesim.Serve(pvesim.New(c, pvesim.WithHistoryAt(time.Now().UTC().Truncate(24*time.Hour))))
 	u, err := pve.ParseBaseURL(srv.URL)
 	if err != nil {
 		srv.Close()

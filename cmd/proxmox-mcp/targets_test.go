@@ -623,3 +623,28 @@ func TestDemoClusters(t *testing.T) {
 		})
 	}
 }
+
+// TestDemoTaskIDsLastTheDay: each demo call starts a fresh simulated cluster, whose past counts back from the
+// day's start: a task id one call prints is found by the next call.
+func TestDemoTaskIDsLastTheDay(t *testing.T) {
+	call := func(args ...string) (int, string) {
+		var out, errb bytes.Buffer
+		code := run(context.Background(), append([]string{"--demo", "call"}, args...), strings.NewReader(""), &out, &errb, func(string) string { return "" })
+		return code, out.String() + errb.String()
+	}
+	_, out := call("proxmox_recent_tasks", "limit=1", "--output", "json")
+	var res struct {
+		Tasks []struct {
+			UPID string `json:"upid"`
+		} `json:"tasks"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil || len(res.Tasks) != 1 {
+		t.Fatalf("recent tasks: %v\n%s", err, out)
+	}
+	// Into the next second, where a past counted back from the clock's now has other task ids.
+	time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(time.Second)))
+	code, out := call("proxmox_get_task_status", "upid="+res.Tasks[0].UPID)
+	if code != 0 || !strings.Contains(out, "Task "+res.Tasks[0].UPID+" on pve3") {
+		t.Errorf("exit %d: the next call does not find the task:\n%s", code, out)
+	}
+}

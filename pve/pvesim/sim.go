@@ -32,6 +32,8 @@ type Sim struct {
 	typeFail  map[string]string        // guarded by mu
 	authDelay time.Duration
 	agentBoot time.Duration // how long after a VM starts its guest agent answers
+	// historyAt is when the cluster's past counts back from (WithHistoryAt); zero for the clock's now.
+	historyAt time.Time
 	// procMu guards guests' agent processes where a GET changes them (exec-status collects a finished one)
 	// under the read lock; every other change to them holds the write lock.
 	procMu sync.Mutex
@@ -78,6 +80,12 @@ func WithGrant(id, path string, privs ...string) Option {
 // WithClock sets the clock the cluster lives by (default time.Now). Task ends, uptimes and timestamps all
 // follow it, so a test can move time forward by hand.
 func WithClock(now func() time.Time) Option { return func(s *Sim) { s.now = now } }
+
+// WithHistoryAt makes the cluster's past (its task history, boots, snapshots and backups) count back from t
+// rather than from the clock's now, t being earlier: two Sims made with the same t, at different moments, have
+// the same history, task ids included. The demo anchors it to the day, so a task id one command printed is
+// found by the next.
+func WithHistoryAt(t time.Time) Option { return func(s *Sim) { s.historyAt = t } }
 
 // WithTaskDuration sets how long a task runs (default 100ms); clone, create and vzdump take three times as long.
 func WithTaskDuration(d time.Duration) Option { return func(s *Sim) { s.baseDur = d } }
@@ -133,8 +141,12 @@ func New(c *Cluster, opts ...Option) *Sim {
 		s.logLimit = 0
 	}
 	now := s.now()
+	anchor := now
+	if !s.historyAt.IsZero() && s.historyAt.Before(now) {
+		anchor = s.historyAt
+	}
 	s.c = c.clone()
-	s.c.shift(now.Sub(epoch0))
+	s.c.shift(anchor.Sub(epoch0))
 	s.replayHistory()
 	s.advance(now)
 	return s
