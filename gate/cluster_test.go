@@ -16,8 +16,8 @@ import (
 // takes no write, and a destructive call needs both the server's switch and the cluster's enable_destructive.
 func TestDecideForCluster(t *testing.T) {
 	const (
-		envOff  = "the server setting PROXMOX_ENABLE_DESTRUCTIVE=1 (not set)"
-		clOff   = "enable_destructive = true for cluster lab in the targets file (not set)"
+		envOff  = "the server setting PROXMOX_ENABLE_DESTRUCTIVE=1 (off)"
+		clOff   = "enable_destructive = true for cluster lab in the targets file (off)"
 		roLab   = "a cluster that takes writes (lab is read_only in the targets file)"
 		confirm = `{"confirm":true}`
 		both    = `{"confirm":true,"destructive":true}`

@@ -76,11 +76,11 @@ func conditions(t Tier, m map[string]json.RawMessage, destructiveEnabled bool, c
 			d.Missing = append(d.Missing, literal(ArgDestructive, m[ArgDestructive]))
 		}
 		if !destructiveEnabled {
-			d.Missing = append(d.Missing, fmt.Sprintf("the server setting %s=1 (not set)", EnvDestructive))
+			d.Missing = append(d.Missing, fmt.Sprintf("the server setting %s=1 (off)", EnvDestructive))
 			d.NeedsOperator = true
 		}
 		if cl != nil && !cl.Destructive {
-			d.Missing = append(d.Missing, fmt.Sprintf("enable_destructive = true for cluster %s in the targets file (not set)", cl.Name))
+			d.Missing = append(d.Missing, fmt.Sprintf("enable_destructive = true for cluster %s in the targets file (off)", cl.Name))
 			d.NeedsOperator = true
 			d.ClusterSettings = append(d.ClusterSettings, "enable_destructive = true for cluster "+cl.Name)
 		}

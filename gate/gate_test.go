@@ -41,15 +41,15 @@ func TestDecide(t *testing.T) {
 		{"write duplicate key last wins", Write, `{"confirm":true,"confirm":false}`, false, Decision{Missing: []string{"confirm: true (it is false)"}}},
 		{"destructive all", Destructive, `{"confirm":true,"destructive":true}`, true, Decision{Allow: true}},
 		{"destructive nothing", Destructive, `{}`, false, Decision{NeedsOperator: true, Missing: []string{
-			"confirm: true (missing)", "destructive: true (missing)", "the server setting PROXMOX_ENABLE_DESTRUCTIVE=1 (not set)"}}},
+			"confirm: true (missing)", "destructive: true (missing)", "the server setting PROXMOX_ENABLE_DESTRUCTIVE=1 (off)"}}},
 		{"destructive env only", Destructive, `{}`, true, Decision{Missing: []string{"confirm: true (missing)", "destructive: true (missing)"}}},
 		{"destructive confirm only", Destructive, `{"confirm":true}`, true, Decision{Missing: []string{"destructive: true (missing)"}}},
 		{"destructive args but no env", Destructive, `{"confirm":true,"destructive":true}`, false, Decision{NeedsOperator: true, Missing: []string{
-			"the server setting PROXMOX_ENABLE_DESTRUCTIVE=1 (not set)"}}},
+			"the server setting PROXMOX_ENABLE_DESTRUCTIVE=1 (off)"}}},
 		{"destructive string", Destructive, `{"confirm":true,"destructive":"yes"}`, true, Decision{Missing: []string{
 			`destructive: true (got "yes"; only the JSON literal true counts)`}}},
 		{"destructive dry run says what the real call lacks", Destructive, `{"dry_run":true}`, false, Decision{Allow: true, DryRun: true, NeedsOperator: true, Unmet: []string{
-			"confirm: true (missing)", "destructive: true (missing)", "the server setting PROXMOX_ENABLE_DESTRUCTIVE=1 (not set)"}}},
+			"confirm: true (missing)", "destructive: true (missing)", "the server setting PROXMOX_ENABLE_DESTRUCTIVE=1 (off)"}}},
 		{"write dry run with confirm lacks nothing", Write, `{"dry_run":true,"confirm":true}`, false, Decision{Allow: true, DryRun: true}},
 		{"unknown tier", Tier(9), `{"confirm":true}`, true, Decision{Missing: []string{"a known tier (this tool has none: refusing)"}}},
 	}
@@ -70,7 +70,7 @@ func TestRefusalText(t *testing.T) {
 		"nothing was sent to Proxmox",
 		"confirm: true (missing)",
 		`destructive: true (got "true"`,
-		"PROXMOX_ENABLE_DESTRUCTIVE=1 (not set)",
+		"PROXMOX_ENABLE_DESTRUCTIVE=1 (off)",
 		"operator's decision", "ask the person", "Do not change the server's configuration",
 		"dry_run: true",
 	} {
@@ -198,7 +198,7 @@ func TestCheck(t *testing.T) {
 		{"w", `{"confirm":true}`, Outcome{Decision: Failed, Request: "POST /x"}, outcome{false, "done"}, true, "w:failed::"},
 		{"w", `{"confirm":true}`, Outcome{}, outcome{false, "done"}, true, "w:failed::"},
 		{"w", `{"dry_run":true}`, Outcome{Decision: DryRun}, outcome{false, "dry"}, true, "w:dry_run::confirm: true (missing)"},
-		{"d", `{"confirm":true,"destructive":true}`, Outcome{}, outcome{true, "PROXMOX_ENABLE_DESTRUCTIVE"}, false, "d:refused::the server setting PROXMOX_ENABLE_DESTRUCTIVE=1 (not set)"},
+		{"d", `{"confirm":true,"destructive":true}`, Outcome{}, outcome{true, "PROXMOX_ENABLE_DESTRUCTIVE"}, false, "d:refused::the server setting PROXMOX_ENABLE_DESTRUCTIVE=1 (off)"},
 		{"unregistered", `{}`, Outcome{}, outcome{true, "no tier registered"}, false, ""},
 	}
 	for _, tc := range tests {
@@ -238,7 +238,7 @@ func TestCheck(t *testing.T) {
 func TestDryRunNote(t *testing.T) {
 	d := Decide(Destructive, parse(t, `{"dry_run":true}`), false)
 	got := DryRunNote("proxmox_destroy_resource", Destructive, Permit{Tier: Destructive, DryRun: true, Unmet: d.Unmet, NeedsOperator: d.NeedsOperator})
-	for _, want := range []string{"would be refused", "destructive: true (missing)", "PROXMOX_ENABLE_DESTRUCTIVE=1 (not set)", "operator's decision"} {
+	for _, want := range []string{"would be refused", "destructive: true (missing)", "PROXMOX_ENABLE_DESTRUCTIVE=1 (off)", "operator's decision"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("note %q does not say %q", got, want)
 		}

@@ -66,7 +66,7 @@ func TestAPICallEscalatesByParameters(t *testing.T) {
 			}
 			if tt.when != "" {
 				for _, w := range []string{"is a destructive operation when " + tt.when + ", as here", "destructive: true (missing)",
-					"PROXMOX_ENABLE_DESTRUCTIVE=1 (not set)"} {
+					"PROXMOX_ENABLE_DESTRUCTIVE=1 (off)"} {
 					if !strings.Contains(text(res), w) {
 						t.Errorf("the refusal does not say %q: %s", w, text(res))
 					}
@@ -112,7 +112,7 @@ func TestAPIDryRunNamesTheEscalation(t *testing.T) {
 	res := h.call(t, "proxmox_api_call", `{"method":"PUT","path":"/nodes/pve3/qemu/104/config","params":{"delete":"scsi0","force":1},"dry_run":true}`)
 	var v callView
 	structured(t, res, &v)
-	want := "The real call would be refused as it stands: PUT /nodes/{node}/qemu/{vmid}/config is a destructive operation when delete names a disk or an unused volume, as here, and needs confirm: true (missing), destructive: true (missing) and the server setting PROXMOX_ENABLE_DESTRUCTIVE=1 (not set)."
+	want := "The real call would be refused as it stands: PUT /nodes/{node}/qemu/{vmid}/config is a destructive operation when delete names a disk or an unused volume, as here, and needs confirm: true (missing), destructive: true (missing) and the server setting PROXMOX_ENABLE_DESTRUCTIVE=1 (off)."
 	if v.Status != "dry_run" || v.Class != "destructive" || !strings.Contains(text(res), want) ||
 		!strings.Contains(text(res), "PUT /nodes/pve3/qemu/104/config (destructive: delete names a disk or an unused volume)") {
 		t.Errorf("dry run: %+v\n%s", v, text(res))

@@ -262,7 +262,7 @@ func TestClusterSettingsNarrow(t *testing.T) {
 	destroy := func(cluster string) *mcp.CallToolResult {
 		return f.call(t, "proxmox_destroy_resource", fmt.Sprintf(`{"cluster":%q,"vmid":%d,"confirm":true,"destructive":true}`, cluster, stoppedVM(t, f.sims[slices.Index(f.names, cluster)])))
 	}
-	if res := destroy("home"); !res.IsError || !strings.Contains(text(res), "enable_destructive = true for cluster home in the targets file (not set)") {
+	if res := destroy("home"); !res.IsError || !strings.Contains(text(res), "enable_destructive = true for cluster home in the targets file (off)") {
 		t.Errorf("destroy on home (enable_destructive unset): %v %s", res.IsError, text(res))
 	}
 	if res := destroy("prod"); res.IsError {

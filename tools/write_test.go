@@ -88,7 +88,7 @@ func TestGateRefusesWithoutWriting(t *testing.T) {
 					c.missing = append(c.missing, "destructive: true (missing)")
 				}
 				if !enabled {
-					c.missing = append(c.missing, "PROXMOX_ENABLE_DESTRUCTIVE=1 (not set)", "ask the person")
+					c.missing = append(c.missing, "PROXMOX_ENABLE_DESTRUCTIVE=1 (off)", "ask the person")
 				}
 				destructiveCombos = append(destructiveCombos, c)
 			}
@@ -250,7 +250,7 @@ func TestDryRunSendsNothing(t *testing.T) {
 			// would not, and it says why.
 			want := []string{"would be refused", "confirm: true (missing)"}
 			if d.Tier == gate.Destructive {
-				want = append(want, "destructive: true (missing)", "PROXMOX_ENABLE_DESTRUCTIVE=1 (not set)", "operator's decision")
+				want = append(want, "destructive: true (missing)", "PROXMOX_ENABLE_DESTRUCTIVE=1 (off)", "operator's decision")
 			}
 			for _, w := range want {
 				if !strings.Contains(got, w) {

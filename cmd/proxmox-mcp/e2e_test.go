@@ -203,7 +203,7 @@ var gateCases = []struct {
 	{"write without confirm", "proxmox_start_resource", `{"vmid":103}`, true, "confirm: true (missing)"},
 	{"write with string confirm", "proxmox_start_resource", `{"vmid":103,"confirm":"true"}`, true, `got "true"`},
 	{"destructive with confirm only", "proxmox_destroy_resource", `{"vmid":204,"confirm":true}`, true, "destructive: true (missing)"},
-	{"destructive without the operator", "proxmox_destroy_resource", `{"vmid":204,"confirm":true,"destructive":true}`, true, "PROXMOX_ENABLE_DESTRUCTIVE=1 (not set)"},
+	{"destructive without the operator", "proxmox_destroy_resource", `{"vmid":204,"confirm":true,"destructive":true}`, true, "PROXMOX_ENABLE_DESTRUCTIVE=1 (off)"},
 	{"force stop without the operator", "proxmox_force_stop_resource", `{"vmid":100,"confirm":true,"destructive":true}`, true, "ask the person"},
 	{"bad vmid", "proxmox_get_resource", `{"vmid":100.7}`, true, "vmid: got the number 100.7"},
 	{"unknown argument", "proxmox_status", `{"verbose":true}`, true, `unknown argument "verbose"`},
