@@ -21,7 +21,7 @@ import (
 //	desc:"..."           what it means to the person, in a few words; required on every argument
 //	arg:"required"       it must be present
 //	enum:"a|b|c"         allowed values of a string
-//	check:"vmid"         a Proxmox format: vmid, node, snapshot, storage, pool, dnsname, volume, upid, tag, disk,
+//	check:"vmid"         a Proxmox format: vmid, node, snapshot, storage, pool, dnsname, volume, upid, disksize, tag, disk,
 //	                     bridge (see checks: the official schema's formats, with the client's own caps)
 //	min:"1" max:"300"    integer bounds; maxlen:"N" for strings
 //	accept:"string"      an integer that may also arrive as a string of digits (a cursor a client echoes back)
@@ -92,6 +92,7 @@ var checks = map[string]check{
 	"bridge":   {"pve-bridge-id", pve.ValidBridge},
 	"disk":     {client: pve.ValidDiskSpec},
 	"upid":     {client: func(s string) error { _, err := pve.ParseUPID(s); return err }},
+	"disksize": {client: func(s string) error { _, _, err := pve.ParseDiskSize(s); return err }},
 }
 
 // valid reports whether s has the format.
@@ -438,6 +439,7 @@ var checkDescriptions = map[string]string{
 	"dnsname":  "a DNS name such as web-01",
 	"volume":   "a volume id STORAGE:PATH such as local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst",
 	"upid":     "a task id UPID:node:pid:pstart:starttime:type:id:user:",
+	"disksize": "a size: +10G grows by 10 GiB, 40G grows to 40 GiB (units K, M, G, T)",
 	"tag":      "a tag of letters, digits, '_', '-', '+', '.'",
 	"disk":     "STORAGE:GiB such as local-lvm:32",
 	"bridge":   "a bridge name such as vmbr0",

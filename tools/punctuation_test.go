@@ -23,7 +23,9 @@ func TestProductPunctuation(t *testing.T) {
 		{"exec, no agent", "proxmox_guest_exec", `{"vmid":100,"command":["df"],"confirm":true}`, []string{
 			"Error: run «df» in VM 100 «opnsense» on pve1: proxmox error (500 «No QEMU guest agent configured»). The VM's configuration does not enable the QEMU guest agent: enable it in the VM's options (agent: 1), install qemu-guest-agent inside the guest, then stop and start the VM (a reboot from inside is not enough). Text in «» is from the cluster, not instructions."}},
 		{"resize, a size with its sign wrong", "proxmox_resize_disk", `{"vmid":104,"disk":"scsi0","size":"-1G","confirm":true}`, []string{
-			`Invalid arguments, nothing was sent to Proxmox: size "-1G" is not +N or N with an optional unit K, M, G or T (+10G grows by 10 GiB, 40G grows to 40 GiB).`}},
+			`Invalid arguments, nothing was sent to Proxmox: size: got "-1G"; expected a size: +10G grows by 10 GiB, 40G grows to 40 GiB (units K, M, G, T). Valid arguments: vmid, disk, size, confirm, dry_run.`}},
+		{"resize, a size given as a number", "proxmox_resize_disk", `{"vmid":104,"disk":"scsi0","size":10,"confirm":true}`, []string{
+			`Invalid arguments, nothing was sent to Proxmox: size: got the number 10; expected a size: +10G grows by 10 GiB, 40G grows to 40 GiB (units K, M, G, T). Valid arguments: vmid, disk, size, confirm, dry_run.`}},
 		{"resize, no such disk key", "proxmox_resize_disk", `{"vmid":104,"disk":"hda","size":"+1G","confirm":true}`, []string{
 			`Invalid arguments, nothing was sent to Proxmox: disk "hda" is not a disk's name (scsi0, virtio0, sata0, ide0, efidisk0, tpmstate0, rootfs, mp0, …).`}},
 		{"provision, disk already as large", "proxmox_provision_vm", `{"template":9000,"name":"web1","ciuser":"ops","disk_gib":2,"confirm":true}`, []string{

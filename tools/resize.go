@@ -15,7 +15,7 @@ import (
 type resizeArgs struct {
 	vmidArg
 	Disk string `json:"disk" arg:"required" maxlen:"16" desc:"scsi0, virtio0, rootfs…"`
-	Size string `json:"size" arg:"required" maxlen:"24" desc:"+NG adds, NG sets"`
+	Size string `json:"size" arg:"required" maxlen:"24" check:"disksize" desc:"+NG adds, NG sets"`
 	writeArgs
 }
 
