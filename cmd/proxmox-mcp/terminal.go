@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/mattn/go-isatty"
 )
 
 // noteTerminal tells a person who started the stdio server at a terminal what they are looking at: a server
@@ -14,8 +16,8 @@ func noteTerminal(stdin io.Reader, stderr io.Writer, demo bool) {
 	if !ok {
 		return
 	}
-	fi, err := f.Stat()
-	if err != nil || fi.Mode()&os.ModeCharDevice == 0 {
+	// A terminal, not any character device: /dev/null (systemd's StandardInput=null) is one too.
+	if !isatty.IsTerminal(f.Fd()) {
 		return
 	}
 	try := "proxmox-mcp call proxmox_status"
