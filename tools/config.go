@@ -29,7 +29,7 @@ type configArgs struct {
 	Tags         []string `json:"tags" check:"tag" example:"k8s|lab" desc:"Replace tags"`
 	OnBoot       *bool    `json:"onboot" desc:"Start at boot"`
 	CIUser       string   `json:"ciuser" maxlen:"32" desc:"Cloud-init user"`
-	SSHKeys      string   `json:"sshkeys" maxlen:"16384" desc:"Cloud-init SSH keys"`
+	SSHKeys      *string  `json:"sshkeys" maxlen:"16384" desc:"Cloud-init SSH keys"`
 	IPConfig     []string `json:"ipconfig" maxlen:"256" example:"ip=dhcp" desc:"Per NIC: ip=dhcp or ip=A/N,gw=G"`
 	Nameserver   string   `json:"nameserver" maxlen:"256" desc:"DNS servers"`
 	SearchDomain string   `json:"searchdomain" maxlen:"256" desc:"DNS search domains"`
@@ -170,11 +170,15 @@ func (a *configArgs) options() (set map[string]string, del []string, err error) 
 		}
 		set["ciuser"] = a.CIUser
 	}
-	if a.SSHKeys != "" {
-		if err := pve.ValidSSHKeys(a.SSHKeys); err != nil {
+	switch {
+	case a.SSHKeys == nil:
+	case *a.SSHKeys == "":
+		del = append(del, "sshkeys") // "" removes the keys, as it clears the notes
+	default:
+		if err := pve.ValidSSHKeys(*a.SSHKeys); err != nil {
 			problems = append(problems, argProblem("sshkeys", err))
 		}
-		set["sshkeys"] = pve.EncodeSSHKeys(a.SSHKeys)
+		set["sshkeys"] = pve.EncodeSSHKeys(*a.SSHKeys)
 	}
 	if len(a.IPConfig) > 32 {
 		problems = append(problems, "ipconfig: at most 32 entries, one per NIC")

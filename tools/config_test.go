@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/proxmox-mcp/proxmox-mcp/pve"
 	"github.com/proxmox-mcp/proxmox-mcp/pve/pvesim"
 )
 
@@ -57,6 +58,18 @@ func TestUpdateConfig(t *testing.T) {
 			check: func(t *testing.T, h *harness) {
 				if g, _ := h.sim.Guest(100); g.Config["description"] != "" {
 					t.Errorf("the notes are still %q", g.Config["description"])
+				}
+			}},
+		{name: "ssh keys removed", args: `{"vmid":9000,"sshkeys":""}`, writes: 1,
+			changes: []configChange{{"sshkeys", "1 key", "", "stopped"}},
+			setup: func(h *harness) {
+				if err := h.sim.SetGuestConfig(9000, "sshkeys", pve.EncodeSSHKeys(testKey)); err != nil {
+					panic(err)
+				}
+			},
+			check: func(t *testing.T, h *harness) {
+				if g, _ := h.sim.Guest(9000); g.Config["sshkeys"] != "" {
+					t.Errorf("the keys are still %q", g.Config["sshkeys"])
 				}
 			}},
 		{name: "nothing given", args: `{"vmid":104}`, isErr: true, text: []string{"nothing to change: give at least one setting"}},

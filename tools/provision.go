@@ -179,7 +179,7 @@ func provisionVM(ctx context.Context, e *env, c *call, a *provisionArgs) (*provi
 			// `sshkeys="$(cat ~/.ssh/id_ed25519.pub)"` with no such file: a VM nobody can log in to.
 			return nil, &ArgError{Problems: []string{"sshkeys: empty; give the public keys (what a .pub file holds), or leave sshkeys out"}}
 		}
-		ca.SSHKeys = *a.SSHKeys
+		ca.SSHKeys = a.SSHKeys
 	}
 	if a.IPConfig != "" {
 		ca.IPConfig = []string{a.IPConfig}
