@@ -44,6 +44,8 @@ type listResult struct {
 	Items      []guestView  `json:"items"`
 	NextCursor int          `json:"next_cursor,omitempty"`
 	Unanswered []unanswered `json:"unanswered,omitempty" out:"-"` // cluster "*": the clusters that did not answer
+	// Note says why nothing matched when a filter names what the cluster does not have (a node).
+	Note string `json:"note,omitempty" out:"-"`
 }
 
 const defaultPage = 50
@@ -57,6 +59,9 @@ func (l *listResult) Summary() string {
 	var b strings.Builder
 	if l.Total == 0 {
 		fmt.Fprintf(&b, "No %s match.", l.Kind)
+		if l.Note != "" {
+			b.WriteString(" " + l.Note)
+		}
 		writeUnanswered(&b, l.Unanswered)
 		return b.String()
 	}
@@ -94,12 +99,16 @@ func listGuests(typ pve.GuestType) func(ctx context.Context, e *env, c *call, a 
 		kind = "containers"
 	}
 	return func(ctx context.Context, e *env, c *call, a *listArgs) (*listResult, error) {
+		var note string
 		answers, failed, err := split(each(ctx, c, func(ctx context.Context, cl *pve.Client) ([]pve.Resource, error) {
 			all, err := cl.ClusterResources(ctx, pve.ResourceVM)
 			if err != nil {
 				return nil, err
 			}
 			match := filterGuests(all, typ, a)
+			if len(match) == 0 && a.Node != "" && !c.several() {
+				note = unknownNode(ctx, cl, all, a.Node)
+			}
 			sort.Slice(match, func(i, j int) bool { return match[i].VMID < match[j].VMID })
 			return match, nil
 		}))
@@ -111,7 +120,7 @@ func listGuests(typ pve.GuestType) func(ctx context.Context, e *env, c *call, a 
 			total += len(an.val)
 		}
 		from, to, next := a.bounds(total, defaultPage)
-		res := &listResult{Kind: kind, Total: total, NextCursor: next, Items: make([]guestView, 0, to-from), Unanswered: failed}
+		res := &listResult{Kind: kind, Total: total, NextCursor: next, Items: make([]guestView, 0, to-from), Unanswered: failed, Note: note}
 		at := 0 // position of the current cluster's first guest in the merged list
 		for _, an := range answers {
 			lo, hi := max(from-at, 0), min(to-at, len(an.val))
@@ -126,6 +135,32 @@ func listGuests(typ pve.GuestType) func(ctx context.Context, e *env, c *call, a 
 		}
 		return res, nil
 	}
+}
+
+// unknownNode says, when a node filter names a node the cluster does not have, which nodes it has: "" when it
+// has it, or its nodes cannot be read. A node some guest is on exists, with no request; any other costs one
+// GET of the cluster's nodes, made only when the filter left nothing.
+func unknownNode(ctx context.Context, cl *pve.Client, guests []pve.Resource, node string) string {
+	for _, r := range guests {
+		if r.Node == node {
+			return ""
+		}
+	}
+	list, err := cl.ClusterResources(ctx, "node")
+	if err != nil {
+		return ""
+	}
+	var nodes []string
+	for _, r := range list {
+		if r.Type == "node" && pve.ValidNode(r.Node) == nil {
+			if r.Node == node {
+				return ""
+			}
+			nodes = append(nodes, r.Node)
+		}
+	}
+	slices.Sort(nodes)
+	return fmt.Sprintf("The cluster has no node %s; its nodes are %s.", node, nodeList(nodes))
 }
 
 // filterGuests keeps the guests of one type that pass every filter given.
