@@ -43,8 +43,11 @@ func Instructions(f InstructionFacts) string {
 		} else {
 			b.WriteString("is not set here; only the person operating this server may set it, so ask them and never try to change it yourself.\n")
 		}
-		b.WriteString(`dry_run: true on any write needs no confirm: it returns the exact request, the target's current state and whether the real call would be allowed, and changes nothing. A write waits a while for its task and returns status ok, failed or running with the task's upid; follow a running one with proxmox_get_task_status and wait_seconds.
-`)
+		b.WriteString(`dry_run: true on any write needs no confirm: it returns the exact request, the target's current state and whether the real call would be allowed, and changes nothing. A write waits a while for its task and returns status ok, failed or running with the task's upid`)
+		if exposed("proxmox_get_task_status") {
+			b.WriteString("; follow a running one with proxmox_get_task_status and wait_seconds")
+		}
+		b.WriteString(".\n")
 	}
 	writeToolsets(&b, f.Tools)
 	// The generic API tools that are here, and only those: a model told of a tool it lacks calls it anyway.

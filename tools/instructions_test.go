@@ -14,6 +14,7 @@ func TestInstructions(t *testing.T) {
 	}
 	core, _ := Select(Selection{Toolsets: []string{"core"}})
 	readOnlyAll, _ := Select(Selection{Toolsets: []string{"all"}, ReadOnly: true})
+	startOnly, _ := Select(Selection{Tools: []string{"proxmox_start_resource", "proxmox_list_vms"}})
 	tests := []struct {
 		name     string
 		facts    InstructionFacts
@@ -27,6 +28,8 @@ func TestInstructions(t *testing.T) {
 		{"reads only", InstructionFacts{Tools: core}, []string{"None of the tools here changes the cluster.\n"}, []string{"Writes change", "dry_run", "proxmox_api_"}},
 		{"read-only with api", InstructionFacts{ReadOnly: true, Tools: readOnlyAll}, []string{"This server is read-only",
 			"proxmox_api_find and proxmox_api_describe show the whole Proxmox API; proxmox_api_get reads any path.\n"}, []string{"proxmox_api_call"}},
+		{"writes without the task tool", InstructionFacts{Tools: startOnly}, []string{"returns status ok, failed or running with the task's upid.\n"}, []string{"proxmox_get_task_status"}},
+		{"writes with the task tool", InstructionFacts{Tools: DefaultSet()}, []string{"follow a running one with proxmox_get_task_status and wait_seconds.\n"}, nil},
 		{"three clusters, no default", InstructionFacts{Tools: core, clusters: cs}, []string{"Tools for 3 Proxmox VE clusters: home, lab, prod.",
 			"Every call names its cluster in the cluster argument", `cluster "*" on lists, status and recent tasks`,
 			"Read-only (the operator's setting): prod.", "Destructive tools can act only on: home.", "Not enabled: lifecycle"}, []string{"default home"}},
