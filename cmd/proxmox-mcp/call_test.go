@@ -170,40 +170,6 @@ func TestEscapeInvisible(t *testing.T) {
 	}
 }
 
-func TestStdioServerAtATerminalSaysWhatItIs(t *testing.T) {
-	// /dev/null is a character device like a terminal; the server reads end of file from it and stops.
-	null, err := os.Open(os.DevNull)
-	if err != nil {
-		t.Skip(err)
-	}
-	defer null.Close()
-	if fi, err := null.Stat(); err != nil || fi.Mode()&os.ModeCharDevice == 0 {
-		t.Skipf("%s is not a character device here", os.DevNull)
-	}
-	code, out, errs := runWith(nil, null, "--demo")
-	if code != 0 || !strings.Contains(errs, "this is an MCP stdio server: it is waiting for an MCP client") ||
-		!strings.Contains(errs, "proxmox-mcp --demo call proxmox_list_vms") {
-		t.Errorf("exit %d, stderr %q", code, errs)
-	}
-	if out != "" {
-		t.Errorf("stdout is the protocol's: %q", out)
-	}
-	// Stopping at once is not a failure to reach Proxmox.
-	if strings.Contains(errs, "Proxmox not reached") {
-		t.Errorf("a server stopped by end of input warns that Proxmox was not reached: %q", errs)
-	}
-	// From a pipe, as an MCP client starts it, nothing of the kind.
-	pr, pw, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	pw.Close()
-	defer pr.Close()
-	if _, _, errs := runWith(nil, pr, "--demo"); strings.Contains(errs, "MCP stdio server") {
-		t.Errorf("a piped stdin got the note: %q", errs)
-	}
-}
-
 // TestCallArguments: key=value pairs become the JSON a client would send; a pair that is not one, or a key
 // given twice (whose first value would be lost without a word), is refused.
 func TestCallArguments(t *testing.T) {

@@ -32,7 +32,7 @@ func TestNoteTerminal(t *testing.T) {
 			t.Errorf("%s: a note for a terminal: %s", name, b.String())
 		}
 	}
-	pty := openPTY(t)
+	_, pty := openPTY(t)
 	var b bytes.Buffer
 	noteTerminal(pty, &b, true)
 	if !strings.Contains(b.String(), note) || !strings.Contains(b.String(), "proxmox-mcp --demo call proxmox_list_vms") {
@@ -40,8 +40,49 @@ func TestNoteTerminal(t *testing.T) {
 	}
 }
 
-// openPTY opens the terminal side of a new pseudo-terminal, or skips the test where there is none.
-func openPTY(t *testing.T) *os.File {
+func TestStdioServerAtATerminalSaysWhatItIs(t *testing.T) {
+	// A pseudo-terminal as stdin, with an end of file typed on it (Ctrl-D): the server says what it is, reads the
+	// end of its input and stops.
+	master, terminal := openPTY(t)
+	if _, err := master.Write([]byte{4}); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runWith(nil, terminal, "--demo")
+	if code != 0 || !strings.Contains(errs, "this is an MCP stdio server: it is waiting for an MCP client") ||
+		!strings.Contains(errs, "proxmox-mcp --demo call proxmox_list_vms") {
+		t.Errorf("exit %d, stderr %q", code, errs)
+	}
+	if out != "" {
+		t.Errorf("stdout is the protocol's: %q", out)
+	}
+	// Stopping at once is not a failure to reach Proxmox.
+	if strings.Contains(errs, "Proxmox not reached") {
+		t.Errorf("a server stopped by end of input warns that Proxmox was not reached: %q", errs)
+	}
+	// /dev/null is a character device, but no terminal (systemd's StandardInput=null): nothing of the kind.
+	null, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer null.Close()
+	if _, _, errs := runWith(nil, null, "--demo"); strings.Contains(errs, "MCP stdio server") {
+		t.Errorf("stdin /dev/null got the note: %q", errs)
+	}
+	// From a pipe, as an MCP client starts it, nothing of the kind.
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pw.Close()
+	defer pr.Close()
+	if _, _, errs := runWith(nil, pr, "--demo"); strings.Contains(errs, "MCP stdio server") {
+		t.Errorf("a piped stdin got the note: %q", errs)
+	}
+}
+
+// openPTY opens a new pseudo-terminal, its controlling side and its terminal side, or skips the test where
+// there is none.
+func openPTY(t *testing.T) (master, terminal *os.File) {
 	t.Helper()
 	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR, 0)
 	if err != nil {
@@ -61,5 +102,5 @@ func openPTY(t *testing.T) *os.File {
 		t.Skipf("open the pty: %v", err)
 	}
 	t.Cleanup(func() { s.Close() })
-	return s
+	return m, s
 }
