@@ -74,8 +74,8 @@ func createContainer(ctx context.Context, e *env, c *call, a *createCTArgs) (*wr
 	if err != nil {
 		return nil, err
 	}
-	return e.send(ctx, c, &writeResult{action: "create_container", Target: &guestView{VMID: vmid, Type: string(pve.LXC), Name: a.Hostname, Node: a.Node},
-		what: fmt.Sprintf("create container %d on %s", vmid, a.Node)}, req)
+	g := guestView{VMID: vmid, Type: string(pve.LXC), Name: a.Hostname, Node: a.Node}
+	return e.send(ctx, c, &writeResult{action: "create_container", Target: &g, what: "create " + g.ref()}, req)
 }
 
 type createVMArgs struct {
@@ -107,8 +107,8 @@ func createVM(ctx context.Context, e *env, c *call, a *createVMArgs) (*writeResu
 	if err != nil {
 		return nil, err
 	}
-	return e.send(ctx, c, &writeResult{action: "create_vm", Target: &guestView{VMID: vmid, Type: string(pve.Qemu), Name: a.Name, Node: a.Node},
-		what: fmt.Sprintf("create VM %d on %s", vmid, a.Node)}, req)
+	g := guestView{VMID: vmid, Type: string(pve.Qemu), Name: a.Name, Node: a.Node}
+	return e.send(ctx, c, &writeResult{action: "create_vm", Target: &g, what: "create " + g.ref()}, req)
 }
 
 type cloneArgs struct {
