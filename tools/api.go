@@ -194,8 +194,8 @@ func CheckAPIAllow(entries []string) ([]string, error) {
 			problems = append(problems, msg)
 		case op.NeverGeneric:
 			problems = append(problems, fmt.Sprintf("%s names %q, which the generic tools never send (guest-agent exec has a tool of its own, proxmox_guest_exec (guest toolset), with the operator's command allowlist)", gate.EnvAPIAllow, op.Key()))
-		case op.Class != schema.OperatorOnly:
-			problems = append(problems, fmt.Sprintf("%s names %q, a %s operation: only operator-only ones need allowing", gate.EnvAPIAllow, op.Key(), op.Class))
+		case op.Class != schema.OperatorOnly && !escalatesToOperatorOnly(op):
+			problems = append(problems, fmt.Sprintf("%s names %q, a %s operation: only operator-only ones, and those with operator-only parameters (a container's entrypoint), need allowing", gate.EnvAPIAllow, op.Key(), op.Class))
 		default:
 			keys = append(keys, op.Key())
 		}
@@ -204,6 +204,12 @@ func CheckAPIAllow(entries []string) ([]string, error) {
 		return nil, errors.New(strings.Join(problems, "; "))
 	}
 	return keys, nil
+}
+
+// escalatesToOperatorOnly reports whether some calls of op are operator-only by their parameters (a
+// container's entrypoint): allowing op lets those through, judged as destructive.
+func escalatesToOperatorOnly(op *schema.Operation) bool {
+	return slices.ContainsFunc(op.Escalations(), func(e schema.Escalation) bool { return e.Class == schema.OperatorOnly })
 }
 
 // anyPrivilege is the choice ("A|B|…") of every Proxmox privilege that reads (*.Audit), or of every other one.

@@ -648,3 +648,23 @@ func TestDemoTaskIDsLastTheDay(t *testing.T) {
 		t.Errorf("exit %d: the next call does not find the task:\n%s", code, out)
 	}
 }
+
+// TestAllowAnInitCommand: the operator allows a container's entrypoint as the refusal says, by naming the
+// operation in PROXMOX_API_ALLOW, and the server takes that setting; the call is then sent, as a destructive one.
+func TestAllowAnInitCommand(t *testing.T) {
+	args := []string{"--demo", "call", "proxmox_api_call", "method=PUT", "path=/nodes/pve1/lxc/200/config", `params:={"entrypoint":"/bin/sh"}`, "confirm=true", "destructive=true"}
+	call := func(env map[string]string) (int, string) {
+		var out, errb bytes.Buffer
+		code := run(context.Background(), args, strings.NewReader(""), &out, &errb, func(k string) string { return env[k] })
+		return code, out.String() + errb.String()
+	}
+	code, out := call(nil)
+	const advice = `add "PUT /nodes/{node}/lxc/{vmid}/config" to PROXMOX_API_ALLOW`
+	if code != 1 || !strings.Contains(out, advice) || !strings.Contains(out, "nothing was sent") {
+		t.Errorf("not allowed: exit %d:\n%s", code, out)
+	}
+	code, out = call(map[string]string{"PROXMOX_API_ALLOW": "PUT /nodes/{node}/lxc/{vmid}/config"})
+	if code != 0 || !strings.Contains(out, "PUT /nodes/pve1/lxc/200/config") || strings.Contains(out, "nothing was sent") {
+		t.Errorf("allowed: exit %d:\n%s", code, out)
+	}
+}
