@@ -106,5 +106,8 @@ func demoIgnoresTargets(s *settings) string {
 	if !s.demo || s.targetsFile == "" {
 		return ""
 	}
+	if len(s.demoClusters) > 0 {
+		return "--demo runs simulated clusters: the targets file " + envTargets + " names is not used (unset " + envTargets + " to quiet this)"
+	}
 	return "--demo runs simulated clusters: the targets file " + envTargets + " names is not used (--demo=home,lab simulates clusters named home and lab; unset " + envTargets + " to quiet this)"
 }

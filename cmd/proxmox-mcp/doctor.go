@@ -155,12 +155,16 @@ func runDoctor(ctx context.Context, s *settings, stdout io.Writer) error {
 		d.failed = d.failed || wasFailed
 	}
 	d.seen, d.name = map[string]bool{}, func(v string) string { return v }
-	fmt.Fprintf(d.w, "\nClusters (%s):\n", d.show(s.targetsFile))
+	from, defaultFrom := d.show(s.targetsFile), "default_target"
+	if s.demo {
+		from, defaultFrom = "simulated", "the first named in --demo"
+	}
+	fmt.Fprintf(d.w, "\nClusters (%s):\n", from)
 	for _, r := range results {
 		fmt.Fprintln(d.w, r)
 	}
 	if def := tc.defaultTarget; def != "" {
-		fmt.Fprintf(d.w, "      calls that name no cluster go to %s (default_target)\n", def)
+		fmt.Fprintf(d.w, "      calls that name no cluster go to %s (%s)\n", def, defaultFrom)
 	}
 	if allRead {
 		d.checkHidden(s, tc.targets, held)

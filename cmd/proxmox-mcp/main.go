@@ -42,8 +42,8 @@ CALL
   ARGS are key=value pairs (values that parse as JSON - numbers, true, false, [..] - are sent as JSON,
   others as strings; key:=VALUE forces JSON, key==VALUE forces a string) or --json OBJECT. The call goes
   through the same gate, validation and redaction as an assistant's. --output json prints the structured
-  result. "then" chains another call on the same server (one demo cluster), stopping at the first that
-  fails. The exit status is 1 when a result is an error.
+  result. "then" chains another call on the same server (in the demo, the same simulated clusters),
+  stopping at the first that fails. The exit status is 1 when a result is an error.
 
 SAFETY
   Reads are always allowed. Writes need the argument confirm: true. Destructive tools (destroy, delete or

@@ -138,11 +138,13 @@ func (d demoFlag) String() string {
 }
 
 func (d demoFlag) Set(v string) error {
-	switch strings.ToLower(v) {
-	case "true", "1":
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "1", "true", "yes", "on":
 		d.f.demo, d.f.demoClusters = true, ""
-	case "false", "0":
+	case "0", "false", "no", "off":
 		d.f.demo, d.f.demoClusters = false, ""
+	case "":
+		return errors.New("--demo= names no cluster: give --demo alone for one simulated cluster, or --demo=home,lab")
 	default:
 		d.f.demo, d.f.demoClusters = true, v
 	}
