@@ -172,8 +172,10 @@ func (a *configArgs) options() (set map[string]string, del []string, err error) 
 	}
 	switch {
 	case a.SSHKeys == nil:
-	case *a.SSHKeys == "":
-		del = append(del, "sshkeys") // "" removes the keys, as it clears the notes
+	case strings.TrimSpace(*a.SSHKeys) == "":
+		// `sshkeys="$(cat ~/.ssh/id_ed25519.pub)"` with no such file would remove every key, locking people out.
+		problems = append(problems, "sshkeys: empty; give the public keys (what a .pub file holds). To remove every key on purpose, "+
+			"send delete=sshkeys to the guest's config with proxmox_api_call (api toolset)")
 	default:
 		if err := pve.ValidSSHKeys(*a.SSHKeys); err != nil {
 			problems = append(problems, argProblem("sshkeys", err))

@@ -8,7 +8,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/proxmox-mcp/proxmox-mcp/pve"
 	"github.com/proxmox-mcp/proxmox-mcp/pve/pvesim"
 )
 
@@ -60,18 +59,7 @@ func TestUpdateConfig(t *testing.T) {
 					t.Errorf("the notes are still %q", g.Config["description"])
 				}
 			}},
-		{name: "ssh keys removed", args: `{"vmid":9000,"sshkeys":""}`, writes: 1,
-			changes: []configChange{{"sshkeys", "1 key", "", "stopped"}},
-			setup: func(h *harness) {
-				if err := h.sim.SetGuestConfig(9000, "sshkeys", pve.EncodeSSHKeys(testKey)); err != nil {
-					panic(err)
-				}
-			},
-			check: func(t *testing.T, h *harness) {
-				if g, _ := h.sim.Guest(9000); g.Config["sshkeys"] != "" {
-					t.Errorf("the keys are still %q", g.Config["sshkeys"])
-				}
-			}},
+		{name: "empty ssh keys", args: `{"vmid":9000,"sshkeys":" "}`, isErr: true, text: []string{"sshkeys: empty; give the public keys", "delete=sshkeys"}},
 		{name: "nothing given", args: `{"vmid":104}`, isErr: true, text: []string{"nothing to change: give at least one setting"}},
 		{name: "already so", args: `{"vmid":104,"cores":2}`, isErr: true, text: []string{"nothing to change: guest 104 already has these settings"}},
 		{name: "bad ipconfig", args: `{"vmid":104,"ipconfig":["ip=192.168.1.70"]}`, isErr: true, text: []string{"ipconfig[0]", "with its prefix"}},
