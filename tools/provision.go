@@ -75,7 +75,8 @@ type provisionResult struct {
 	IPs     []string   `json:"ips"`
 	Steps   []stepView `json:"steps" out:"-"`
 	Seconds float64    `json:"seconds" out:"-"`
-	Next    string     `json:"next,omitempty" out:"-"` // what to do now: continue, or clean up
+	Next    string     `json:"next,omitempty" out:"-"`    // what to do now: continue, or clean up
+	Cluster string     `json:"cluster,omitempty" out:"-"` // with several clusters, the one it made the VM in
 	// requests are every write sent (or, in a dry run, that would be), for the audit.
 	requests []string
 	lastUPID string
@@ -85,7 +86,7 @@ type provisionResult struct {
 func (r *provisionResult) Failed() bool { return r.Status == "failed" }
 
 func (r *provisionResult) ref() string {
-	return (&guestView{VMID: r.VMID, Type: string(pve.Qemu), Name: r.Name, Node: r.Node}).ref()
+	return (&guestView{VMID: r.VMID, Type: string(pve.Qemu), Name: r.Name, Node: r.Node, Cluster: r.Cluster}).ref()
 }
 
 func (r *provisionResult) Summary() string {
@@ -225,6 +226,9 @@ func provisionVM(ctx context.Context, e *env, c *call, a *provisionArgs) (*provi
 	}
 	p.ref = pve.GuestRef{Node: p.tpl.Node, Type: pve.Qemu, VMID: vmid}
 	p.res = &provisionResult{VMID: vmid, Node: clean(p.tpl.Node, maxName), Name: a.Name, IPs: []string{}, Steps: []stepView{}}
+	if e.clusters.declared && len(c.targets) > 0 {
+		p.res.Cluster = c.targets[0].Name
+	}
 	p.c = p.monotonic(c)
 	for _, step := range []func(context.Context) stepView{p.clone, p.configure, p.resize, p.power, p.agent} {
 		s := step(ctx)

@@ -161,10 +161,14 @@ func (g guestView) ref() string {
 	if g.Type == string(pve.LXC) {
 		noun = "CT"
 	}
-	if g.Name != "" {
-		return fmt.Sprintf("%s %d %s on %s", noun, g.VMID, inline(g.Name, maxName), nodeText(g.Node))
+	in := ""
+	if g.Cluster != "" {
+		in = " in cluster " + g.Cluster // with several clusters a vmid names a guest only within one
 	}
-	return fmt.Sprintf("%s %d on %s", noun, g.VMID, nodeText(g.Node))
+	if g.Name != "" {
+		return fmt.Sprintf("%s %d %s on %s%s", noun, g.VMID, inline(g.Name, maxName), nodeText(g.Node), in)
+	}
+	return fmt.Sprintf("%s %d on %s%s", noun, g.VMID, nodeText(g.Node), in)
 }
 
 func capitalize(s string) string {
@@ -198,13 +202,20 @@ func formatParams(p map[string]any) string {
 // its task within the caller's bound. What happened is in the result (or in a *sendError), for the audit.
 func (e *env) send(ctx context.Context, c *call, res *writeResult, req pve.Request) (*writeResult, error) {
 	res.Request, res.sent = viewRequest(req), req.String()
-	if e.clusters.declared && len(c.targets) > 0 {
-		// With several clusters a vmid names a guest only within one: say which.
-		if res.Target != nil {
-			res.Target.Cluster = c.targets[0].Name
-		}
-		if res.what != "" && !strings.HasSuffix(res.what, " in cluster "+c.targets[0].Name) {
-			res.what += " in cluster " + c.targets[0].Name
+	if name := c.targets[0].Name; e.clusters.declared {
+		// With several clusters a vmid or a path names something only within one: say which, where the
+		// target is named.
+		switch {
+		case res.Target != nil && res.Target.Cluster == "":
+			plain := res.Target.ref()
+			res.Target.Cluster = name
+			if named := res.Target.ref(); strings.Contains(res.what, plain) {
+				res.what = strings.Replace(res.what, plain, named, 1)
+			} else if res.what != "" {
+				res.what += " in cluster " + name
+			}
+		case res.Target == nil && res.what != "":
+			res.what += " in cluster " + name
 		}
 	}
 	if c.dryRun() {
