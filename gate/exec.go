@@ -104,7 +104,7 @@ func (r ExecRule) narrow(t Tier, m map[string]json.RawMessage, d Decision) Decis
 	}
 	var missing []string
 	if !r.Enabled {
-		missing = append(missing, fmt.Sprintf("the server setting %s=1 (not set; only the operator sets it: ask the person, never change the server's environment yourself)", EnvExec))
+		missing = append(missing, fmt.Sprintf("the server setting %s=1 (off; only the operator sets it: ask the person, never change the server's environment yourself)", EnvExec))
 	}
 	if bad := commandProblem(m[ArgCommand]); bad != "" {
 		// Not a condition the caller may lack but input to correct: the refusal says so, and how.

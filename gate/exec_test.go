@@ -92,7 +92,7 @@ func TestExecAllows(t *testing.T) {
 func TestExecConditions(t *testing.T) {
 	const (
 		needConfirm = "confirm: true (missing)"
-		needSwitch  = "the server setting PROXMOX_ENABLE_EXEC=1 (not set"
+		needSwitch  = "the server setting PROXMOX_ENABLE_EXEC=1 (off"
 		needProgram = `a program the operator's PROXMOX_EXEC_ALLOW allows ("rm" is not in it`
 	)
 	for _, confirm := range []bool{false, true} {

@@ -308,7 +308,7 @@ func (e *env) gateText(op *schema.Operation) string {
 	if e.policy.DestructiveEnabled() {
 		destructive += " (set here)"
 	} else {
-		destructive += " (not set here: only the operator sets it)"
+		destructive += " (off here: only the operator sets it)"
 	}
 	var s string
 	switch {

@@ -138,12 +138,12 @@ func TestAPIDescribe(t *testing.T) {
 			"Returns: a task id (UPID)", "  vmid* (path): a VM ID, 100 to 999999999", "  timeout (body): an integer of at least 0"}},
 		{`{"method":"PUT","path":"/nodes/pve1/qemu/100/config"}`, false, []string{
 			"PUT /nodes/{node}/qemu/{vmid}/config (write; destructive when delete names a disk or an unused volume, or skiplock is true)",
-			"Gate: proxmox_api_call with confirm: true; when delete names a disk or an unused volume, or skiplock is true, the call is destructive: confirm: true, destructive: true and the server setting PROXMOX_ENABLE_DESTRUCTIVE=1 (not set here"}},
+			"Gate: proxmox_api_call with confirm: true; when delete names a disk or an unused volume, or skiplock is true, the call is destructive: confirm: true, destructive: true and the server setting PROXMOX_ENABLE_DESTRUCTIVE=1 (off here"}},
 		{`{"method":"POST","path":"/nodes/{node}/lxc"}`, false, []string{
 			"(write; destructive when force is true (a restore over an existing container); operator-only when entrypoint is given)",
 			`; when entrypoint is given, the call is operator-only: refused until the operator adds "POST /nodes/{node}/lxc" to PROXMOX_API_ALLOW, then destructive; dry_run`}},
 		{`{"method":"DELETE","path":"/nodes/{node}/storage/{storage}/content/{volume}"}`, false, []string{
-			"(destructive)", "destructive: true and the server setting PROXMOX_ENABLE_DESTRUCTIVE=1 (not set here: only the operator sets it)"}},
+			"(destructive)", "destructive: true and the server setting PROXMOX_ENABLE_DESTRUCTIVE=1 (off here: only the operator sets it)"}},
 		{`{"method":"PUT","path":"/access/acl"}`, false, []string{"(operator-only)", `adding "PUT /access/acl" to PROXMOX_API_ALLOW`, "  roles* (body)"}},
 		{`{"method":"GET","path":"/nodes/{node}/qemu/{vmid}/cloudinit/dump"}`, false, []string{"(operator-only)", "the operator allowed it in PROXMOX_API_ALLOW"}},
 		{`{"method":"POST","path":"/nodes/{node}/qemu/{vmid}/agent/exec"}`, false, []string{"never sent by the generic tools", "its own, proxmox_guest_exec (guest toolset)"}},

@@ -18,7 +18,7 @@ import (
 func TestExecGate(t *testing.T) {
 	const (
 		needConfirm = "confirm: true (missing)"
-		needSwitch  = "PROXMOX_ENABLE_EXEC=1 (not set"
+		needSwitch  = "PROXMOX_ENABLE_EXEC=1 (off"
 		needProgram = "PROXMOX_EXEC_ALLOW allows"
 	)
 	cases := 0
@@ -119,7 +119,7 @@ func TestExecMalformedCommand(t *testing.T) {
 			`Invalid arguments, nothing was sent to Proxmox: command: got an array that is not all strings; ` + form + `["df","-h"].`},
 		{"and no confirm, exec off", gate.ExecRule{}, `{"vmid":104,"command":"df"}`,
 			`Invalid arguments, nothing was sent to Proxmox: command: got the string "df"; ` + form + `["df"]. ` +
-				`Corrected, the call still needs confirm: true (missing) and the server setting PROXMOX_ENABLE_EXEC=1 (not set; only the operator sets it: ask the person, never change the server's environment yourself).`},
+				`Corrected, the call still needs confirm: true (missing) and the server setting PROXMOX_ENABLE_EXEC=1 (off; only the operator sets it: ask the person, never change the server's environment yourself).`},
 		{"in a dry run", gate.ExecRule{}, `{"vmid":104,"command":"df","dry_run":true}`,
 			`Invalid arguments, nothing was sent to Proxmox: command: got the string "df"; ` + form + `["df"].`},
 	}

@@ -41,7 +41,7 @@ func Instructions(f InstructionFacts) string {
 		if f.Destructive {
 			b.WriteString("is set here.\n")
 		} else {
-			b.WriteString("is not set here; only the person operating this server may set it, so ask them and never try to change it yourself.\n")
+			b.WriteString("is off here; only the person operating this server may set it, so ask them and never try to change it yourself.\n")
 		}
 		b.WriteString(`dry_run: true on any write needs no confirm: it returns the exact request, the target's current state and whether the real call would be allowed, and changes nothing. A write waits a while for its task and returns status ok, failed or running with the task's upid`)
 		if exposed("proxmox_get_task_status") {
