@@ -227,17 +227,22 @@ func parseObject(raw json.RawMessage) (object, error) {
 
 var integerLiteral = regexp.MustCompile(`^-?[0-9]+$`)
 
+// unknown lists, shown safely and sorted, the arguments m gives that the tool does not take.
+func (s *argSpec) unknown(m object) []string {
+	var out []string
+	for k := range m {
+		if s.byName[k] == nil {
+			out = append(out, showName(k))
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 // decode fills dst (a pointer to the struct) from the parsed arguments, collecting every problem.
 func (s *argSpec) decode(m object, dst any) error {
 	var problems []string
-	var unknown []string
-	for k := range m {
-		if s.byName[k] == nil {
-			unknown = append(unknown, showName(k))
-		}
-	}
-	if len(unknown) > 0 {
-		slices.Sort(unknown)
+	if unknown := s.unknown(m); len(unknown) > 0 {
 		problems = append(problems, "unknown argument "+strings.Join(unknown, ", "))
 	}
 	v := reflect.ValueOf(dst).Elem()

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
@@ -167,7 +168,9 @@ func (d Def) handler(e *env) server.ToolHandlerFunc {
 			}
 			gc.Op, run = op, func(ctx context.Context, c *call) (result, error) { return bound(ctx, e, c) }
 		}
+		ran := false
 		res := e.policy.Check(ctx, gc, func(ctx context.Context, p gate.Permit) (*mcp.CallToolResult, gate.Outcome) {
+			ran = true
 			if clusterErr != nil {
 				return errorResult(clusterErr), failure(clusterErr, false)
 			}
@@ -182,6 +185,10 @@ func (d Def) handler(e *env) server.ToolHandlerFunc {
 				return res, o
 			}
 			if err != nil {
+				var ae *ArgError
+				if errors.As(err, &ae) && e.clusters.declared && ae.Valid != "" && !strings.HasPrefix(ae.Valid, ArgCluster+", ") {
+					ae.Valid = ArgCluster + ", " + ae.Valid // taken out of the arguments before they were decoded
+				}
 				return mcp.NewToolResultError(explainIn(err, e.clusters.declared)), failure(err, e.clusters.declared)
 			}
 			out := &mcp.CallToolResult{
@@ -197,6 +204,16 @@ func (d Def) handler(e *env) server.ToolHandlerFunc {
 			}
 			return out, o
 		})
+		if !ran && res != nil && res.IsError {
+			// The gate refused before the arguments were decoded: a misspelt one ("confrm") would go unsaid.
+			if unknown := d.spec.unknown(args); len(unknown) > 0 {
+				takes := d.spec.names()
+				if e.clusters.declared {
+					takes = ArgCluster + ", " + takes
+				}
+				res.Content = append(res.Content, mcp.NewTextContent("Also: unknown argument "+strings.Join(unknown, ", ")+"; this tool takes "+takes+"."))
+			}
+		}
 		return res, nil
 	}
 }
