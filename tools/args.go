@@ -92,7 +92,19 @@ var checks = map[string]check{
 	"bridge":   {"pve-bridge-id", pve.ValidBridge},
 	"disk":     {client: pve.ValidDiskSpec},
 	"upid":     {client: func(s string) error { _, err := pve.ParseUPID(s); return err }},
-	"disksize": {client: func(s string) error { _, _, err := pve.ParseDiskSize(s); return err }},
+	"disksize": {client: validDiskSize},
+}
+
+// validDiskSize takes a size with its unit: Proxmox reads a bare number as bytes, so +10 would grow a disk by
+// ten bytes where +10G was meant.
+func validDiskSize(s string) error {
+	if _, _, err := pve.ParseDiskSize(s); err != nil {
+		return err
+	}
+	if s == "" || s[len(s)-1] >= '0' && s[len(s)-1] <= '9' {
+		return fmt.Errorf("size %q has no unit", s)
+	}
+	return nil
 }
 
 // valid reports whether s has the format.

@@ -30,6 +30,7 @@ func TestResizeDisk(t *testing.T) {
 		{name: "cdrom", args: `{"vmid":104,"disk":"ide2","size":"+1G"}`, isErr: true, requests: -1, text: []string{"is a CD-ROM drive"}},
 		{name: "bad disk name", args: `{"vmid":102,"disk":"net0","size":"+1G"}`, isErr: true, text: []string{`disk "net0" is not a disk's name`}},
 		{name: "bad size", args: `{"vmid":102,"disk":"scsi0","size":"-1G"}`, isErr: true, text: []string{`size: got "-1G"; expected a size: +10G grows by 10 GiB`}},
+		{name: "a size without its unit", args: `{"vmid":102,"disk":"scsi0","size":"+512"}`, isErr: true, text: []string{`size: got "+512"; expected a size: +10G grows by 10 GiB, 40G grows to 40 GiB (units K, M, G, T)`}},
 		{name: "bad size unit", args: `{"vmid":102,"disk":"scsi0","size":"10GB"}`, isErr: true, text: []string{"size"}},
 		{name: "locked guest", args: `{"vmid":106,"disk":"scsi0","size":"+1G"}`, isErr: true, writes: 1, requests: -1, text: []string{"«VM is locked (backup)»"}},
 		{name: "task fails", args: `{"vmid":102,"disk":"scsi0","size":"+1G"}`, setup: func(h *harness) { h.sim.SetTaskFailure("resize", "storage is full") },
