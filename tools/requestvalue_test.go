@@ -22,6 +22,9 @@ func TestRequestValue(t *testing.T) {
 		{"x\u202ey", `"x\u202ey"`},
 		{"\x1b[2J", `"\x1b[2J"`},
 		{"say \"hi\"\n", `"say \"hi\"\n"`},
+		{`"net0\x00scsi1"`, `"\"net0\\x00scsi1\""`},
+		{`C:\tools`, `"C:\\tools"`},
+		{`say "hi"`, `say "hi"`},
 		{strings.Repeat("a", 300), strings.Repeat("a", maxValue) + "…"},
 		{"\n" + strings.Repeat("a", 300), `"\n` + strings.Repeat("a", maxValue-2) + `…"`},
 	}

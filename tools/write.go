@@ -87,7 +87,9 @@ func viewRequest(r pve.Request) *requestView {
 // in it (cut at maxValue characters), otherwise quoted with what cleaning would drop or fold spelled out
 // (a NUL, a line break, a tab, a run of spaces, a bidi control), so that what is shown is what is sent.
 func requestValue(s string) string {
-	if clean(s, len(s)+1) == s {
+	// A value that starts with a quote or holds a backslash is quoted too: shown as it is, "a\x00b" would read
+	// like the escaped form of another value.
+	if clean(s, len(s)+1) == s && !strings.HasPrefix(s, `"`) && !strings.Contains(s, `\`) {
 		return clean(s, maxValue)
 	}
 	var b strings.Builder
