@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/proxmox-mcp/proxmox-mcp/pve"
@@ -150,7 +151,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprint(stdout, usage)
 		return 0
 	default:
-		fmt.Fprintf(stderr, "proxmox-mcp: unknown command %q\nRun proxmox-mcp --help for usage.\n", cmd)
+		hint := ""
+		if fv.demo && fv.demoClusters == "" && strings.Contains(cmd, ",") {
+			hint = fmt.Sprintf(" (to simulate clusters by name, join them to the flag: --demo=%s)", cmd)
+		}
+		fmt.Fprintf(stderr, "proxmox-mcp: unknown command %q%s\nRun proxmox-mcp --help for usage.\n", cmd, hint)
 		return 2
 	}
 	rest, err := parseInterleaved(sub, rest)
