@@ -146,20 +146,10 @@ func unknownNode(ctx context.Context, cl *pve.Client, guests []pve.Resource, nod
 			return ""
 		}
 	}
-	list, err := cl.ClusterResources(ctx, "node")
-	if err != nil {
+	nodes, err := clusterNodes(ctx, cl)
+	if err != nil || slices.Contains(nodes, node) {
 		return ""
 	}
-	var nodes []string
-	for _, r := range list {
-		if r.Type == "node" && pve.ValidNode(r.Node) == nil {
-			if r.Node == node {
-				return ""
-			}
-			nodes = append(nodes, r.Node)
-		}
-	}
-	slices.Sort(nodes)
 	return fmt.Sprintf("The cluster has no node %s; its nodes are %s.", node, nodeList(nodes))
 }
 

@@ -183,6 +183,23 @@ func viewMigration(m pve.Migration, target string) *migrationView {
 	return v
 }
 
+// clusterNodes is the cluster's node names, sorted, from one GET /cluster/resources?type=node (a name that is
+// not one is left out).
+func clusterNodes(ctx context.Context, cl *pve.Client) ([]string, error) {
+	list, err := cl.ClusterResources(ctx, "node")
+	if err != nil {
+		return nil, err
+	}
+	var nodes []string
+	for _, r := range list {
+		if r.Type == "node" && pve.ValidNode(r.Node) == nil {
+			nodes = append(nodes, r.Node)
+		}
+	}
+	slices.Sort(nodes)
+	return nodes, nil
+}
+
 // checkNode refuses a target the cluster does not have, naming its nodes, before anything is sent. A node the
 // guest index puts a guest on exists, with no request; any other is looked up in the cluster's node list. When
 // that list cannot be read, or hides the guest's own node (a token that may not see every node), the target
@@ -191,20 +208,10 @@ func checkNode(ctx context.Context, c *call, g pve.Guest, target string) error {
 	if slices.Contains(c.pve.NodesWithGuests(), target) {
 		return nil
 	}
-	list, err := c.pve.ClusterResources(ctx, "node")
-	if err != nil {
+	nodes, err := clusterNodes(ctx, c.pve)
+	if err != nil || slices.Contains(nodes, target) || !slices.Contains(nodes, g.Node) {
 		return nil
 	}
-	var nodes []string
-	for _, r := range list {
-		if r.Type == "node" && pve.ValidNode(r.Node) == nil {
-			nodes = append(nodes, r.Node)
-		}
-	}
-	if slices.Contains(nodes, target) || !slices.Contains(nodes, g.Node) {
-		return nil
-	}
-	slices.Sort(nodes)
 	others := slices.DeleteFunc(nodes, func(n string) bool { return n == g.Node })
 	return &ArgError{Problems: []string{fmt.Sprintf("target: the cluster has no node %s; guest %d is on %s, the other nodes are %s",
 		target, g.VMID, g.Node, nodeList(others))}}

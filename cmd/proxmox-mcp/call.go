@@ -18,6 +18,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/proxmox-mcp/proxmox-mcp/gate"
+	"github.com/proxmox-mcp/proxmox-mcp/pve/schema"
 	"github.com/proxmox-mcp/proxmox-mcp/tools"
 )
 
@@ -219,7 +220,7 @@ func nearestNames(typed string, names []string, n int) []string {
 	}
 	var cands []cand
 	for _, name := range names {
-		d := min(editDistance(typed, name), editDistance("proxmox_"+typed, name))
+		d := min(schema.EditDistance(typed, name), schema.EditDistance("proxmox_"+typed, name))
 		if short := strings.TrimPrefix(name, "proxmox_"); len(typed) >= 3 && strings.Contains(short, typed) {
 			d = min(d, 2) // "vms" finds proxmox_list_vms
 		}
@@ -238,27 +239,6 @@ func nearestNames(typed string, names []string, n int) []string {
 		out = append(out, c.name)
 	}
 	return out
-}
-
-// editDistance is the Levenshtein distance between a and b, by bytes (tool names are ASCII).
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // callTool initializes an in-process MCP session and calls one tool with raw JSON arguments.

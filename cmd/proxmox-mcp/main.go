@@ -152,7 +152,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return 0
 	default:
 		hint := ""
-		if fv.demo && fv.demoClusters == "" && strings.Contains(cmd, ",") {
+		if _, err := parseDemoClusters(cmd); err == nil && fv.demo && fv.demoClusters == "" && strings.Contains(cmd, ",") {
+			// names parseDemoClusters took: plain letters, digits, '.', '_', '-'
 			hint = fmt.Sprintf(" (to simulate clusters by name, join them to the flag: --demo=%s)", cmd)
 		}
 		fmt.Fprintf(stderr, "proxmox-mcp: unknown command %q%s\nRun proxmox-mcp --help for usage.\n", cmd, hint)

@@ -20,20 +20,30 @@ func addConfigRoutes(add func(method, path, kind string, h func(*call) (reply, *
 var configControl = map[string]bool{"node": true, "vmid": true, "delete": true, "revert": true, "digest": true,
 	"skiplock": true, "force": true, "background_delay": true}
 
-// updateConfig is PUT …/config: the synchronous change of a guest's options. It answers null once the change
-// is written (live, or pending for a running guest; see config.go).
-func (c *call) updateConfig() (reply, *apiError) {
+// changeableGuest is the guest a config change or a resize acts on, after what both check first, in
+// qemu-server's order: no skiplock from a token, the guest exists, it is not locked, the digest matches.
+func (c *call) changeableGuest() (*guest, *apiError) {
 	if err := c.noSkiplock(); err != nil {
-		return reply{}, err
+		return nil, err
 	}
 	g, err := c.guest()
 	if err != nil {
-		return reply{}, err
+		return nil, err
 	}
 	if err := writable(g); err != nil {
-		return reply{}, err
+		return nil, err
 	}
 	if err := c.checkConfigDigest(g); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// updateConfig is PUT …/config: the synchronous change of a guest's options. It answers null once the change
+// is written (live, or pending for a running guest; see config.go).
+func (c *call) updateConfig() (reply, *apiError) {
+	g, err := c.changeableGuest()
+	if err != nil {
 		return reply{}, err
 	}
 	set := map[string]string{}
@@ -106,17 +116,8 @@ func (c *call) pendingConfig() (reply, *apiError) {
 // resize is PUT …/resize: a task that grows one disk (its volume and its size= in the config). Shrinking
 // fails inside the task, as in qemu-server and pve-container.
 func (c *call) resize() (reply, *apiError) {
-	if err := c.noSkiplock(); err != nil {
-		return reply{}, err
-	}
-	g, err := c.guest()
+	g, err := c.changeableGuest()
 	if err != nil {
-		return reply{}, err
-	}
-	if err := writable(g); err != nil {
-		return reply{}, err
-	}
-	if err := c.checkConfigDigest(g); err != nil {
 		return reply{}, err
 	}
 	key := c.p["disk"]

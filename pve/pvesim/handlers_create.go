@@ -5,6 +5,8 @@ import (
 	"maps"
 	"strconv"
 	"strings"
+
+	"github.com/proxmox-mcp/proxmox-mcp/pve/internal/lazyre"
 )
 
 // macFor is a deterministic MAC in Proxmox's OUI (BC:24:11), unique per guest and NIC.
@@ -14,7 +16,7 @@ func macFor(vmid, nic int) string {
 }
 
 // newAllocRE is a disk given as STORAGE:SIZE (GiB): a volume to allocate.
-var newAllocRE = &lazyRegexp{src: `(?i)^([a-z][a-z0-9\-_.]*[a-z0-9]):(\d+(?:\.\d+)?)$`}
+var newAllocRE = &lazyre.Regexp{Src: `(?i)^([a-z][a-z0-9\-_.]*[a-z0-9]):(\d+(?:\.\d+)?)$`}
 
 // allocator hands out new volumes for one guest, numbering disks as PVE does (vm-VMID-disk-N).
 type allocator struct {
@@ -174,7 +176,7 @@ func (c *call) createVM() (reply, *apiError) {
 	return reply{data: t.upid}, nil
 }
 
-var netNumRE = &lazyRegexp{src: `\d+$`}
+var netNumRE = &lazyre.Regexp{Src: `\d+$`}
 
 func nicIndex(key string) int {
 	n, _ := strconv.Atoi(netNumRE.FindString(key))
@@ -410,7 +412,7 @@ func (c *call) clone() (reply, *apiError) {
 	return reply{data: t.upid}, nil
 }
 
-var macInValueRE = &lazyRegexp{src: `(?i)([0-9a-f]{2}:){5}[0-9a-f]{2}`}
+var macInValueRE = &lazyre.Regexp{Src: `(?i)([0-9a-f]{2}:){5}[0-9a-f]{2}`}
 
 // reMAC gives a cloned NIC a new MAC address, as a clone does.
 func reMAC(kind, v string, vmid int, key string) string {

@@ -5,11 +5,12 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/proxmox-mcp/proxmox-mcp/pve/internal/lazyre"
 	"github.com/proxmox-mcp/proxmox-mcp/pve/schema"
 )
 
 // upidRE is pve-common's UPID.pm decode pattern.
-var upidRE = &lazyRegexp{src: `^UPID:([a-zA-Z0-9]([a-zA-Z0-9\-]*[a-zA-Z0-9])?):([0-9A-Fa-f]{8}):([0-9A-Fa-f]{8,9}):([0-9A-Fa-f]{8}):([^:\s/]+):([^:\s/]*):([^:\s/]+):$`}
+var upidRE = &lazyre.Regexp{Src: `^UPID:([a-zA-Z0-9]([a-zA-Z0-9\-]*[a-zA-Z0-9])?):([0-9A-Fa-f]{8}):([0-9A-Fa-f]{8,9}):([0-9A-Fa-f]{8}):([^:\s/]+):([^:\s/]*):([^:\s/]+):$`}
 
 // upidOwner is the user a UPID names (a token's full id for a token's task).
 func upidOwner(upid string) string {

@@ -4,41 +4,15 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+
+	"github.com/proxmox-mcp/proxmox-mcp/pve/schema/internal/tableformat"
 )
 
-// The wire format is documented in internal/gen/encode.go, which writes it; the flag bits match its constants.
-const tableMagic = "pveschema1\n"
+// The wire format is documented in internal/gen/encode.go, which writes it; internal/tableformat holds the
+// markers both use.
 
-const (
-	paramOptional = 1 << iota
-	paramDefaultKey
-	paramHasDefault
-	paramHasMin
-	paramHasMax
-	paramHasMinLength
-	paramHasMaxLength
-	paramKeysFromTypeText
-)
-
-const (
-	schemaOptional = 1 << iota
-	schemaAdditionalProperties
-	schemaHasMin
-	schemaHasMax
-)
-
-const (
-	opProtected = 1 << iota
-	opAllowToken
-	opHasPermissions
-	opExposeCredentials
-	opDownloadAllowed
-	opAdditionalParams
-)
-
-const checkAny = 1
-
-var checkKindNames = []string{1: "perm", 2: "and", 3: "or", 4: "userid-group", 5: "userid-param", 6: "perm-modify"}
+var checkKindNames = []string{tableformat.CheckPerm: "perm", tableformat.CheckAnd: "and", tableformat.CheckOr: "or",
+	tableformat.CheckUseridGroup: "userid-group", tableformat.CheckUseridParam: "userid-param", tableformat.CheckPermModify: "perm-modify"}
 
 var errTruncated = errors.New("truncated")
 
@@ -135,10 +109,10 @@ func (r *reader) number(text string) float64 {
 // decoded when something asks for it (ensure), so a process that routes a few calls never holds the other
 // 640 operations' parameters in memory.
 func index(data string) (*table, error) {
-	if len(data) < len(tableMagic) || data[:len(tableMagic)] != tableMagic {
+	if len(data) < len(tableformat.Magic) || data[:len(tableformat.Magic)] != tableformat.Magic {
 		return nil, errors.New("not a schema table")
 	}
-	r := &reader{data: data, pos: len(tableMagic)}
+	r := &reader{data: data, pos: len(tableformat.Magic)}
 	nstr := r.n()
 	r.strs = make([]uint32, 0, nstr)
 	if nstr > 0 {
@@ -247,19 +221,19 @@ func (r *reader) skipCheck(depth int) {
 	}
 	switch kind {
 	case 0:
-	case 1: // perm
+	case tableformat.CheckPerm:
 		r.u()
 		r.skipList()
 		r.u()
 		r.u()
-	case 2, 3: // and, or
+	case tableformat.CheckAnd, tableformat.CheckOr:
 		for range r.n() {
 			r.skipCheck(depth + 1)
 		}
-	case 4: // userid-group
+	case tableformat.CheckUseridGroup:
 		r.skipList()
 		r.u()
-	case 5, 6: // userid-param, perm-modify
+	case tableformat.CheckUseridParam, tableformat.CheckPermModify:
 		r.u()
 	default:
 		r.fail(fmt.Errorf("check kind %d", kind))
@@ -337,14 +311,14 @@ func (r *reader) param(t *table, self int) Param {
 	}
 	minText, maxText := r.str(), r.str()
 	p.MinLength, p.MaxLength, p.Count = int(r.u()), int(r.u()), int(r.u())
-	p.Optional = flags&paramOptional != 0
-	p.DefaultKey = flags&paramDefaultKey != 0
-	p.HasDefault = flags&paramHasDefault != 0
-	p.HasMin = flags&paramHasMin != 0
-	p.HasMax = flags&paramHasMax != 0
-	p.HasMinLength = flags&paramHasMinLength != 0
-	p.HasMaxLength = flags&paramHasMaxLength != 0
-	p.KeysFromTypeText = flags&paramKeysFromTypeText != 0
+	p.Optional = flags&tableformat.ParamOptional != 0
+	p.DefaultKey = flags&tableformat.ParamDefaultKey != 0
+	p.HasDefault = flags&tableformat.ParamHasDefault != 0
+	p.HasMin = flags&tableformat.ParamHasMin != 0
+	p.HasMax = flags&tableformat.ParamHasMax != 0
+	p.HasMinLength = flags&tableformat.ParamHasMinLength != 0
+	p.HasMaxLength = flags&tableformat.ParamHasMaxLength != 0
+	p.KeysFromTypeText = flags&tableformat.ParamKeysFromTypeText != 0
 	if p.HasMin {
 		p.Min = r.number(minText)
 	}
@@ -383,10 +357,10 @@ func (r *reader) schema(t *table, self int) Schema {
 	flags := r.u()
 	s := Schema{Type: r.str(), Description: r.str(), Format: r.str(), Pattern: r.str(), Link: r.str()}
 	minText, maxText := r.str(), r.str()
-	s.Optional = flags&schemaOptional != 0
-	s.AdditionalProperties = flags&schemaAdditionalProperties != 0
-	s.HasMin = flags&schemaHasMin != 0
-	s.HasMax = flags&schemaHasMax != 0
+	s.Optional = flags&tableformat.SchemaOptional != 0
+	s.AdditionalProperties = flags&tableformat.SchemaAdditionalProperties != 0
+	s.HasMin = flags&tableformat.SchemaHasMin != 0
+	s.HasMax = flags&tableformat.SchemaHasMax != 0
 	if s.HasMin {
 		s.Min = r.number(minText)
 	}
@@ -426,11 +400,11 @@ func (r *reader) op(t *table, o *Operation) {
 	r.str()
 	r.str()
 	o.Summary, o.Description, o.ProxyTo = r.str(), r.str(), r.str()
-	o.Protected = flags&opProtected != 0
-	o.AllowToken = flags&opAllowToken != 0
-	o.ExposeCredentials = flags&opExposeCredentials != 0
-	o.DownloadAllowed = flags&opDownloadAllowed != 0
-	o.AdditionalParams = flags&opAdditionalParams != 0
+	o.Protected = flags&tableformat.OpProtected != 0
+	o.AllowToken = flags&tableformat.OpAllowToken != 0
+	o.ExposeCredentials = flags&tableformat.OpExposeCredentials != 0
+	o.DownloadAllowed = flags&tableformat.OpDownloadAllowed != 0
+	o.AdditionalParams = flags&tableformat.OpAdditionalParams != 0
 	if n := r.n(); n > 0 {
 		o.Params = make([]*Param, 0, n)
 		for range n {
@@ -439,7 +413,7 @@ func (r *reader) op(t *table, o *Operation) {
 			}
 		}
 	}
-	o.Permission = Permission{Defined: flags&opHasPermissions != 0, User: r.str(), Description: r.str()}
+	o.Permission = Permission{Defined: flags&tableformat.OpHasPermissions != 0, User: r.str(), Description: r.str()}
 	o.Permission.Check = r.check(0)
 	if i := r.ref(len(t.schemas)); i >= 0 {
 		o.Returns = t.schema(i)
@@ -462,7 +436,7 @@ func (r *reader) check(depth int) *Check {
 	case "perm":
 		c.Path = r.str()
 		c.Privs = r.strList()
-		c.Any = r.u()&checkAny != 0
+		c.Any = r.u()&tableformat.CheckAny != 0
 		c.RequireParam = r.str()
 	case "and", "or":
 		n := r.n()

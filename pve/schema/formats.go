@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/proxmox-mcp/proxmox-mcp/pve/internal/lazyre"
 )
 
 // The named formats the schema uses, checked as PVE checks them, with PVE's error texts (which end in "\n",
@@ -17,61 +19,61 @@ import (
 // qemu-server and pve-container. A format not here is accepted as it is (Formats lists which).
 
 var (
-	vmidRE        = &lazyRegexp{src: `^[1-9][0-9]{2,8}$`}
-	nodeRE        = &lazyRegexp{src: `^[a-zA-Z0-9]([a-zA-Z0-9\-]*[a-zA-Z0-9])?$`}
-	configIDRE    = &lazyRegexp{src: `(?i)^[a-z][a-z0-9_-]+$`}
-	idRE          = &lazyRegexp{src: `(?i)^[a-z][a-z0-9\-_.]*[a-z0-9]$`}
-	bridgeRE      = &lazyRegexp{src: `^[-_.\w\d]+$`}
-	poolIDRE      = &lazyRegexp{src: `^[A-Za-z0-9.\-_]+(?:/[A-Za-z0-9.\-_]+){0,2}$`}
-	roleRE        = &lazyRegexp{src: `^[A-Za-z0-9.\-_]+$`}
-	groupRE       = &lazyRegexp{src: `^[A-Za-z0-9.\-_]+$`}
-	realmRE       = &lazyRegexp{src: `^[A-Za-z][A-Za-z0-9.\-_]+$`}
-	userRE        = &lazyRegexp{src: `^[^\s:/]+@[A-Za-z][A-Za-z0-9.\-_]+$`}
-	tokenRE       = &lazyRegexp{src: `^[^\s:/]+@[A-Za-z][A-Za-z0-9.\-_]+![A-Za-z][A-Za-z0-9.\-_]+$`}
-	dnsNameRE     = &lazyRegexp{src: `^(([a-zA-Z0-9]([a-zA-Z0-9\-]*[a-zA-Z0-9])?)\.)*([a-zA-Z0-9]([a-zA-Z0-9\-]*[a-zA-Z0-9])?)$`}
-	tagRE         = &lazyRegexp{src: `(?i)^[a-z0-9_][a-z0-9_\-+.]*$`}
-	volumeIDRE    = &lazyRegexp{src: `(?i)^([a-z][a-z0-9\-_.]*[a-z0-9]):(.+)$`}
-	macRE         = &lazyRegexp{src: `(?i)^[a-f0-9][02468ace](?::[a-f0-9]{2}){5}$`}
-	macPrefixRE   = &lazyRegexp{src: `(?i)^[a-f0-9][02468ace](?::[a-f0-9]{2}){0,2}(?::[a-f0-9]?)?$`}
-	urlencRE      = &lazyRegexp{src: `^[-%a-zA-Z0-9_.!~*'()]*$`}
-	diskSizeRE    = &lazyRegexp{src: `^(\d+(\.\d+)?)([KMGT](?:iB)?)?$`}
-	startupRE     = &lazyRegexp{src: `^(order=)?\d+$|^up=\d+$|^down=\d+$`}
-	ifaceRE       = &lazyRegexp{src: `(?i)^[a-z][a-z0-9_]{1,20}([:.]\d+)?$`}
-	vlanRE        = &lazyRegexp{src: `^(\d+)(?:-(\d+))?$`}
-	emailUserRE   = &lazyRegexp{src: `^[\w+\-~]+(\.[\w+\-~]+)*$`}
-	emailRE       = &lazyRegexp{src: `^[\w+\-~]+(\.[\w+\-~]+)*@[a-zA-Z0-9\-]+(\.[a-zA-Z0-9\-]+)*$`}
-	ldapAttrRE    = &lazyRegexp{src: `^[a-zA-Z0-9]+$`}
-	tfaSecretRE   = &lazyRegexp{src: `^v2-0x[0-9a-fA-F]{16,128}$|^v2-[A-Z2-7=]{16,128}$|^(?:[A-Z2-7=]{16}|[A-Fa-f0-9]{40})$`}
-	taskStatusRE  = &lazyRegexp{src: `(?i)^(ok|error|warning|unknown)$`}
-	storagePathRE = &lazyRegexp{src: `^/[^;()]+`}
-	mapPathRE     = &lazyRegexp{src: `^/[^;,=()]+`}
-	lvmNameRE     = &lazyRegexp{src: `(?i)^[a-z0-9][a-z0-9\-_.]*[a-z0-9]$`}
-	noSpaceRE     = &lazyRegexp{src: `^\S+$`}
-	dirOverrideRE = &lazyRegexp{src: `^([a-z]+)=([^.]*(?:\.?[^.]+)+)$`}
-	haResourceRE  = &lazyRegexp{src: `^[a-z]+:\S+$`}
-	haResOrVMRE   = &lazyRegexp{src: `^([a-z]+:\S+|\d+)$`}
-	haNodeRE      = &lazyRegexp{src: `^([a-zA-Z0-9]([a-zA-Z0-9\-]*[a-zA-Z0-9])?)(:\d+)?$`}
-	replJobRE     = &lazyRegexp{src: `^(\d+)-(\d+)$`}
-	fabricIDRE    = &lazyRegexp{src: `(?i)^[a-zA-Z0-9][a-zA-Z0-9-]{0,6}[a-zA-Z0-9]?$`}
-	sdnIDRE       = &lazyRegexp{src: `(?i)^[a-z][a-z0-9]*[a-z0-9]$`}
-	sdnCtrlIDRE   = &lazyRegexp{src: `(?i)^[a-z][a-z0-9_-]*[a-z0-9]$`}
-	isisNetRE     = &lazyRegexp{src: `^[a-fA-F0-9]{2}(\.[a-fA-F0-9]{4}){3,9}\.[a-fA-F0-9]{2}$`}
-	bgpRTRE       = &lazyRegexp{src: `^(\d+):(\d+)$`}
-	dayRE         = &lazyRegexp{src: `^(mon|tue|wed|thu|fri|sat|sun)$`}
-	graphiteRE    = &lazyRegexp{src: `^(([a-zA-Z0-9]([a-zA-Z0-9\-]*[a-zA-Z0-9])?)\.)*([a-zA-Z0-9]([a-zA-Z0-9\-]*[a-zA-Z0-9])?)$`}
-	acmeDomainRE  = &lazyRegexp{src: `(?i)^[a-z0-9][a-z0-9_-]*(?:\.[a-z0-9][a-z0-9_-]*)+$`}
-	acmeAliasRE   = &lazyRegexp{src: `(?i)^[a-z0-9_][a-z0-9_-]*(?:\.[a-z0-9_][a-z0-9_-]*)+$`}
-	hotplugRE     = &lazyRegexp{src: `^(network|disk|cpu|memory|usb|cloudinit)$`}
-	drivenameRE   = &lazyRegexp{src: `^(ide|sata|scsi|virtio|efidisk|tpmstate)(\d+)$`}
-	cpusetRE      = &lazyRegexp{src: `^\d+(-\d+)?$`}
-	hostPortRE    = &lazyRegexp{src: `^([[:alnum:]\-.]+)(?::(\d+))?$`}
-	aliasNameRE   = &lazyRegexp{src: `^(dc/|guest/)?[A-Za-z][A-Za-z0-9\-_]+$`}
-	fwPortRE      = &lazyRegexp{src: `^\d+$`}
-	fwNameRE      = &lazyRegexp{src: `(?i)^[a-z][a-z0-9\-_]*$`}
-	ipsetRefRE    = &lazyRegexp{src: `^\+(dc/|guest/)?[A-Za-z][A-Za-z0-9\-_]+$`}
-	listSplitRE   = &lazyRegexp{src: `\s+`}
-	mpBadRE       = &lazyRegexp{src: `/\.\.?/|/\.\.?$|^\.\./`}
-	devBadRE      = &lazyRegexp{src: `/\.\.?(?:/|$)`}
+	vmidRE        = &lazyre.Regexp{Src: `^[1-9][0-9]{2,8}$`}
+	nodeRE        = &lazyre.Regexp{Src: `^[a-zA-Z0-9]([a-zA-Z0-9\-]*[a-zA-Z0-9])?$`}
+	configIDRE    = &lazyre.Regexp{Src: `(?i)^[a-z][a-z0-9_-]+$`}
+	idRE          = &lazyre.Regexp{Src: `(?i)^[a-z][a-z0-9\-_.]*[a-z0-9]$`}
+	bridgeRE      = &lazyre.Regexp{Src: `^[-_.\w\d]+$`}
+	poolIDRE      = &lazyre.Regexp{Src: `^[A-Za-z0-9.\-_]+(?:/[A-Za-z0-9.\-_]+){0,2}$`}
+	roleRE        = &lazyre.Regexp{Src: `^[A-Za-z0-9.\-_]+$`}
+	groupRE       = &lazyre.Regexp{Src: `^[A-Za-z0-9.\-_]+$`}
+	realmRE       = &lazyre.Regexp{Src: `^[A-Za-z][A-Za-z0-9.\-_]+$`}
+	userRE        = &lazyre.Regexp{Src: `^[^\s:/]+@[A-Za-z][A-Za-z0-9.\-_]+$`}
+	tokenRE       = &lazyre.Regexp{Src: `^[^\s:/]+@[A-Za-z][A-Za-z0-9.\-_]+![A-Za-z][A-Za-z0-9.\-_]+$`}
+	dnsNameRE     = &lazyre.Regexp{Src: `^(([a-zA-Z0-9]([a-zA-Z0-9\-]*[a-zA-Z0-9])?)\.)*([a-zA-Z0-9]([a-zA-Z0-9\-]*[a-zA-Z0-9])?)$`}
+	tagRE         = &lazyre.Regexp{Src: `(?i)^[a-z0-9_][a-z0-9_\-+.]*$`}
+	volumeIDRE    = &lazyre.Regexp{Src: `(?i)^([a-z][a-z0-9\-_.]*[a-z0-9]):(.+)$`}
+	macRE         = &lazyre.Regexp{Src: `(?i)^[a-f0-9][02468ace](?::[a-f0-9]{2}){5}$`}
+	macPrefixRE   = &lazyre.Regexp{Src: `(?i)^[a-f0-9][02468ace](?::[a-f0-9]{2}){0,2}(?::[a-f0-9]?)?$`}
+	urlencRE      = &lazyre.Regexp{Src: `^[-%a-zA-Z0-9_.!~*'()]*$`}
+	diskSizeRE    = &lazyre.Regexp{Src: `^(\d+(\.\d+)?)([KMGT](?:iB)?)?$`}
+	startupRE     = &lazyre.Regexp{Src: `^(order=)?\d+$|^up=\d+$|^down=\d+$`}
+	ifaceRE       = &lazyre.Regexp{Src: `(?i)^[a-z][a-z0-9_]{1,20}([:.]\d+)?$`}
+	vlanRE        = &lazyre.Regexp{Src: `^(\d+)(?:-(\d+))?$`}
+	emailUserRE   = &lazyre.Regexp{Src: `^[\w+\-~]+(\.[\w+\-~]+)*$`}
+	emailRE       = &lazyre.Regexp{Src: `^[\w+\-~]+(\.[\w+\-~]+)*@[a-zA-Z0-9\-]+(\.[a-zA-Z0-9\-]+)*$`}
+	ldapAttrRE    = &lazyre.Regexp{Src: `^[a-zA-Z0-9]+$`}
+	tfaSecretRE   = &lazyre.Regexp{Src: `^v2-0x[0-9a-fA-F]{16,128}$|^v2-[A-Z2-7=]{16,128}$|^(?:[A-Z2-7=]{16}|[A-Fa-f0-9]{40})$`}
+	taskStatusRE  = &lazyre.Regexp{Src: `(?i)^(ok|error|warning|unknown)$`}
+	storagePathRE = &lazyre.Regexp{Src: `^/[^;()]+`}
+	mapPathRE     = &lazyre.Regexp{Src: `^/[^;,=()]+`}
+	lvmNameRE     = &lazyre.Regexp{Src: `(?i)^[a-z0-9][a-z0-9\-_.]*[a-z0-9]$`}
+	noSpaceRE     = &lazyre.Regexp{Src: `^\S+$`}
+	dirOverrideRE = &lazyre.Regexp{Src: `^([a-z]+)=([^.]*(?:\.?[^.]+)+)$`}
+	haResourceRE  = &lazyre.Regexp{Src: `^[a-z]+:\S+$`}
+	haResOrVMRE   = &lazyre.Regexp{Src: `^([a-z]+:\S+|\d+)$`}
+	haNodeRE      = &lazyre.Regexp{Src: `^([a-zA-Z0-9]([a-zA-Z0-9\-]*[a-zA-Z0-9])?)(:\d+)?$`}
+	replJobRE     = &lazyre.Regexp{Src: `^(\d+)-(\d+)$`}
+	fabricIDRE    = &lazyre.Regexp{Src: `(?i)^[a-zA-Z0-9][a-zA-Z0-9-]{0,6}[a-zA-Z0-9]?$`}
+	sdnIDRE       = &lazyre.Regexp{Src: `(?i)^[a-z][a-z0-9]*[a-z0-9]$`}
+	sdnCtrlIDRE   = &lazyre.Regexp{Src: `(?i)^[a-z][a-z0-9_-]*[a-z0-9]$`}
+	isisNetRE     = &lazyre.Regexp{Src: `^[a-fA-F0-9]{2}(\.[a-fA-F0-9]{4}){3,9}\.[a-fA-F0-9]{2}$`}
+	bgpRTRE       = &lazyre.Regexp{Src: `^(\d+):(\d+)$`}
+	dayRE         = &lazyre.Regexp{Src: `^(mon|tue|wed|thu|fri|sat|sun)$`}
+	graphiteRE    = &lazyre.Regexp{Src: `^(([a-zA-Z0-9]([a-zA-Z0-9\-]*[a-zA-Z0-9])?)\.)*([a-zA-Z0-9]([a-zA-Z0-9\-]*[a-zA-Z0-9])?)$`}
+	acmeDomainRE  = &lazyre.Regexp{Src: `(?i)^[a-z0-9][a-z0-9_-]*(?:\.[a-z0-9][a-z0-9_-]*)+$`}
+	acmeAliasRE   = &lazyre.Regexp{Src: `(?i)^[a-z0-9_][a-z0-9_-]*(?:\.[a-z0-9_][a-z0-9_-]*)+$`}
+	hotplugRE     = &lazyre.Regexp{Src: `^(network|disk|cpu|memory|usb|cloudinit)$`}
+	drivenameRE   = &lazyre.Regexp{Src: `^(ide|sata|scsi|virtio|efidisk|tpmstate)(\d+)$`}
+	cpusetRE      = &lazyre.Regexp{Src: `^\d+(-\d+)?$`}
+	hostPortRE    = &lazyre.Regexp{Src: `^([[:alnum:]\-.]+)(?::(\d+))?$`}
+	aliasNameRE   = &lazyre.Regexp{Src: `^(dc/|guest/)?[A-Za-z][A-Za-z0-9\-_]+$`}
+	fwPortRE      = &lazyre.Regexp{Src: `^\d+$`}
+	fwNameRE      = &lazyre.Regexp{Src: `(?i)^[a-z][a-z0-9\-_]*$`}
+	ipsetRefRE    = &lazyre.Regexp{Src: `^\+(dc/|guest/)?[A-Za-z][A-Za-z0-9\-_]+$`}
+	listSplitRE   = &lazyre.Regexp{Src: `\s+`}
+	mpBadRE       = &lazyre.Regexp{Src: `/\.\.?/|/\.\.?$|^\.\./`}
+	devBadRE      = &lazyre.Regexp{Src: `/\.\.?(?:/|$)`}
 )
 
 // storageContents are pve-storage's content types (valid_content_types('dir') plus import).
@@ -117,7 +119,7 @@ func unless(ok bool, msg string) string {
 	return msg
 }
 
-func matches(re *lazyRegexp, msg string) checker {
+func matches(re *lazyre.Regexp, msg string) checker {
 	return func(v string) string { return unless(re.MatchString(v), msg) }
 }
 
@@ -649,7 +651,7 @@ var formatRegistry = sync.OnceValue(func() map[string]format {
 })
 
 // sdnID is pve-network 9.1's parse_sdn_*_id: the pattern, and for some a length limit.
-func sdnID(kind string, re *lazyRegexp, max int) checker {
+func sdnID(kind string, re *lazyre.Regexp, max int) checker {
 	return func(v string) string {
 		if !re.MatchString(v) {
 			return kind + " ID '" + v + "' contains illegal characters\n"

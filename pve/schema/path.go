@@ -409,10 +409,13 @@ func near(a, b string) bool {
 	if strings.HasPrefix(a, b) || strings.HasPrefix(b, a) {
 		return true
 	}
-	return len(a) >= 4 && len(b) >= 4 && editDistance(a, b) <= 2
+	return len(a) >= 4 && len(b) >= 4 && EditDistance(a, b) <= 2
 }
 
-func editDistance(a, b string) int {
+// EditDistance is the Levenshtein distance between a and b, by bytes, for near-miss suggestions (a misspelt
+// parameter here; a tool's, a setting's or a targets-file key's name in cmd). Strings longer than 64 bytes
+// are never near anything: 99.
+func EditDistance(a, b string) int {
 	if len(a) > 64 || len(b) > 64 {
 		return 99
 	}

@@ -4,13 +4,15 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+
+	"github.com/proxmox-mcp/proxmox-mcp/pve/internal/lazyre"
 )
 
 // patterns caches compiled schema patterns; nil marks one RE2 cannot express (left unchecked).
 var patterns sync.Map // string -> *regexp.Regexp
 
 // bigRepeat is a counted repetition beyond RE2's limit of 1000.
-var bigRepeat = &lazyRegexp{src: `\{(\d+),(\d{4,})\}`}
+var bigRepeat = &lazyre.Regexp{Src: `\{(\d+),(\d{4,})\}`}
 
 // compilePattern turns a schema pattern, a Perl regular expression, into an anchored RE2 one, as
 // check_prop uses it (m/^$pattern$/). A repetition bound above RE2's 1000 is dropped ({0,4096} becomes

@@ -2,6 +2,8 @@ package schema
 
 import (
 	"strings"
+
+	"github.com/proxmox-mcp/proxmox-mcp/pve/internal/lazyre"
 )
 
 // Grants is what a caller holds: whether it has a privilege on an ACL path (with PVE's propagation and
@@ -47,7 +49,7 @@ func (o *Operation) Permit(user string, g Grants, params map[string]string) erro
 	return nil
 }
 
-var aclPathRE = &lazyRegexp{src: `^[[:alnum:]._/-]+$`}
+var aclPathRE = &lazyre.Regexp{Src: `^[[:alnum:]._/-]+$`}
 
 // aclPath is template_replace (a missing parameter becomes "-") followed by normalize_path.
 func aclPath(tmpl string, params map[string]string) string {

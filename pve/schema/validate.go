@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/proxmox-mcp/proxmox-mcp/pve/internal/lazyre"
 )
 
 // Problem is one thing wrong with one parameter.
@@ -81,8 +83,8 @@ func (e *ValidationError) Error() string {
 }
 
 var (
-	integerRE = &lazyRegexp{src: `^[+-]?\d+$`}
-	numberRE  = &lazyRegexp{src: `^[+-]?(\d+\.\d+|\d+\.|\.\d+|\d+)([eE][+-]?\d+)?$`}
+	integerRE = &lazyre.Regexp{Src: `^[+-]?\d+$`}
+	numberRE  = &lazyre.Regexp{Src: `^[+-]?(\d+\.\d+|\d+\.|\.\d+|\d+)([eE][+-]?\d+)?$`}
 )
 
 // checkParam is PVE's check_prop for one text value: type, format, pattern, length, range, enumeration, in
@@ -406,7 +408,7 @@ func (o *Operation) validNames(wrong string) string {
 		n := p.DisplayName()
 		names = append(names, n)
 		lw, lp := strings.ToLower(wrong), strings.ToLower(p.Name)
-		if editDistance(lw, lp) <= 2 || p.Count > 0 && strings.HasPrefix(wrong, p.Name) || len(lw) >= 4 && strings.HasPrefix(lp, lw) {
+		if EditDistance(lw, lp) <= 2 || p.Count > 0 && strings.HasPrefix(wrong, p.Name) || len(lw) >= 4 && strings.HasPrefix(lp, lw) {
 			near = append(near, n)
 		}
 	}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+
+	"github.com/proxmox-mcp/proxmox-mcp/pve/schema/internal/tableformat"
 )
 
 // The table's wire format; pve/schema's decode.go reads it. Every number is an unsigned varint; a string is
@@ -25,39 +27,9 @@ import (
 //	          returns:ref
 //	check   = kind, then by kind: perm (path privs:(n str…) flags requireParam), and/or (n check…),
 //	          userid-group (privs groupsParam), userid-param (sub), perm-modify (path)
-const magic = "pveschema1\n"
 
-// Flag bits; decode.go has the same constants.
-const (
-	paramOptional = 1 << iota
-	paramDefaultKey
-	paramHasDefault
-	paramHasMin
-	paramHasMax
-	paramHasMinLength
-	paramHasMaxLength
-	paramKeysFromTypeText
-)
-
-const (
-	schemaOptional = 1 << iota
-	schemaAdditionalProperties
-	schemaHasMin
-	schemaHasMax
-)
-
-const (
-	opProtected = 1 << iota
-	opAllowToken
-	opHasPermissions
-	opExposeCredentials
-	opDownloadAllowed
-	opAdditionalParams
-)
-
-const checkAny = 1
-
-var checkKinds = map[string]uint64{"perm": 1, "and": 2, "or": 3, "userid-group": 4, "userid-param": 5, "perm-modify": 6}
+var checkKinds = map[string]uint64{"perm": tableformat.CheckPerm, "and": tableformat.CheckAnd, "or": tableformat.CheckOr,
+	"userid-group": tableformat.CheckUseridGroup, "userid-param": tableformat.CheckUseridParam, "perm-modify": tableformat.CheckPermModify}
 
 type encoder struct {
 	strIndex map[string]uint64
@@ -120,14 +92,14 @@ func (e *encoder) param(p *param) uint64 {
 	}
 	var flags uint64
 	r := &rec{}
-	r.flag(p.Optional, paramOptional, &flags)
-	r.flag(p.DefaultKey, paramDefaultKey, &flags)
-	r.flag(p.HasDefault, paramHasDefault, &flags)
-	r.flag(p.HasMin, paramHasMin, &flags)
-	r.flag(p.HasMax, paramHasMax, &flags)
-	r.flag(p.HasMinLength, paramHasMinLength, &flags)
-	r.flag(p.HasMaxLength, paramHasMaxLength, &flags)
-	r.flag(p.KeysFromTypeText, paramKeysFromTypeText, &flags)
+	r.flag(p.Optional, tableformat.ParamOptional, &flags)
+	r.flag(p.DefaultKey, tableformat.ParamDefaultKey, &flags)
+	r.flag(p.HasDefault, tableformat.ParamHasDefault, &flags)
+	r.flag(p.HasMin, tableformat.ParamHasMin, &flags)
+	r.flag(p.HasMax, tableformat.ParamHasMax, &flags)
+	r.flag(p.HasMinLength, tableformat.ParamHasMinLength, &flags)
+	r.flag(p.HasMaxLength, tableformat.ParamHasMaxLength, &flags)
+	r.flag(p.KeysFromTypeText, tableformat.ParamKeysFromTypeText, &flags)
 	r.u(flags)
 	for _, s := range []string{p.Name, p.Type, p.Format, p.Pattern, p.TypeText, p.Description, p.Default, p.Alias,
 		p.KeyAlias, p.Requires, p.TypeProperty, p.FormatDescription, p.Min, p.Max} {
@@ -173,10 +145,10 @@ func (e *encoder) schema(s *schemaNode) uint64 {
 	}
 	var flags uint64
 	r := &rec{}
-	r.flag(s.Optional, schemaOptional, &flags)
-	r.flag(s.AdditionalProperties, schemaAdditionalProperties, &flags)
-	r.flag(s.HasMin, schemaHasMin, &flags)
-	r.flag(s.HasMax, schemaHasMax, &flags)
+	r.flag(s.Optional, tableformat.SchemaOptional, &flags)
+	r.flag(s.AdditionalProperties, tableformat.SchemaAdditionalProperties, &flags)
+	r.flag(s.HasMin, tableformat.SchemaHasMin, &flags)
+	r.flag(s.HasMax, tableformat.SchemaHasMax, &flags)
 	r.u(flags)
 	for _, str := range []string{s.Type, s.Description, s.Format, s.Pattern, s.Link, s.Min, s.Max} {
 		r.u(e.str(str))
@@ -217,7 +189,7 @@ func (e *encoder) check(r *rec, c *check) error {
 		r.u(e.str(c.Path))
 		e.strList(r, c.Privs)
 		var flags uint64
-		r.flag(c.Any, checkAny, &flags)
+		r.flag(c.Any, tableformat.CheckAny, &flags)
 		r.u(flags)
 		r.u(e.str(c.RequireParam))
 	case "and", "or":
@@ -250,12 +222,12 @@ func encode(ops []*op) ([]byte, error) {
 		returns := e.schema(o.Returns)
 		var flags uint64
 		r := &rec{}
-		r.flag(o.Protected, opProtected, &flags)
-		r.flag(o.AllowToken, opAllowToken, &flags)
-		r.flag(o.HasPermissions, opHasPermissions, &flags)
-		r.flag(o.ExposeCredentials, opExposeCredentials, &flags)
-		r.flag(o.DownloadAllowed, opDownloadAllowed, &flags)
-		r.flag(o.AdditionalParams, opAdditionalParams, &flags)
+		r.flag(o.Protected, tableformat.OpProtected, &flags)
+		r.flag(o.AllowToken, tableformat.OpAllowToken, &flags)
+		r.flag(o.HasPermissions, tableformat.OpHasPermissions, &flags)
+		r.flag(o.ExposeCredentials, tableformat.OpExposeCredentials, &flags)
+		r.flag(o.DownloadAllowed, tableformat.OpDownloadAllowed, &flags)
+		r.flag(o.AdditionalParams, tableformat.OpAdditionalParams, &flags)
 		r.u(flags)
 		for _, s := range []string{o.Method, o.Path, o.Summary, o.Description, o.ProxyTo} {
 			r.u(e.str(s))
@@ -273,7 +245,7 @@ func encode(ops []*op) ([]byte, error) {
 		opRecs = append(opRecs, r.b)
 	}
 	var out bytes.Buffer
-	out.WriteString(magic)
+	out.WriteString(tableformat.Magic)
 	w := &rec{}
 	w.u(uint64(len(e.strs)))
 	for _, s := range e.strs[1:] {
