@@ -184,16 +184,7 @@ func TestExec(t *testing.T) {
 				tc.setup(h)
 			}
 			h.sim.ResetLog()
-			res := h.call(t, "proxmox_guest_exec", strings.TrimSuffix(tc.args, "}")+`,"confirm":true}`)
-			got := text(res)
-			if res.IsError != tc.isErr {
-				t.Fatalf("isError %v: %s", res.IsError, got)
-			}
-			for _, w := range tc.text {
-				if !strings.Contains(got, w) {
-					t.Errorf("text does not say %q:\n%s", w, got)
-				}
-			}
+			res, _ := h.confirmed(t, "proxmox_guest_exec", tc.args, tc.isErr, tc.text)
 			var execs int
 			for _, w := range h.sim.Writes() {
 				if strings.HasSuffix(w.Path, "/agent/exec") {

@@ -122,25 +122,7 @@ func newFleet(t testing.TB, n int, o fleetOpts) *fleet {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var clientOpts []client.ClientOption
-	if o.elicit != nil {
-		clientOpts = append(clientOpts, client.WithElicitationHandler(o.elicit))
-	}
-	f.mc, err = client.NewInProcessClientWithOptions(srv, clientOpts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { f.mc.Close() })
-	ctx := context.Background()
-	if err := f.mc.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	init := mcp.InitializeRequest{}
-	init.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
-	init.Params.ClientInfo = mcp.Implementation{Name: "fleet", Version: "1"}
-	if _, err := f.mc.Initialize(ctx, init); err != nil {
-		t.Fatal(err)
-	}
+	f.mc = connect(t, srv, o.elicit, "", "fleet")
 	f.resetLogs()
 	return f
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
 	"github.com/rs/zerolog"
 
 	"github.com/proxmox-mcp/proxmox-mcp/gate"
@@ -118,30 +119,55 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var clientOpts []client.ClientOption
-	if o.elicit != nil {
-		clientOpts = append(clientOpts, client.WithElicitationHandler(o.elicit))
+	h.mc = connect(t, srv, o.elicit, o.protocol, "harness")
+	h.sim.ResetLog()
+	return h
+}
+
+// connect starts an in-process MCP client on srv and initializes it on protocol (the latest when ""),
+// answering elicitations with elicit when it is not nil.
+func connect(t testing.TB, srv *server.MCPServer, elicit client.ElicitationHandler, protocol, name string) *client.Client {
+	t.Helper()
+	var opts []client.ClientOption
+	if elicit != nil {
+		opts = append(opts, client.WithElicitationHandler(elicit))
 	}
-	h.mc, err = client.NewInProcessClientWithOptions(srv, clientOpts...)
+	mc, err := client.NewInProcessClientWithOptions(srv, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { h.mc.Close() })
+	t.Cleanup(func() { mc.Close() })
 	ctx := context.Background()
-	if err := h.mc.Start(ctx); err != nil {
+	if err := mc.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
 	init := mcp.InitializeRequest{}
 	init.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
-	if o.protocol != "" {
-		init.Params.ProtocolVersion = o.protocol
+	if protocol != "" {
+		init.Params.ProtocolVersion = protocol
 	}
-	init.Params.ClientInfo = mcp.Implementation{Name: "harness", Version: "1"}
-	if _, err := h.mc.Initialize(ctx, init); err != nil {
+	init.Params.ClientInfo = mcp.Implementation{Name: name, Version: "1"}
+	if _, err := mc.Initialize(ctx, init); err != nil {
 		t.Fatal(err)
 	}
-	h.sim.ResetLog()
-	return h
+	return mc
+}
+
+// confirmed calls a write tool with args and confirm: true, and checks that the result is an error exactly when
+// isErr says and that its text says each of want; it returns the result and its text.
+func (h *harness) confirmed(t *testing.T, tool, args string, isErr bool, want []string) (*mcp.CallToolResult, string) {
+	t.Helper()
+	res := h.call(t, tool, strings.TrimSuffix(args, "}")+`,"confirm":true}`)
+	got := text(res)
+	if res.IsError != isErr {
+		t.Fatalf("isError %v: %s", res.IsError, got)
+	}
+	for _, w := range want {
+		if !strings.Contains(got, w) {
+			t.Errorf("text does not say %q:\n%s", w, got)
+		}
+	}
+	return res, got
 }
 
 // call runs a tool with raw JSON arguments, exactly as a client would send them.

@@ -40,16 +40,7 @@ func TestMigrateResource(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarness(t, harnessOpts{})
-			res := h.call(t, "proxmox_migrate_resource", strings.TrimSuffix(tc.args, "}")+`,"confirm":true}`)
-			got := text(res)
-			if res.IsError != tc.isErr {
-				t.Fatalf("isError %v: %s", res.IsError, got)
-			}
-			for _, w := range tc.text {
-				if !strings.Contains(got, w) {
-					t.Errorf("text does not say %q:\n%s", w, got)
-				}
-			}
+			h.confirmed(t, "proxmox_migrate_resource", tc.args, tc.isErr, tc.text)
 			if n := len(h.sim.Writes()); n != tc.writes {
 				t.Errorf("%d writes, want %d: %v", n, tc.writes, h.writes())
 			}

@@ -43,16 +43,7 @@ func TestResizeDisk(t *testing.T) {
 				tc.setup(h)
 			}
 			h.sim.ResetLog()
-			res := h.call(t, "proxmox_resize_disk", strings.TrimSuffix(tc.args, "}")+`,"confirm":true}`)
-			got := text(res)
-			if res.IsError != tc.isErr {
-				t.Fatalf("isError %v: %s", res.IsError, got)
-			}
-			for _, w := range tc.text {
-				if !strings.Contains(got, w) {
-					t.Errorf("text does not say %q:\n%s", w, got)
-				}
-			}
+			h.confirmed(t, "proxmox_resize_disk", tc.args, tc.isErr, tc.text)
 			if n := len(h.sim.Writes()); n != tc.writes {
 				t.Errorf("%d writes, want %d: %v", n, tc.writes, h.writes())
 			}
