@@ -210,41 +210,6 @@ func describeOne(t *testing.T, h *harness, op *schema.Operation) {
 	}
 }
 
-// invalidValue is a value the parameter's schema refuses, and the kind of check that must catch it (written
-// from the parameter's schema, not from the validator's code); ok is false for one that accepts any text.
-func invalidValue(p *schema.Param) (v any, kind string, ok bool) {
-	if _, known := schema.CheckFormat(p.Format, "x"); p.Format != "" && !known && len(p.Keys) == 0 {
-		return nil, "", false
-	}
-	switch {
-	case p.Type == "boolean":
-		return "maybe", "boolean", true
-	case p.Type == "integer":
-		return 1.5, "integer", true
-	case p.Type == "number":
-		return "one", "number", true
-	case p.Type == "array":
-		if p.Items == nil {
-			return nil, "", false
-		}
-		if _, known := schema.CheckFormat(p.Items.Format, "x"); len(p.Items.Enum) > 0 || known || len(p.Items.Keys) > 0 || p.Items.Type == "integer" {
-			return []any{"\x01 not valid"}, "array item", true
-		}
-		return nil, "", false
-	case len(p.Enum) > 0:
-		return "no-such-value", "enum", true
-	case len(p.Keys) > 0:
-		return "no-such-key=1", "property string", true
-	case p.Format != "" && strings.TrimSuffix(p.Format, "-list") != "string":
-		return "\x01 not valid", "format", true
-	case p.Pattern != "":
-		return "\x01 not valid", "pattern", true
-	case p.HasMaxLength:
-		return strings.Repeat("x", p.MaxLength+1), "length", true
-	}
-	return nil, "", false
-}
-
 // TestEveryOperationRefusesInvalidArguments: for every operation, an unknown parameter and one invalid value
 // of each kind of parameter it takes are refused through the generic tools, with every condition of the gate
 // met and the operation allowed, naming the parameter, with zero requests.
@@ -279,7 +244,7 @@ func TestEveryOperationRefusesInvalidArguments(t *testing.T) {
 			if op.PathVariable(p.Name) || p.TypeProperty != "" || len(p.OneOf) > 0 || p.Type == "" {
 				continue
 			}
-			v, kind, ok := invalidValue(p)
+			v, kind, ok := pvesim.InvalidValue(p)
 			if !ok || seen[kind] {
 				continue
 			}

@@ -138,38 +138,6 @@ func TestEveryOperation(t *testing.T) {
 	t.Logf("answers: %v", counts)
 }
 
-// invalidFor is a value the parameter's schema refuses, and the kind of check that must catch it; ok is
-// false for a parameter that accepts any text.
-func invalidFor(p *schema.Param) (v any, kind string, ok bool) {
-	if _, known := schema.CheckFormat(p.Format, "x"); p.Format != "" && !known && len(p.Keys) == 0 {
-		return nil, "", false // an unchecked format: nothing is invalid
-	}
-	switch {
-	case p.Type == "boolean":
-		return "maybe", "boolean", true
-	case p.Type == "integer":
-		return 1.5, "integer", true
-	case p.Type == "number":
-		return "one", "number", true
-	case p.Type == "array":
-		if _, known := schema.CheckFormat(p.Items.Format, "x"); p.Items != nil && (len(p.Items.Enum) > 0 || known || len(p.Items.Keys) > 0) {
-			return []any{"\x01 not valid"}, "array item", true
-		}
-		return nil, "", false
-	case len(p.Enum) > 0:
-		return "no-such-value", "enum", true
-	case len(p.Keys) > 0:
-		return "no-such-key=1", "property string", true
-	case p.Format != "" && strings.TrimSuffix(p.Format, "-list") != "string": // "string" takes any text
-		return "\x01 not valid", "format", true
-	case p.Pattern != "":
-		return "\x01 not valid", "pattern", true
-	case p.HasMaxLength:
-		return strings.Repeat("x", p.MaxLength+1), "length", true
-	}
-	return nil, "", false
-}
-
 // TestEveryOperationRefusesInvalidArguments: for each operation, one invalid value of each kind of parameter
 // it takes (and an unknown parameter) is refused by the validator, naming the parameter, before anything
 // could be sent.
@@ -213,7 +181,7 @@ func TestEveryOperationRefusesInvalidArguments(t *testing.T) {
 			if op.PathVariable(p.Name) || p.TypeProperty != "" || len(p.OneOf) > 0 || p.Type == "" {
 				continue
 			}
-			v, kind, ok := invalidFor(p)
+			v, kind, ok := InvalidValue(p)
 			if !ok || seen[kind] {
 				continue
 			}

@@ -287,3 +287,38 @@ func fillPath(template string, vars map[string]string) string {
 	}
 	return strings.Join(segs, "/")
 }
+
+// InvalidValue is a value the parameter's schema refuses, and the kind of check that must catch it (written
+// from the parameter's schema, not from the validator's code: the tests' oracle); ok is false for one that accepts any text.
+func InvalidValue(p *schema.Param) (v any, kind string, ok bool) {
+	if _, known := schema.CheckFormat(p.Format, "x"); p.Format != "" && !known && len(p.Keys) == 0 {
+		return nil, "", false
+	}
+	switch {
+	case p.Type == "boolean":
+		return "maybe", "boolean", true
+	case p.Type == "integer":
+		return 1.5, "integer", true
+	case p.Type == "number":
+		return "one", "number", true
+	case p.Type == "array":
+		if p.Items == nil {
+			return nil, "", false
+		}
+		if _, known := schema.CheckFormat(p.Items.Format, "x"); len(p.Items.Enum) > 0 || known || len(p.Items.Keys) > 0 || p.Items.Type == "integer" {
+			return []any{"\x01 not valid"}, "array item", true
+		}
+		return nil, "", false
+	case len(p.Enum) > 0:
+		return "no-such-value", "enum", true
+	case len(p.Keys) > 0:
+		return "no-such-key=1", "property string", true
+	case p.Format != "" && strings.TrimSuffix(p.Format, "-list") != "string":
+		return "\x01 not valid", "format", true
+	case p.Pattern != "":
+		return "\x01 not valid", "pattern", true
+	case p.HasMaxLength:
+		return strings.Repeat("x", p.MaxLength+1), "length", true
+	}
+	return nil, "", false
+}
