@@ -6,10 +6,11 @@ import (
 	"fmt"
 	"net/netip"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/proxmox-mcp/proxmox-mcp/pve/internal/lazyre"
 )
 
 // The QEMU guest agent answers from inside a VM: its OS, host name, interfaces and filesystems, and it runs
@@ -26,7 +27,7 @@ const (
 	AgentNotRunning                            // "QEMU guest agent is not running": disabled, not installed, or still booting
 )
 
-var vmNotRunning = regexp.MustCompile(`^VM \d+ is not running$`)
+var vmNotRunning = &lazyre.Regexp{Src: `^VM \d+ is not running$`}
 
 // AgentUnavailable reports whether err is one of qemu-server's refusals to ask a VM's agent, and which.
 func AgentUnavailable(err error) (AgentProblem, bool) {

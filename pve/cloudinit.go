@@ -6,9 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"regexp"
 	"strings"
 	"unicode"
+
+	"github.com/proxmox-mcp/proxmox-mcp/pve/internal/lazyre"
 )
 
 // Cloud-init settings of a VM, checked as qemu-server checks them. The schema names their formats
@@ -144,7 +145,7 @@ var sshKeyFields = map[string]int{
 var sshKeyTypeNames = "ssh-ed25519, ssh-rsa, ecdsa-sha2-nistp256/384/521, sk-ssh-ed25519@openssh.com, sk-ecdsa-sha2-nistp256@openssh.com"
 
 // plainKeyType matches what may be echoed of a line's first word: a short name of the characters key types use.
-var plainKeyType = regexp.MustCompile(`^[a-z0-9@.-]{1,40}$`)
+var plainKeyType = &lazyre.Regexp{Src: `^[a-z0-9@.-]{1,40}$`}
 
 // ValidSSHKeys checks authorized_keys text: one OpenSSH public key a line (a key type, its base64 blob, an
 // optional comment; no options prefix), blank lines allowed. The blob must decode and hold a whole key of the

@@ -3,10 +3,10 @@ package pve
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"sort"
 	"strings"
 
+	"github.com/proxmox-mcp/proxmox-mcp/pve/internal/lazyre"
 	"github.com/proxmox-mcp/proxmox-mcp/pve/schema"
 )
 
@@ -78,7 +78,7 @@ func (p *Permission) known() bool {
 	return true
 }
 
-var permissionPattern = regexp.MustCompile(`\(([^,()]+),\s*([^()]+)\)`)
+var permissionPattern = &lazyre.Regexp{Src: `\(([^,()]+),\s*([^()]+)\)`}
 
 // Text is the server's own explanation: the message member, else the reason phrase.
 func (e *APIError) Text() string {

@@ -7,11 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/proxmox-mcp/proxmox-mcp/pve/internal/lazyre"
 )
 
 // ConfigChange is a change to a guest's options: Set gives options new values (as Proxmox writes them:
@@ -193,7 +194,7 @@ type LocalDisk struct {
 // other CD-ROM image on node-local storage stops the migration ("local cdrom image").
 func (d LocalDisk) CloudInit() bool { return cloudInitVolume.MatchString(d.VolID) }
 
-var cloudInitVolume = regexp.MustCompile(`vm-\d+-cloudinit`)
+var cloudInitVolume = &lazyre.Regexp{Src: `vm-\d+-cloudinit`}
 
 // MigrationCheck is GET …/migrate, for target ("" for none: all nodes are judged).
 func (c *Client) MigrationCheck(ctx context.Context, g GuestRef, target string) (Migration, error) {
@@ -272,7 +273,7 @@ func (c *Client) WaitUnlocked(ctx context.Context, g GuestRef, bound time.Durati
 
 // diskKeyPattern is a disk's option name: a VM's scsiN, virtioN, sataN, ideN, efidisk0, tpmstate0, a
 // container's rootfs and mpN.
-var diskKeyPattern = regexp.MustCompile(`^(scsi[0-9]{1,2}|virtio[0-9]{1,2}|sata[0-9]|ide[0-9]|efidisk0|tpmstate0|rootfs|mp[0-9]{1,3})$`)
+var diskKeyPattern = &lazyre.Regexp{Src: `^(scsi[0-9]{1,2}|virtio[0-9]{1,2}|sata[0-9]|ide[0-9]|efidisk0|tpmstate0|rootfs|mp[0-9]{1,3})$`}
 
 // ValidDiskKey checks a disk's option name (scsi0, virtio1, rootfs, mp0, …).
 func ValidDiskKey(s string) error {
@@ -283,7 +284,7 @@ func ValidDiskKey(s string) error {
 }
 
 // diskSizePattern is the schema's resize size: \+?\d+(\.\d+)?[KMGT]?
-var diskSizePattern = regexp.MustCompile(`^\+?[0-9]{1,12}(\.[0-9]{1,6})?[KMGT]?$`)
+var diskSizePattern = &lazyre.Regexp{Src: `^\+?[0-9]{1,12}(\.[0-9]{1,6})?[KMGT]?$`}
 
 // ParseDiskSize reads a size as resize takes it ("+10G", "40G", "512M", bytes without a unit): the bytes it
 // names and whether it is relative (a leading +).

@@ -2,15 +2,16 @@ package pve
 
 import (
 	"fmt"
-	"regexp"
 	"strconv"
 	"time"
+
+	"github.com/proxmox-mcp/proxmox-mcp/pve/internal/lazyre"
 )
 
 // upidPattern is PVE's own parser (pve-common src/PVE/UPID.pm): anything it rejects, we reject. Perl's \s
 // also matches \v and, on character strings, Unicode spaces; RE2's does not, so the class spells them out.
-var upidPattern = regexp.MustCompile(`^UPID:([a-zA-Z0-9]([a-zA-Z0-9\-]*[a-zA-Z0-9])?):([0-9A-Fa-f]{8}):([0-9A-Fa-f]{8,9}):([0-9A-Fa-f]{8}):(` +
-	upidField + `+):(` + upidField + `*):(` + upidField + `+):$`)
+var upidPattern = &lazyre.Regexp{Src: `^UPID:([a-zA-Z0-9]([a-zA-Z0-9\-]*[a-zA-Z0-9])?):([0-9A-Fa-f]{8}):([0-9A-Fa-f]{8,9}):([0-9A-Fa-f]{8}):(` +
+	upidField + `+):(` + upidField + `*):(` + upidField + `+):$`}
 
 const upidField = `[^:/\s\v\x{85}\p{Z}]`
 

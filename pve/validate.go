@@ -2,9 +2,9 @@ package pve
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
+	"github.com/proxmox-mcp/proxmox-mcp/pve/internal/lazyre"
 	"github.com/proxmox-mcp/proxmox-mcp/pve/schema"
 )
 
@@ -154,7 +154,7 @@ func ValidBridge(s string) error {
 // Authorization header (PVEAPIToken=USER@REALM!TOKENID=SECRET) is read up to the first of them. Being stricter,
 // it implies the schema's format (a test checks it), so the client checks it alone: a token id is checked at
 // start-up, where building the schema's format registry would cost memory the server does not need yet.
-var tokenIDPattern = regexp.MustCompile(`^[^\s:/@!=]+@[A-Za-z][A-Za-z0-9.\-_]+![A-Za-z][A-Za-z0-9.\-_]+$`)
+var tokenIDPattern = &lazyre.Regexp{Src: `^[^\s:/@!=]+@[A-Za-z][A-Za-z0-9.\-_]+![A-Za-z][A-Za-z0-9.\-_]+$`}
 
 // ValidTokenID checks an API token id of the form user@realm!tokenid (format pve-tokenid).
 func ValidTokenID(id string) error {

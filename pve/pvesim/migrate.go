@@ -1,8 +1,9 @@
 package pvesim
 
 import (
-	"regexp"
 	"strings"
+
+	"github.com/proxmox-mcp/proxmox-mcp/pve/internal/lazyre"
 )
 
 // Migration as qemu-server and pve-container check it: every other node of the cluster can take a guest whose
@@ -68,7 +69,7 @@ func (s *Sim) planMigration(g *guest) migrationPlan {
 }
 
 // cloudInitVolume is how QemuMigrate tells a cloud-init drive from other CD-ROM images: by its volume name.
-var cloudInitVolume = regexp.MustCompile(`vm-\d+-cloudinit`)
+var cloudInitVolume = &lazyre.Regexp{Src: `vm-\d+-cloudinit`}
 
 // migrationFailure is the task log of a migration of a guest to target, with the given options, that fails,
 // its last line the error; nil when it succeeds. These are the checks qemu-server and pve-container make
