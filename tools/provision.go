@@ -286,12 +286,8 @@ func (p *provision) send(ctx context.Context, s *stepView, req pve.Request, what
 		p.res.sent, p.res.lastUPID = true, w.UPID
 	}
 	switch w.Status {
-	case "dry_run":
-		s.Status = "dry_run"
-	case "ok":
-		s.Status = "ok"
-	case "running":
-		s.Status = "running"
+	case "dry_run", "ok", "running":
+		s.Status = w.Status
 		if w.lost {
 			s.Note = w.Note
 		}
@@ -586,12 +582,8 @@ func (p *provision) finish(ctx context.Context) {
 	for _, s := range r.Steps {
 		last = s
 		switch s.Status {
-		case "dry_run":
-			r.Status = "dry_run"
-		case "running":
-			r.Status = "running"
-		case "failed":
-			r.Status = "failed"
+		case "dry_run", "running", "failed":
+			r.Status = s.Status
 		}
 	}
 	for _, name := range []string{stepClone, stepConfigure, stepResize, stepStart, stepAgent}[len(r.Steps):] {
