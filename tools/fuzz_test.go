@@ -2,6 +2,7 @@ package tools
 
 import (
 	"encoding/json"
+	"errors"
 	"net/url"
 	"slices"
 	"strconv"
@@ -33,6 +34,8 @@ func FuzzToolArguments(f *testing.F) {
 		{"pve1", "1e2", "snap"},
 		{"pve1", "-1", "snap"},
 		{"pve1", "99999999999999999999", "snap"},
+		{"pve1", "1e400", "snap"}, // beyond float64: the session refuses the request
+		{"pve1", "-1" + strings.Repeat("7", 400), "snap"},
 		{"pve1", "null", "current"},
 		{"pve1", "{}", "vzdump"},
 		{"pve1", "100", "nas-backup"},
@@ -81,7 +84,18 @@ func FuzzToolArguments(f *testing.F) {
 				continue // a client cannot send it: the request would not be JSON-RPC
 			}
 			h.sim.ResetLog()
-			res := h.call(t, c.tool, c.args)
+			res, err := h.callErr(c.tool, c.args)
+			if err != nil {
+				// The MCP library reads arguments as float64 and refuses the whole request, as a JSON-RPC error,
+				// when a number is beyond float64's range. That is a refusal too, and must have touched nothing.
+				if _, perr := strconv.ParseFloat(trimmed, 64); !errors.Is(perr, strconv.ErrRange) {
+					t.Fatalf("%s %s: protocol error %v", c.tool, c.args, err)
+				}
+				if reqs := h.sim.Requests(); len(reqs) > 0 {
+					t.Fatalf("%s %s: refused by the session, yet %d requests reached the cluster", c.tool, c.args, len(reqs))
+				}
+				continue
+			}
 			txt := text(res)
 			if strings.Contains(txt, "internal error") {
 				t.Fatalf("%s %s: %s", c.tool, c.args, txt)

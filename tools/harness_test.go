@@ -173,16 +173,21 @@ func (h *harness) confirmed(t *testing.T, tool, args string, isErr bool, want []
 // call runs a tool with raw JSON arguments, exactly as a client would send them.
 func (h *harness) call(t testing.TB, name, args string) *mcp.CallToolResult {
 	t.Helper()
+	res, err := h.callErr(name, args)
+	if err != nil {
+		t.Fatalf("%s %s: protocol error %v", name, args, err)
+	}
+	return res
+}
+
+// callErr is call for a caller that expects the session itself may refuse the request (a JSON-RPC error).
+func (h *harness) callErr(name, args string) (*mcp.CallToolResult, error) {
 	req := mcp.CallToolRequest{}
 	req.Params.Name = name
 	if args != "" {
 		req.Params.Arguments = json.RawMessage(args)
 	}
-	res, err := h.mc.CallTool(context.Background(), req)
-	if err != nil {
-		t.Fatalf("%s %s: protocol error %v", name, args, err)
-	}
-	return res
+	return h.mc.CallTool(context.Background(), req)
 }
 
 func text(res *mcp.CallToolResult) string {
