@@ -34,6 +34,11 @@ func FuzzToolArguments(f *testing.F) {
 		{"pve1", "1e2", "snap"},
 		{"pve1", "-1", "snap"},
 		{"pve1", "99999999999999999999", "snap"},
+		{"pve1", "100.0", "snap"},
+		{"pve1", "1E2", "snap"},
+		{"pve1", "100e0", "snap"},
+		{"pve1", "-0", "snap"},
+		{"pve1", " 100 ", "snap"},
 		{"pve1", "1e400", "snap"}, // beyond float64: the session refuses the request
 		{"pve1", "-1" + strings.Repeat("7", 400), "snap"},
 		{"pve1", "null", "current"},
