@@ -14,13 +14,17 @@ import (
 func main() {
 	out := flag.String("out", "classes.txt", "file to write")
 	flag.Parse()
+	if err := write(*out); err != nil {
+		fmt.Fprintln(os.Stderr, "classtable:", err)
+		os.Exit(1)
+	}
+}
+
+// write writes the class table to the file at path.
+func write(path string) error {
 	var b bytes.Buffer
 	if err := schema.WriteClassTable(&b); err != nil {
-		fmt.Fprintln(os.Stderr, "classtable:", err)
-		os.Exit(1)
+		return err
 	}
-	if err := os.WriteFile(*out, b.Bytes(), 0o644); err != nil {
-		fmt.Fprintln(os.Stderr, "classtable:", err)
-		os.Exit(1)
-	}
+	return os.WriteFile(path, b.Bytes(), 0o644)
 }
