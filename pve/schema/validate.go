@@ -37,7 +37,11 @@ func (p Problem) String() string {
 	case p.Kind == "unknown":
 		b.WriteString("unknown parameter")
 	case p.Kind == "missing":
-		b.WriteString("required, but missing")
+		if by, ok := strings.CutPrefix(p.Msg, "missing property required by "); ok {
+			b.WriteString("missing, and " + by + " needs it")
+		} else {
+			b.WriteString("required, but missing")
+		}
 	case len(p.Keys) > 0:
 		b.WriteString("invalid property string: ")
 		for i, k := range p.Keys {

@@ -124,6 +124,46 @@ func TestKeysFromTypeText(t *testing.T) {
 	}
 }
 
+// TestNamedFormatKeys: the key formats written by hand reach the keys of the formats they name, and each key
+// they name is one the typetext has (a schema update that renames one fails here rather than going unchecked).
+func TestNamedFormatKeys(t *testing.T) {
+	keys, ok := keysFromTypeText("pve-qm-ipconfig", "[gw=<GatewayIPv4>] [,gw6=<GatewayIPv6>] [,ip=<IPv4Format/CIDR>] [,ip6=<IPv6Format/CIDR>]")
+	if !ok {
+		t.Fatal("the ipconfig typetext was not read")
+	}
+	type key struct{ Name, Format, Requires string }
+	var got []key
+	for _, k := range keys {
+		got = append(got, key{k.Name, k.Format, k.Requires})
+	}
+	want := []key{{"gw", "ipv4", "ip"}, {"gw6", "ipv6", "ip6"}, {"ip", "pve-ipv4-config", ""}, {"ip6", "pve-ipv6-config", ""}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("ipconfig keys (-want +got):\n%s", diff)
+	}
+	ops, err := buildOps(readSchema(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := map[string]map[string]bool{}
+	for _, o := range ops {
+		for _, p := range o.Params {
+			if _, named := namedFormatKeys[p.Format]; named && p.KeysFromTypeText {
+				found[p.Format] = map[string]bool{}
+				for _, k := range p.Keys {
+					found[p.Format][k.Name] = true
+				}
+			}
+		}
+	}
+	for format, ks := range namedFormatKeys {
+		for name := range ks {
+			if !found[format][name] {
+				t.Errorf("%s has no key %s in the schema's typetext", format, name)
+			}
+		}
+	}
+}
+
 func TestBuildCheck(t *testing.T) {
 	tests := []struct {
 		raw  string

@@ -29,8 +29,25 @@ func keysFromTypeText(format, typeText string) (keys []*param, ok bool) {
 	if len(keys) == 0 {
 		return nil, false
 	}
+	for _, k := range keys {
+		if spec, ok := namedFormatKeys[format][k.Name]; ok {
+			k.Format, k.Requires = spec.format, spec.requires
+		}
+	}
 	sortParams(keys)
 	return keys, true
+}
+
+// namedFormatKeys are the formats of keys that a typetext cannot tell and that decide what reaches a guest,
+// copied from where the format is registered (reviewed by hand; nothing else here knows them):
+// qemu-server's $ipconfig_fmt, registered as pve-qm-ipconfig.
+var namedFormatKeys = map[string]map[string]struct{ format, requires string }{
+	"pve-qm-ipconfig": {
+		"ip":  {format: "pve-ipv4-config"},
+		"gw":  {format: "ipv4", requires: "ip"},
+		"ip6": {format: "pve-ipv6-config"},
+		"gw6": {format: "ipv6", requires: "ip6"},
+	},
 }
 
 func sortParams(ps []*param) {
