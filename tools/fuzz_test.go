@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mark3labs/mcp-go/mcp"
+
 	"github.com/proxmox-mcp/proxmox-mcp/pve"
 	"github.com/proxmox-mcp/proxmox-mcp/pve/pvesim"
 )
@@ -41,6 +43,9 @@ func FuzzToolArguments(f *testing.F) {
 		{"pve1", " 100 ", "snap"},
 		{"pve1", "1e400", "snap"}, // beyond float64: the session refuses the request
 		{"pve1", "-1" + strings.Repeat("7", 400), "snap"},
+		{"pve1", "[1e400]", "snap"},
+		{"pve1", `{"a":1e400}`, "snap"},
+		{"pve1", `100,"x":1e400`, "snap"}, // a member of its own, beyond float64
 		{"pve1", "null", "current"},
 		{"pve1", "{}", "vzdump"},
 		{"pve1", "100", "nas-backup"},
@@ -91,9 +96,11 @@ func FuzzToolArguments(f *testing.F) {
 			h.sim.ResetLog()
 			res, err := h.callErr(c.tool, c.args)
 			if err != nil {
-				// The MCP library reads arguments as float64 and refuses the whole request, as a JSON-RPC error,
-				// when a number is beyond float64's range. That is a refusal too, and must have touched nothing.
-				if _, perr := strconv.ParseFloat(trimmed, 64); !errors.Is(perr, strconv.ErrRange) {
+				// The MCP library decodes a call's whole arguments into Go's generic JSON values and refuses the
+				// request (a JSON-RPC invalid request) when that fails: a number beyond float64's range anywhere in
+				// them. That is a refusal too, of this call only, and must have touched nothing.
+				var generic any
+				if json.Unmarshal([]byte(c.args), &generic) == nil || !errors.Is(err, mcp.ErrInvalidRequest) {
 					t.Fatalf("%s %s: protocol error %v", c.tool, c.args, err)
 				}
 				if reqs := h.sim.Requests(); len(reqs) > 0 {
