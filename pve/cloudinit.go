@@ -16,8 +16,9 @@ import (
 // (pve-qm-ipconfig, address-list) without spelling them out, so the rules are written here, from qemu-server's
 // parse_ipconfig and pve-common's address-list.
 
-// ValidIPConfig checks an ipconfigN value: ip=(dhcp|IPv4/CIDR), gw=IPv4, ip6=(auto|dhcp|IPv6/CIDR), gw6=IPv6,
-// comma separated, each at most once, a gateway only with a static address of its family.
+// ValidIPConfig checks an ipconfigN value: ip=(dhcp|manual|IPv4/CIDR), gw=IPv4, ip6=(auto|dhcp|manual|IPv6/CIDR),
+// gw6=IPv6, comma separated, each at most once, a prefix of 8 bits or more (as pve-common's *-config formats), and
+// a gateway only with a static address of its family (Proxmox takes one beside dhcp, and it means nothing there).
 func ValidIPConfig(s string) error {
 	if s == "" {
 		return errors.New("ipconfig is empty")
@@ -35,9 +36,9 @@ func ValidIPConfig(s string) error {
 		var err error
 		switch k {
 		case "ip":
-			err = staticOr(v, true, "dhcp")
+			err = staticOr(v, true, "dhcp", "manual")
 		case "ip6":
-			err = staticOr(v, false, "dhcp", "auto")
+			err = staticOr(v, false, "auto", "dhcp", "manual")
 		case "gw":
 			err = address(v, true)
 		case "gw6":
@@ -66,8 +67,8 @@ func staticOr(v string, v4 bool, words ...string) error {
 		}
 	}
 	p, err := netip.ParsePrefix(v)
-	if err != nil || p.Addr().Is4() != v4 || p.Addr().Zone() != "" {
-		return fmt.Errorf("%s is not %s or an %s address with its prefix (%s)", quote(v), strings.Join(words, " or "), family(v4), example(v4, true))
+	if err != nil || p.Addr().Is4() != v4 || p.Addr().Zone() != "" || p.Bits() < 8 {
+		return fmt.Errorf("%s is not %s or an %s address with its prefix of 8 bits or more (%s)", quote(v), strings.Join(words, ", "), family(v4), example(v4, true))
 	}
 	return nil
 }

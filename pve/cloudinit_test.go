@@ -10,17 +10,21 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/proxmox-mcp/proxmox-mcp/pve/schema"
 )
 
 func TestValidIPConfig(t *testing.T) {
 	good := []string{"ip=dhcp", "ip=192.168.1.50/24,gw=192.168.1.1", "ip6=auto", "ip6=dhcp", "ip=10.0.0.2/8,ip6=2001:db8::2/64,gw6=2001:db8::1",
-		"ip=dhcp,ip6=auto"}
+		"ip=dhcp,ip6=auto", "ip=manual,ip6=manual", "ip=10.0.0.2/8,ip6=2001:db8::2/8"}
 	bad := []string{"", "ip=", "ip=192.168.1.50", "ip=192.168.1.500/24", "ip=2001:db8::2/64", "ip6=192.168.1.2/24", "gw=192.168.1.1",
-		"ip=dhcp,gw=192.168.1.1", "ip=dhcp,ip=dhcp", "ipv4=dhcp", "ip=dhcp,", "ip=10.0.0.2/24,gw=fe80::1", "ip=10.0.0.2/33"}
+		"ip=dhcp,gw=192.168.1.1", "ip=dhcp,ip=dhcp", "ipv4=dhcp", "ip=dhcp,", "ip=10.0.0.2/24,gw=fe80::1", "ip=10.0.0.2/33",
+		"ip=10.0.0.2/7", "ip6=2001:db8::2/7", "ip=auto", "ip=manual,gw=10.0.0.1"}
 	for _, s := range good {
 		if err := ValidIPConfig(s); err != nil {
 			t.Errorf("%q refused: %v", s, err)
@@ -243,15 +247,26 @@ func FuzzEncodeSSHKeys(f *testing.F) {
 
 // FuzzValidIPConfig checks the validator against an oracle written apart from it, with package net.
 func FuzzValidIPConfig(f *testing.F) {
-	for _, s := range []string{"ip=dhcp", "ip=10.0.0.1/24,gw=10.0.0.254", "ip6=auto", "gw=1.2.3.4", "ip=1.2.3.4/24,ip=dhcp", "ip=::1/128"} {
+	for _, s := range []string{"ip=dhcp", "ip=10.0.0.1/24,gw=10.0.0.254", "ip6=auto", "gw=1.2.3.4", "ip=1.2.3.4/24,ip=dhcp", "ip=::1/128",
+		"ip=manual", "ip=10.0.0.1/7", "ip6=fe80::1/8"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		if got, want := ValidIPConfig(s) == nil, ipconfigOracle(s); got != want {
+		got, want := ValidIPConfig(s) == nil, ipconfigOracle(s)
+		if got != want {
 			t.Fatalf("%q: valid %v, oracle says %v", s, got, want)
+		}
+		// What the typed tools accept, the schema (and so Proxmox) accepts: no clone is left behind by a
+		// configure step that Proxmox refuses.
+		if got {
+			if probs := configOp.CheckRaw(map[string]string{"node": "pve1", "vmid": "100", "ipconfig0": s}); len(probs) > 0 {
+				t.Fatalf("%q: valid here, refused by the schema: %v", s, probs)
+			}
 		}
 	})
 }
+
+var configOp = schema.Lookup("PUT", "/nodes/{node}/qemu/{vmid}/config")
 
 func ipconfigOracle(s string) bool {
 	if s == "" {
@@ -272,7 +287,8 @@ func ipconfigOracle(s string) bool {
 	cidr := func(v string, v4 bool) bool {
 		ip, _, err := net.ParseCIDR(v)
 		bits := v[strings.LastIndexByte(v, '/')+1:]
-		return err == nil && (len(bits) == 1 || bits[0] != '0') && (ip.To4() != nil) == v4 && !strings.Contains(v, "%") && strings.Count(v, "/") == 1 && strings.Contains(v, ".") == v4
+		n, _ := strconv.Atoi(bits)
+		return err == nil && (len(bits) == 1 || bits[0] != '0') && n >= 8 && (ip.To4() != nil) == v4 && !strings.Contains(v, "%") && strings.Count(v, "/") == 1 && strings.Contains(v, ".") == v4
 	}
 	addr := func(v string, v4 bool) bool {
 		ip := net.ParseIP(v)
@@ -282,9 +298,9 @@ func ipconfigOracle(s string) bool {
 		ok := false
 		switch k {
 		case "ip":
-			ok = v == "dhcp" || cidr(v, true)
+			ok = v == "dhcp" || v == "manual" || cidr(v, true)
 		case "ip6":
-			ok = v == "dhcp" || v == "auto" || cidr(v, false)
+			ok = v == "dhcp" || v == "auto" || v == "manual" || cidr(v, false)
 		case "gw":
 			ok = addr(v, true) && strings.Contains(kv["ip"], "/")
 		case "gw6":

@@ -29,6 +29,7 @@ var hints = []struct {
 		"The cluster's url should point at the Proxmox API itself, not at something that redirects."},
 	{pve.ErrUnavailable, "Proxmox, or a proxy in front of it, is unavailable; try again later.", ""},
 	{pve.ErrConnection, "The connection to Proxmox failed.", ""},
+	{pve.ErrInvalidRequest, "Nothing was sent to Proxmox.", ""},
 }
 
 // explain turns an error into the text of an isError result: the error, then what to do about it. Whatever

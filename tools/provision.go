@@ -208,6 +208,13 @@ func provisionVM(ctx context.Context, e *env, c *call, a *provisionArgs) (*provi
 	if p.tpl.Type != pve.Qemu || !p.tpl.Template {
 		return nil, &ArgError{Problems: []string{fmt.Sprintf("template: %d is not a VM template (proxmox_list_templates lists them)", a.Template)}}
 	}
+	if len(set) > 0 {
+		// The configure step's request, checked against the schema now (on the template's path: the new VM's
+		// is alike), so that a value Proxmox would refuse stops the call before a clone exists.
+		if _, err := pve.ConfigRequest(pve.GuestRef{Node: p.tpl.Node, Type: pve.Qemu, VMID: p.tpl.VMID}, pve.ConfigChange{Set: set}); err != nil {
+			return nil, err
+		}
+	}
 	vmid := a.VMID
 	if vmid != 0 {
 		g, err := c.pve.Locate(ctx, vmid, "")

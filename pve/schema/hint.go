@@ -22,6 +22,8 @@ var formatHints = []struct{ format, hint string }{
 	{"ip", "an IP address"},
 	{"ipv4", "an IPv4 address"},
 	{"ipv6", "an IPv6 address"},
+	{"pve-ipv4-config", "dhcp, manual, or an IPv4 address with its prefix (8 to 32), e.g. 192.168.1.50/24"},
+	{"pve-ipv6-config", "auto, dhcp, manual, or an IPv6 address with its prefix (8 to 128), e.g. 2001:db8::50/64"},
 	{"CIDR", "a network in CIDR notation, e.g. 10.0.0.0/24"},
 	{"CIDRv4", "an IPv4 network in CIDR notation"},
 	{"CIDRv6", "an IPv6 network in CIDR notation"},

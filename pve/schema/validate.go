@@ -27,6 +27,8 @@ type Problem struct {
 	Allowed string
 	// Keys are a property string's problems, key by key.
 	Keys []Problem
+	// RequiredBy, for a missing one, is the parameter that needs it (a schema "requires").
+	RequiredBy string
 }
 
 func (p Problem) String() string {
@@ -37,8 +39,8 @@ func (p Problem) String() string {
 	case p.Kind == "unknown":
 		b.WriteString("unknown parameter")
 	case p.Kind == "missing":
-		if by, ok := strings.CutPrefix(p.Msg, "missing property required by "); ok {
-			b.WriteString("missing, and " + by + " needs it")
+		if p.RequiredBy != "" {
+			b.WriteString("missing, and " + p.RequiredBy + " needs it")
 		} else {
 			b.WriteString("required, but missing")
 		}
@@ -287,7 +289,7 @@ func checkPropertyString(p *Param, path, v string) (msg string, keys []Problem) 
 		if k.Requires != "" {
 			if _, ok := res[k.Requires]; !ok {
 				rq := path + "." + k.Requires
-				errs[rq] = Problem{Param: rq, Kind: "missing", Msg: "missing property required by '" + sub + "'"}
+				errs[rq] = Problem{Param: rq, Kind: "missing", Msg: "missing property - '" + sub + "' requires this property", RequiredBy: sub}
 			}
 		}
 	}
@@ -353,7 +355,7 @@ func (o *Operation) check(params map[string]string, allowUnknown bool) []Problem
 		out = append(out, checkValue(p, p.Name, v)...)
 		if p.Requires != "" {
 			if _, ok := params[p.Requires]; !ok {
-				out = append(out, Problem{Param: p.Requires, Kind: "missing", Msg: "missing property required by '" + p.Name + "'"})
+				out = append(out, Problem{Param: p.Requires, Kind: "missing", Msg: "missing property - '" + p.Name + "' requires this property", RequiredBy: p.Name})
 			}
 		}
 	}

@@ -98,8 +98,19 @@ func TestCheckRaw(t *testing.T) {
 			map[string]string{"ipconfig0": "invalid format - format error\nipconfig0.gw: invalid format - value does not look like a valid IPv4 address\n\n"}},
 		{"ipconfig IPv6 address as ip", "PUT /nodes/{node}/qemu/{vmid}/config", base("ipconfig0", "ip=2001:db8::5/64"),
 			map[string]string{"ipconfig0": "invalid format - format error\nipconfig0.ip: invalid format - value does not look like a valid ipv4 network configuration\n\n"}},
+		{"ipconfig prefix of 8", "PUT /nodes/{node}/qemu/{vmid}/config", base("ipconfig0", "ip=10.0.0.5/8,ip6=2001:db8::5/8"), nil},
+		{"ipconfig prefix of 7", "PUT /nodes/{node}/qemu/{vmid}/config", base("ipconfig0", "ip=10.0.0.5/7"),
+			map[string]string{"ipconfig0": "invalid format - format error\nipconfig0.ip: invalid format - value does not look like a valid ipv4 network configuration\n\n"}},
+		{"ipconfig auto is IPv6's only", "PUT /nodes/{node}/qemu/{vmid}/config", base("ipconfig0", "ip=auto"),
+			map[string]string{"ipconfig0": "invalid format - format error\nipconfig0.ip: invalid format - value does not look like a valid ipv4 network configuration\n\n"}},
+		{"ipconfig IPv4 address as ip6", "PUT /nodes/{node}/qemu/{vmid}/config", base("ipconfig0", "ip6=10.0.0.5/24"),
+			map[string]string{"ipconfig0": "invalid format - format error\nipconfig0.ip6: invalid format - value does not look like a valid ipv6 network configuration\n\n"}},
+		{"ipconfig IPv6 prefix of 129", "PUT /nodes/{node}/qemu/{vmid}/config", base("ipconfig0", "ip6=2001:db8::5/129"),
+			map[string]string{"ipconfig0": "invalid format - format error\nipconfig0.ip6: invalid format - value does not look like a valid ipv6 network configuration\n\n"}},
+		{"ipconfig IPv4 gateway as gw6", "PUT /nodes/{node}/qemu/{vmid}/config", base("ipconfig0", "ip6=2001:db8::5/64,gw6=10.0.0.1"),
+			map[string]string{"ipconfig0": "invalid format - format error\nipconfig0.gw6: invalid format - value does not look like a valid IPv6 address\n\n"}},
 		{"ipconfig gateway without address", "PUT /nodes/{node}/qemu/{vmid}/config", base("ipconfig0", "gw6=fe80::1"),
-			map[string]string{"ipconfig0": "invalid format - format error\nipconfig0.ip6: missing property required by 'ipconfig0.gw6'\n"}},
+			map[string]string{"ipconfig0": "invalid format - format error\nipconfig0.ip6: missing property - 'ipconfig0.gw6' requires this property\n"}},
 		{"tag list", "POST /nodes/{node}/qemu", base("tags", "web;prod db,x"), nil},
 		{"bad tag", "POST /nodes/{node}/qemu", base("tags", "web;bad!tag"),
 			map[string]string{"tags": "invalid format - invalid characters in tag\n"}},
@@ -244,6 +255,14 @@ func TestValidationErrorText(t *testing.T) {
 		{"POST /nodes/{node}/qemu/{vmid}/firewall/rules", map[string]any{"type": "in", "action": "ABCDEFGHIJKLMNOPQRSTU"},
 			"invalid parameters for POST /nodes/{node}/qemu/{vmid}/firewall/rules: " +
 				`action: value may only be 20 characters long (expected matching [A-Za-z][A-Za-z0-9\-\_]+; 2 to 20 characters)`},
+		{"PUT /nodes/{node}/qemu/{vmid}/config", map[string]any{"ipconfig0": "gw=10.0.0.1"},
+			"invalid parameters for PUT /nodes/{node}/qemu/{vmid}/config: ipconfig0: invalid property string: " +
+				"ipconfig0.ip: missing, and ipconfig0.gw needs it (syntax: [gw=<GatewayIPv4>] [,gw6=<GatewayIPv6>] [,ip=<IPv4Format/CIDR>] [,ip6=<IPv6Format/CIDR>])"},
+		{"PUT /nodes/{node}/qemu/{vmid}/config", map[string]any{"ipconfig1": "ip=10.0.0.5"},
+			"invalid parameters for PUT /nodes/{node}/qemu/{vmid}/config: ipconfig1: invalid property string: " +
+				"ipconfig1.ip: invalid format - value does not look like a valid ipv4 network configuration " +
+				"(expected dhcp, manual, or an IPv4 address with its prefix (8 to 32), e.g. 192.168.1.50/24) " +
+				"(syntax: [gw=<GatewayIPv4>] [,gw6=<GatewayIPv6>] [,ip=<IPv4Format/CIDR>] [,ip6=<IPv6Format/CIDR>])"},
 	} {
 		op := Lookup(strings.Fields(tc.endpoint)[0], strings.Fields(tc.endpoint)[1])
 		_, err := op.Validate(map[string]string{"node": "pve1", "vmid": "100"}, tc.params)
