@@ -120,7 +120,8 @@ func NewServer(o Options) (*server.MCPServer, error) {
 			Destructive: o.Policy.DestructiveEnabled(), ReadOnly: o.ReadOnly, Tools: defs, clusters: cs})),
 	)
 	s.Use(guard(o.Redactor, o.Log), logCalls(o.Log))
-	e := &env{clusters: cs, policy: o.Policy, redactor: o.Redactor, log: o.Log, defaultWait: o.DefaultWait, consent: o.Consent}
+	e := &env{clusters: cs, policy: o.Policy, redactor: o.Redactor, log: o.Log, defaultWait: o.DefaultWait, consent: o.Consent,
+		tasks: newTaskHelp(defs)}
 	for _, d := range append(defs, o.extra...) {
 		tool, err := o.Policy.Register(d.tool(cs), d.Tier)
 		if err != nil {
@@ -139,4 +140,5 @@ type env struct {
 	log         zerolog.Logger
 	defaultWait time.Duration
 	consent     *gate.Consent
+	tasks       taskHelp
 }

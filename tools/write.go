@@ -54,6 +54,8 @@ type writeResult struct {
 	consent, digest string
 	// answer is what a write that starts no task answered (a generic call's), scrubbed, not yet cleaned.
 	answer json.RawMessage
+	// tasks says how to follow up on tasks with the tools this server exposes (env.taskHelp).
+	tasks taskHelp
 }
 
 // requestView is the exact request a write sends (or would send, in a dry run). A parameter sent more than
@@ -138,10 +140,10 @@ func (w *writeResult) Summary() string {
 		}
 	case "running":
 		if w.lost {
-			fmt.Fprintf(&b, "%s: task %s started, but its outcome is unknown. Follow it with proxmox_get_task_status.", capitalize(what), w.UPID)
+			fmt.Fprintf(&b, "%s: task %s started, but its outcome is unknown. %s", capitalize(what), w.UPID, w.tasks.follow(w.UPID))
 			break
 		}
-		fmt.Fprintf(&b, "%s is still running after %.0fs: task %s. Follow it with proxmox_get_task_status.", capitalize(what), w.Seconds, w.UPID)
+		fmt.Fprintf(&b, "%s is still running after %.0fs: task %s. %s", capitalize(what), w.Seconds, w.UPID, w.tasks.follow(w.UPID))
 	case "ok":
 		fmt.Fprintf(&b, "Done: %s (%s in %.1fs). Task %s.", what, w.ExitStatus, w.Seconds, w.UPID)
 	case "failed":
@@ -203,7 +205,7 @@ func formatParams(p map[string]any) string {
 // send is the one path every write takes: stop at the request in a dry run, otherwise send it once and wait for
 // its task within the caller's bound. What happened is in the result (or in a *sendError), for the audit.
 func (e *env) send(ctx context.Context, c *call, res *writeResult, req pve.Request) (*writeResult, error) {
-	res.Request, res.sent = viewRequest(req), req.String()
+	res.Request, res.sent, res.tasks = viewRequest(req), req.String(), e.tasks
 	if name := c.targets[0].Name; e.clusters.declared {
 		// With several clusters a vmid or a path names something only within one: say which, where the
 		// target is named.
@@ -273,7 +275,7 @@ func sendFailure(res *writeResult, req pve.Request, err error) *sendError {
 		err: fmt.Errorf("%s: %w", res.label(), err)}
 	if !notCarriedOut(err) {
 		// No answer from Proxmox itself: the request may or may not have reached it. It is not retried.
-		se.err = fmt.Errorf("%s: %w. The request may have reached Proxmox; it was not retried: check proxmox_recent_tasks before trying again", res.label(), err)
+		se.err = fmt.Errorf("%s: %w. The request may have reached Proxmox; it was not retried: %s before trying again", res.label(), err, res.tasks.recent())
 	}
 	return se
 }
