@@ -256,11 +256,11 @@ func (p *scanner) resources() (resourceList, bool) {
 		return list, true
 	}
 	for {
-		var r Resource
-		if !p.resource(&r) {
+		// Read in place: a Resource of its own would escape to the heap, one allocation per guest.
+		list = append(list, Resource{})
+		if !p.resource(&list[len(list)-1]) {
 			return nil, false
 		}
-		list = append(list, r)
 		if p.next(',') {
 			continue
 		}

@@ -107,7 +107,7 @@ func listGuests(typ pve.GuestType) func(ctx context.Context, e *env, c *call, a 
 			}
 			match := filterGuests(all, typ, a)
 			if len(match) == 0 && a.Node != "" && !c.several() {
-				note = unknownNode(ctx, cl, all, a.Node)
+				note = unknownNode(ctx, cl, all, a.Node) // nothing matched: all is as listed
 			}
 			sort.Slice(match, func(i, j int) bool { return match[i].VMID < match[j].VMID })
 			return match, nil
@@ -153,10 +153,12 @@ func unknownNode(ctx context.Context, cl *pve.Client, guests []pve.Resource, nod
 	return fmt.Sprintf("The cluster has no node %s; its nodes are %s.", node, nodeList(nodes))
 }
 
-// filterGuests keeps the guests of one type that pass every filter given.
+// filterGuests keeps the guests of one type that pass every filter given, in all's own array (a listing of
+// 5,000 guests is 1.6 MB of them): a guest moves only to a place already read, and when none passes, all is
+// unchanged.
 func filterGuests(all []pve.Resource, typ pve.GuestType, a *listArgs) []pve.Resource {
 	name := strings.ToLower(a.Name)
-	var match []pve.Resource
+	match := all[:0]
 	for _, r := range all {
 		if r.Type != string(typ) ||
 			a.Node != "" && r.Node != a.Node ||
