@@ -51,50 +51,57 @@ func BenchmarkListAllClusters(b *testing.B) {
 		b.Run(v.name, func(b *testing.B) {
 			f := benchFleet(b, v.latency)
 			ctx := context.Background()
-			call := func(cluster string) (*mcp.CallToolResult, time.Duration) {
-				start := time.Now()
-				res, err := f.mc.CallTool(ctx, mcpCallRequest("proxmox_list_vms", `{"cluster":"`+cluster+`"}`))
-				if err != nil || res.IsError {
-					b.Fatal(err, text(res))
-				}
-				return res, time.Since(start)
-			}
-			for _, name := range f.names { // warm: connections open
-				call(name)
-			}
-			slowest := time.Duration(0)
-			for _, name := range f.names {
-				var best time.Duration
-				for r := 0; r < 5; r++ {
-					if _, d := call(name); best == 0 || d < best {
-						best = d
-					}
-				}
-				slowest = max(slowest, best)
-			}
-			f.resetLogs()
-			var page string
-			var all time.Duration
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				res, d := call("*")
-				if i == 0 || d < all {
-					all = d
-				}
-				page = text(res)
-			}
-			b.StopTimer()
+			_, _, page := timeAllAgainstEach(b, f.names, f.resetLogs, func(cluster string) (*mcp.CallToolResult, error) {
+				return f.mc.CallTool(ctx, mcpCallRequest("proxmox_list_vms", `{"cluster":"`+cluster+`"}`))
+			})
 			for i, s := range f.sims {
 				if n := len(s.Requests()); n != b.N {
 					b.Errorf("cluster %s got %d requests for %d calls", f.names[i], n, b.N)
 				}
 			}
-			b.ReportMetric(float64(slowest.Microseconds())/1000, "slowest-single-ms")
-			b.ReportMetric(float64(all.Microseconds())/1000, "all-best-ms")
-			b.ReportMetric(float64(all)/float64(slowest), "all/slowest")
 			b.ReportMetric(float64(len(page)), "page-text-bytes")
 		})
 	}
+}
+
+// timeAllAgainstEach times the list of every cluster ("*") against each cluster's own list: the slowest single
+// list (the best of five for each, after a warm-up that opens the connections) and the best of b.N merged lists,
+// which it reports with their ratio; reset runs before the timed calls. page is the last merged list's text.
+func timeAllAgainstEach(b *testing.B, names []string, reset func(), list func(cluster string) (*mcp.CallToolResult, error)) (slowest, all time.Duration, page string) {
+	b.Helper()
+	call := func(cluster string) time.Duration {
+		start := time.Now()
+		res, err := list(cluster)
+		if err != nil || res.IsError {
+			b.Fatal(err, text(res))
+		}
+		page = text(res)
+		return time.Since(start)
+	}
+	for _, name := range names {
+		call(name)
+	}
+	for _, name := range names {
+		best := time.Duration(0)
+		for range 5 {
+			if d := call(name); best == 0 || d < best {
+				best = d
+			}
+		}
+		slowest = max(slowest, best)
+	}
+	reset()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if d := call("*"); i == 0 || d < all {
+			all = d
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(slowest.Microseconds())/1000, "slowest-single-ms")
+	b.ReportMetric(float64(all.Microseconds())/1000, "all-best-ms")
+	b.ReportMetric(float64(all)/float64(slowest), "all/slowest")
+	return slowest, all, page
 }
 
 // TestMergedPageStaysSmall: over eight clusters of 5,000 guests each, the default page of cluster "*" is one

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/rs/zerolog"
 
 	"github.com/proxmox-mcp/proxmox-mcp/gate"
@@ -65,46 +66,18 @@ func BenchmarkListAllClustersReplayed(b *testing.B) {
 				b.Fatal(err)
 			}
 			mc := connect(b, srv, nil, "", "bench")
-			call := func(cluster string) time.Duration {
-				start := time.Now()
-				res, err := mc.CallTool(context.Background(), mcpCallRequest("proxmox_list_vms", `{"cluster":"`+cluster+`"}`))
-				if err != nil || res.IsError {
-					b.Fatal(err, text(res))
+			timeAllAgainstEach(b, names, func() {
+				for _, n := range counts {
+					n.Store(0)
 				}
-				return time.Since(start)
-			}
-			for _, name := range names { // warm: connections open
-				call(name)
-			}
-			slowest := time.Duration(0)
-			for _, name := range names {
-				best := time.Duration(0)
-				for range 5 {
-					if d := call(name); best == 0 || d < best {
-						best = d
-					}
-				}
-				slowest = max(slowest, best)
-			}
-			for _, n := range counts {
-				n.Store(0)
-			}
-			var all time.Duration
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				if d := call("*"); i == 0 || d < all {
-					all = d
-				}
-			}
-			b.StopTimer()
+			}, func(cluster string) (*mcp.CallToolResult, error) {
+				return mc.CallTool(context.Background(), mcpCallRequest("proxmox_list_vms", `{"cluster":"`+cluster+`"}`))
+			})
 			for i, n := range counts {
 				if got := n.Load(); got != int64(b.N) {
 					b.Errorf("cluster %s got %d requests for %d calls", names[i], got, b.N)
 				}
 			}
-			b.ReportMetric(float64(slowest.Microseconds())/1000, "slowest-single-ms")
-			b.ReportMetric(float64(all.Microseconds())/1000, "all-best-ms")
-			b.ReportMetric(float64(all)/float64(slowest), "all/slowest")
 		})
 	}
 }
