@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"testing"
 	"time"
 
@@ -37,6 +38,7 @@ func BenchmarkClusterResources5000(b *testing.B) {
 	rec := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		requests++ // one connection, one request at a time
 		w.Header().Set("Content-Type", "application/json;charset=UTF-8")
+		w.Header().Set("Content-Length", strconv.Itoa(len(body))) // as pveproxy and pvesim send it
 		_, _ = w.Write(body)
 	}))
 	defer rec.Close()

@@ -3,6 +3,7 @@ package pve
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -92,5 +93,78 @@ func TestAnswersOutliveTheirBuffer(t *testing.T) {
 	}
 	if len(seen) != lists {
 		t.Errorf("%d distinct listings, want %d", len(seen), lists)
+	}
+}
+
+// TestEveryKindOfAnswerIsCopied: each way an answer is decoded (the generic read's raw JSON, a configuration's
+// mixed values, a task log, a list that takes the slow decoder, a refusal's parameter errors) returns values
+// of its own. A released buffer is zeroed, so a value still pointing into it would read zeros here.
+func TestEveryKindOfAnswerIsCopied(t *testing.T) {
+	c, _, _ := newTestServer(t, func(r *http.Request) answer {
+		switch r.URL.Path {
+		case "/api2/json/cluster/firewall/rules":
+			return ok(`[{"pos":0,"comment":"web traffic"}]`)
+		case "/api2/json/nodes/pve1/qemu/100/config":
+			return ok(`{"cores":4,"name":"web","onboot":true,"agent":"1","memory":"2048"}`)
+		case "/api2/json/nodes/pve1/tasks/" + testUPID + "/log":
+			return ok(`[{"n":1,"t":"starting VM 100"},{"n":2,"t":"TASK OK"}]`)
+		case "/api2/json/cluster/resources":
+			return ok(`[{"id":"qemu/100","type":"qemu","vmid":100,"node":"pve1","name":"caf\u00e9","status":"running"}]`)
+		}
+		return answer{status: 400, reason: "Parameter verification failed.", body: `{"data":null,"errors":{"vmid":"invalid format - value does not look like a valid VM ID\n"}}`}
+	}, WithRetries(0, 0))
+	ctx := context.Background()
+	read, err := NewAPIRequest(prepared(t, "GET", "/cluster/firewall/rules", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	upid, err := ParseUPID(testUPID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type answers struct {
+		Raw     string
+		Config  GuestConfig
+		Log     []LogLine
+		Guests  []Resource
+		Refusal string
+	}
+	fetch := func() answers {
+		var a answers
+		raw, err := c.Read(ctx, read)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a.Raw = string(raw)
+		if a.Config, err = c.GuestConfig(ctx, GuestRef{Node: "pve1", Type: Qemu, VMID: 100}); err != nil {
+			t.Fatal(err)
+		}
+		if a.Log, _, err = c.TaskLog(ctx, upid, 0, 10); err != nil {
+			t.Fatal(err)
+		}
+		if a.Guests, err = c.ClusterResources(ctx, ResourceVM); err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.GuestConfig(ctx, GuestRef{Node: "pve1", Type: Qemu, VMID: 999})
+		var apiErr *APIError
+		if !errors.As(err, &apiErr) {
+			t.Fatalf("the refusal: %v", err)
+		}
+		a.Refusal = apiErr.Params["vmid"]
+		return a
+	}
+	first := fetch()
+	for range 3 { // later answers reuse the buffers
+		fetch()
+	}
+	want := answers{
+		Raw:     `[{"pos":0,"comment":"web traffic"}]`,
+		Config:  GuestConfig{"cores": float64(4), "name": "web", "onboot": true, "agent": "1", "memory": "2048"},
+		Log:     []LogLine{{N: 1, T: "starting VM 100"}, {N: 2, T: "TASK OK"}},
+		Guests:  []Resource{{ID: "qemu/100", Type: "qemu", VMID: 100, Node: "pve1", Name: "café", Status: "running"}},
+		Refusal: "invalid format - value does not look like a valid VM ID",
+	}
+	if diff := cmp.Diff(want, first); diff != "" {
+		t.Errorf("the first answers changed after later ones were read (-want +got):\n%s", diff)
 	}
 }

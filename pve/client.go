@@ -339,10 +339,13 @@ func readBody(resp *http.Response, limit int64) (body []byte, release func(), er
 	buf := bodyBuffers.Get().(*bytes.Buffer)
 	buf.Reset()
 	if n := resp.ContentLength; n >= 0 && n <= limit {
-		buf.Grow(int(n))
+		buf.Grow(int(n) + bytes.MinRead) // ReadFrom wants MinRead bytes free before each read, the last included
 	}
 	_, err = buf.ReadFrom(io.LimitReader(resp.Body, limit+1))
 	return buf.Bytes(), func() {
+		// Zeroed first: the buffer holds the answer as it came, before redaction, and every client shares the
+		// pool; whatever wrongly kept a piece of it would read zeros (and fail its tests), not another answer.
+		clear(buf.Bytes())
 		if buf.Cap() <= maxPooledBody {
 			bodyBuffers.Put(buf)
 		}

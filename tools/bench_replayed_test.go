@@ -4,10 +4,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -44,6 +46,7 @@ func BenchmarkListAllClustersReplayed(b *testing.B) {
 					n.Add(1)
 					time.Sleep(latency)
 					w.Header().Set("Content-Type", "application/json;charset=UTF-8")
+					w.Header().Set("Content-Length", strconv.Itoa(len(body))) // as pveproxy and pvesim send it
 					_, _ = w.Write(body)
 				}))
 				b.Cleanup(rec.Close)
@@ -92,7 +95,9 @@ func renderResources(b *testing.B, cluster *pvesim.Cluster) []byte {
 		b.Fatal(err)
 	}
 	req.Header.Set("Authorization", "PVEAPIToken="+pvesim.DefaultTokenID+"="+pvesim.DefaultTokenSecret)
-	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}} // loopback, this test's own simulator
+	roots := x509.NewCertPool()
+	roots.AppendCertsFromPEM(sim.CertPEM)
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}}}
 	defer hc.CloseIdleConnections()
 	resp, err := hc.Do(req)
 	if err != nil {
