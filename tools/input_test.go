@@ -63,23 +63,11 @@ func TestBadInput(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.tool+tc.args, func(t *testing.T) {
-			h.sim.ResetLog()
-			res := h.call(t, tc.tool, tc.args)
-			got := text(res)
-			if !res.IsError {
-				t.Fatalf("accepted: %s", got)
-			}
+			got := refusedBeforeSending(t, h, tc.tool, tc.args)
 			for _, w := range tc.want {
 				if !strings.Contains(got, w) {
 					t.Errorf("error does not say %q:\n%s", w, got)
 				}
-			}
-			if w := h.writes(); len(w) != 0 {
-				t.Errorf("bad input reached the cluster: %v", w)
-			}
-			// Every argument is validated before any request, reads included.
-			if n := len(h.sim.Requests()); n != 0 {
-				t.Errorf("bad input made %d requests: %v", n, h.sim.Requests())
 			}
 		})
 	}
@@ -140,12 +128,7 @@ func TestArrayArgumentErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.tool+tc.args, func(t *testing.T) {
-			h.sim.ResetLog()
-			res := h.call(t, tc.tool, tc.args)
-			got := text(res)
-			if !res.IsError {
-				t.Fatalf("accepted: %s", got)
-			}
+			got := refusedBeforeSending(t, h, tc.tool, tc.args)
 			// the problem is the text between the fixed opening and the list of valid names
 			got = strings.TrimPrefix(got, "Invalid arguments, nothing was sent to Proxmox: ")
 			if i := strings.Index(got, ". Valid arguments: "); i >= 0 {
@@ -154,9 +137,22 @@ func TestArrayArgumentErrors(t *testing.T) {
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("(-want +got)\n%s", diff)
 			}
-			if n := len(h.sim.Requests()); n != 0 {
-				t.Errorf("bad input made %d requests: %v", n, h.sim.Requests())
-			}
 		})
 	}
+}
+
+// refusedBeforeSending calls a tool with bad input and returns its error text; the call must be refused, and
+// refused before any request: every argument is validated first, reads included.
+func refusedBeforeSending(t *testing.T, h *harness, tool, args string) string {
+	t.Helper()
+	h.sim.ResetLog()
+	res := h.call(t, tool, args)
+	got := text(res)
+	if !res.IsError {
+		t.Fatalf("accepted: %s", got)
+	}
+	if n := len(h.sim.Requests()); n != 0 {
+		t.Errorf("bad input made %d requests: %v", n, h.sim.Requests())
+	}
+	return got
 }

@@ -27,9 +27,7 @@ func Instructions(f InstructionFacts) string {
 	}
 	b.WriteString(`Guests are QEMU VMs and LXC containers, addressed by vmid (an integer 100-999999999); the server finds each guest's node and type itself.
 `)
-	exposed := func(name string) bool {
-		return slices.ContainsFunc(f.Tools, func(d Def) bool { return d.Name == name })
-	}
+	exposed := func(name string) bool { return exposes(f.Tools, name) }
 	writes := slices.ContainsFunc(f.Tools, func(d Def) bool { return d.Tier != gate.Read })
 	switch {
 	case f.ReadOnly:

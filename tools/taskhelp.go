@@ -2,6 +2,7 @@ package tools
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/proxmox-mcp/proxmox-mcp/pve"
 )
@@ -14,18 +15,13 @@ type taskHelp struct {
 }
 
 func newTaskHelp(defs []Def) taskHelp {
-	var h taskHelp
-	for _, d := range defs {
-		switch d.Name {
-		case "proxmox_get_task_status":
-			h.hasStatus = true
-		case "proxmox_recent_tasks":
-			h.hasRecent = true
-		case "proxmox_api_get":
-			h.hasAPIGet = true
-		}
-	}
-	return h
+	return taskHelp{hasStatus: exposes(defs, "proxmox_get_task_status"), hasRecent: exposes(defs, "proxmox_recent_tasks"),
+		hasAPIGet: exposes(defs, "proxmox_api_get")}
+}
+
+// exposes reports whether the server's tools include the one named.
+func exposes(defs []Def, name string) bool {
+	return slices.ContainsFunc(defs, func(d Def) bool { return d.Name == name })
 }
 
 // follow is the sentence for a task that has not ended yet.

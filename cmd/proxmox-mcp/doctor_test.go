@@ -256,11 +256,7 @@ func TestDoctor(t *testing.T) {
 // surplus when the token holds exactly the role.
 func TestDoctorRoleAgreesWithSurplus(t *testing.T) {
 	for _, args := range [][]string{nil, {"--read-only"}, {"--enable-destructive"}} {
-		var fv flagValues
-		if err := newFlagSet("t", &fv).Parse(args); err != nil {
-			t.Fatal(err)
-		}
-		s, err := fv.resolve(func(string) string { return "" })
+		s, err := resolveArgs(t, args, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -59,11 +59,7 @@ func TestSecretsUnderPressure(t *testing.T) {
 		"PROXMOX_TLS_FINGERPRINT": sim.Fingerprint, "PROXMOX_ENABLE_DESTRUCTIVE": "1", "PROXMOX_LOG_LEVEL": "debug",
 		"PROXMOX_AUDIT_LOG": auditPath, "PROXMOX_WAIT_SECONDS": "5", envHTTPToken: httpToken,
 	}
-	var fv flagValues
-	if err := newFlagSet("t", &fv).Parse(nil); err != nil {
-		t.Fatal(err)
-	}
-	s, err := fv.resolve(func(k string) string { return env[k] })
+	s, err := resolveArgs(t, nil, env)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -37,12 +37,7 @@ func TestSettings(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			var fv flagValues
-			fs := newFlagSet("t", &fv)
-			if err := fs.Parse(tc.args); err != nil {
-				t.Fatal(err)
-			}
-			s, err := fv.resolve(func(k string) string { return tc.env[k] })
+			s, err := resolveArgs(t, tc.args, tc.env)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -72,12 +67,7 @@ func TestSettingsContradictions(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			var fv flagValues
-			fs := newFlagSet("t", &fv)
-			if err := fs.Parse(tc.args); err != nil {
-				t.Fatal(err)
-			}
-			_, err := fv.resolve(func(k string) string { return tc.env[k] })
+			_, err := resolveArgs(t, tc.args, tc.env)
 			if err == nil {
 				t.Fatal("accepted")
 			}
@@ -151,12 +141,7 @@ func TestExecSettings(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			var fv flagValues
-			fs := newFlagSet("t", &fv)
-			if err := fs.Parse(tc.args); err != nil {
-				t.Fatal(err)
-			}
-			s, err := fv.resolve(func(k string) string { return tc.env[k] })
+			s, err := resolveArgs(t, tc.args, tc.env)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("error %v, want %q", err, tc.wantErr)
@@ -192,13 +177,8 @@ func TestHTTPTokenLength(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			var fv flagValues
-			fs := newFlagSet("t", &fv)
-			if err := fs.Parse(tc.args); err != nil {
-				t.Fatal(err)
-			}
 			got := ""
-			if _, err := fv.resolve(func(k string) string { return map[string]string{envHTTPToken: tc.token}[k] }); err != nil {
+			if _, err := resolveArgs(t, tc.args, map[string]string{envHTTPToken: tc.token}); err != nil {
 				got = err.Error()
 			}
 			if diff := cmp.Diff(tc.want, got); diff != "" {
@@ -228,4 +208,15 @@ func TestUsageSaysWhatConsentAsks(t *testing.T) {
 	if calls != "destructive and exec" {
 		t.Errorf("the default consent asks about %q: the --help sentence about each command run in a guest is to follow", calls)
 	}
+}
+
+// resolveArgs is the settings of a command line and an environment, as main resolves them.
+func resolveArgs(t testing.TB, args []string, env map[string]string) (*settings, error) {
+	t.Helper()
+	var fv flagValues
+	fs := newFlagSet("t", &fv)
+	if err := fs.Parse(args); err != nil {
+		t.Fatal(err)
+	}
+	return fv.resolve(func(k string) string { return env[k] })
 }

@@ -296,11 +296,7 @@ func costOf(t *testing.T, out string) int {
 // listed builds the server as serve does and returns the names tools/list gives and the log.
 func listed(t *testing.T, env map[string]string, args ...string) ([]string, string) {
 	t.Helper()
-	var fv flagValues
-	if err := newFlagSet("t", &fv).Parse(args); err != nil {
-		t.Fatal(err)
-	}
-	s, err := fv.resolve(func(k string) string { return env[k] })
+	s, err := resolveArgs(t, args, env)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -423,11 +419,7 @@ func TestSettingsOfClustersAndToolsets(t *testing.T) {
 		{[]string{"--hide-unpermitted"}, map[string]string{envHide: "no"}, nil, "", true},
 	}
 	for _, tc := range tests {
-		var fv flagValues
-		if err := newFlagSet("t", &fv).Parse(tc.args); err != nil {
-			t.Fatal(err)
-		}
-		s, err := fv.resolve(func(k string) string { return tc.env[k] })
+		s, err := resolveArgs(t, tc.args, tc.env)
 		if err != nil {
 			t.Fatal(err)
 		}
